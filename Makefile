@@ -1,0 +1,78 @@
+# The one entry point for people and CI. Two commands on a fresh machine:
+#   make synth    create .venv, install pinned Python deps (incl. Node.js 24 from PyPI) and the
+#                 pinned CDK CLI, then synthesize the default environment (dev) into cdk.out/
+#   make test     run the whole test suite
+# Neither needs AWS credentials or Docker.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+ENV ?= dev
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+PYTHON ?= python3
+PIP_VERSION := 26.3
+
+# The venv first: jsii and the CDK CLI run on the venv's Node.js 24, never the machine's Node 20.
+export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+CDK := cdk --no-notices --no-version-reporting
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: help setup synth synth-all diff deploy test lint format snapshot-update bench docs clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+setup: $(PY_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the pinned files
+
+$(PY_STAMP): requirements.txt requirements-dev.txt constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+synth: setup ## Synthesize one environment (ENV=dev) into cdk.out/
+	$(CDK) synth --quiet -c env=$(ENV)
+
+synth-all: setup ## Synthesize every environment in infra/environments/ into cdk.out/
+	$(CDK) synth --quiet -c env=all
+
+diff: setup ## Show what a deploy of ENV would change (needs AWS credentials)
+	$(CDK) diff --all -c env=$(ENV)
+
+deploy: setup ## Deploy ENV (needs AWS credentials; the account must be bootstrapped)
+	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+
+test: setup ## Run the whole test suite
+	$(BIN)/pytest
+
+lint: setup ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+format: setup ## Apply ruff's formatting and safe fixes
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+snapshot-update: setup ## Rewrite the template snapshots after an intended change
+	$(BIN)/pytest tests/stacks --snapshot-update
+
+bench: setup ## Print synth/test timings beside a bare CDK app, as ratios
+	$(BIN)/python benchmarks/synth_and_test.py
+
+docs: setup ## Regenerate the configuration reference in README.md from the model
+	$(BIN)/python -m infra.config.docs --write README.md
+
+clean: ## Remove cdk.out and caches (keeps .venv and node_modules)
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks
