@@ -1,0 +1,1 @@
+"""The library: configuration model, environment files and constructs (never a Stack)."""

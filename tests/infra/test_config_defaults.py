@@ -1,0 +1,114 @@
+"""Every default lives in the model and is the secure choice; each has its own test."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from infra.config.model import (
+    AppClientConfig,
+    DomainConfig,
+    EnvironmentConfig,
+    MfaConfig,
+    PasswordPolicyConfig,
+    ThreatProtectionConfig,
+    UserPoolConfig,
+)
+
+PRODUCTION = {"tier": "production"}
+MINIMAL: dict[str, Any] = {
+    "name": "test",
+    "account": "123456789012",
+    "region": "eu-west-1",
+    "owner": "team",
+    "domain": {"prefix": "acme-test"},
+    "user_pool": {
+        "feature_plan": "plus",
+        "email": {
+            "sender": "ses",
+            "from_address": "no-reply@example.com",
+            "ses_identity_arn": "arn:aws:ses:eu-west-1:123456789012:identity/example.com",
+        },
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def minimal() -> EnvironmentConfig:
+    return EnvironmentConfig.model_validate(MINIMAL, context=PRODUCTION)
+
+
+def test_tier_defaults_to_production(minimal: EnvironmentConfig) -> None:
+    assert minimal.tier == "production"
+
+
+def test_password_policy_default_is_12_characters_with_every_class() -> None:
+    policy = PasswordPolicyConfig()
+    assert policy.min_length == 12
+    assert policy.require_lowercase
+    assert policy.require_uppercase
+    assert policy.require_digits
+    assert policy.require_symbols
+
+
+def test_mfa_defaults_to_required_totp() -> None:
+    mfa = MfaConfig()
+    assert (mfa.mode, mfa.totp, mfa.sms, mfa.email) == ("required", True, False, False)
+
+
+def test_threat_protection_defaults_to_enforced() -> None:
+    assert ThreatProtectionConfig().mode == "enforced"
+
+
+def test_self_sign_up_is_off_by_default(minimal: EnvironmentConfig) -> None:
+    assert minimal.user_pool.self_sign_up is False
+
+
+def test_pool_is_retained_and_protected_by_default(minimal: EnvironmentConfig) -> None:
+    assert minimal.user_pool.deletion_protection is True
+    assert minimal.user_pool.removal_policy == "retain"
+
+
+def test_sign_in_is_by_email_with_email_required_by_default(
+    minimal: EnvironmentConfig,
+) -> None:
+    assert minimal.user_pool.sign_in_identifiers == ("email",)
+    assert minimal.user_pool.standard_attributes["email"].required is True
+
+
+def test_account_recovery_defaults_to_verified_email(minimal: EnvironmentConfig) -> None:
+    assert minimal.user_pool.account_recovery == "email_only"
+
+
+def test_feature_plan_defaults_to_essentials_which_then_needs_a_reason() -> None:
+    assert UserPoolConfig.model_fields["feature_plan"].default == "essentials"
+    with pytest.raises(ValueError, match=r"threat_protection\.mode `enforced` needs feature_plan"):
+        UserPoolConfig.model_validate({}, context={"tier": "development"})
+
+
+def test_public_client_defaults_to_srp_and_oidc_scopes() -> None:
+    client = AppClientConfig(kind="public", callback_urls=("https://app.example.com/",))
+    assert client.effective_auth_flows == ("user_srp",)
+    assert client.effective_scopes == ("openid", "email", "profile")
+    assert (client.access_token_validity_minutes, client.id_token_validity_minutes) == (60, 60)
+    assert client.refresh_token_validity_days == 30
+    assert client.refresh_token_rotation is False
+
+
+def test_machine_client_defaults_to_no_auth_flows() -> None:
+    client = AppClientConfig(kind="machine", scopes=("orders/read",))
+    assert client.effective_auth_flows == ()
+
+
+def test_managed_login_is_the_default_domain_version() -> None:
+    assert DomainConfig(prefix="acme").managed_login_version == "managed_login"
+
+
+def test_every_field_has_a_description() -> None:
+    missing = []
+    for model in (EnvironmentConfig, UserPoolConfig, AppClientConfig, DomainConfig):
+        missing += [
+            f"{model.__name__}.{n}" for n, f in model.model_fields.items() if not f.description
+        ]
+    assert missing == []
