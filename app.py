@@ -1,0 +1,60 @@
+#!/usr/bin/env python3
+"""Composition root: environment name -> validated config -> one Stage each -> cdk-nag -> synth.
+
+    cdk synth -c env=dev          one environment (default: dev)
+    cdk synth -c env=all          every environment in infra/environments/
+    cdk synth -c env=a,b          several
+
+A bad environment file stops here, before any stage is built, with one message that lists
+every problem; no traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+
+from infra.config import ConfigError, known_environments, load_environments
+from infra.config.loader import ENVIRONMENTS_DIR
+from stacks.composition import compose
+
+DEFAULT_ENVIRONMENT = "dev"
+ALL_ENVIRONMENTS = "all"
+
+
+def requested_environments(value: object, directory: Path) -> list[str]:
+    """The environment names that `-c env=<value>` asks for."""
+    if value is None:
+        return [DEFAULT_ENVIRONMENT]
+    text = str(value).strip()
+    if text == ALL_ENVIRONMENTS:
+        return known_environments(directory)
+    return [name.strip() for name in text.split(",") if name.strip()] or [DEFAULT_ENVIRONMENT]
+
+
+def main() -> int:
+    app = cdk.App()
+    # -c environments_dir=PATH reads environment files kept outside this repository.
+    directory = Path(app.node.try_get_context("environments_dir") or ENVIRONMENTS_DIR)
+    names = requested_environments(app.node.try_get_context("env"), directory)
+    try:
+        configs = load_environments(names, directory=directory)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    compose(app, configs)
+    try:
+        app.synth()
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error):
+            raise
+        # The findings are printed above; a jsii traceback would only bury them.
+        print(f"Synth stopped by policy validation: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

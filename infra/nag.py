@@ -1,0 +1,53 @@
+"""cdk-nag 3 wiring: the five packs and the one way this project acknowledges a finding.
+
+An acknowledgment uses the qualified ``Pack::RuleId[finding]`` form: it is what cdk-nag
+matches, and it lands in ``cdk.out/validation-report.json`` with its reason (the audit trail).
+The bare form is skipped silently.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import aws_cdk as cdk
+from cdk_nag import (
+    AwsSolutionsChecks,
+    HIPAASecurityChecks,
+    NagPack,
+    NIST80053R5Checks,
+    PCIDSS321Checks,
+    ServerlessChecks,
+)
+from constructs import IConstruct
+
+Pack = Literal["AwsSolutions", "Serverless", "NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"]
+
+
+def nag_packs(scope: IConstruct | None = None) -> list[NagPack]:
+    """One instance of each pack this project runs, in report order."""
+    return [
+        AwsSolutionsChecks(scope),
+        ServerlessChecks(scope),
+        NIST80053R5Checks(scope),
+        HIPAASecurityChecks(scope),
+        PCIDSS321Checks(scope),
+    ]
+
+
+def register_nag_packs(app: cdk.App) -> None:
+    """Run every pack at synth; any unacknowledged finding makes synth fail."""
+    cdk.Validations.of(app).add_plugins(*nag_packs(app))
+
+
+def acknowledge(
+    construct: IConstruct, pack: Pack, rule_id: str, *, reason: str, finding: str | None = None
+) -> None:
+    """Acknowledge one finding on `construct` with a reason specific to it and its environment.
+
+    `rule_id` is the id without its pack prefix (``COG2``); the acknowledgment id becomes
+    ``AwsSolutions::AwsSolutions-COG2[finding]``, the form the failure message prints.
+    """
+    if len(reason.strip()) < 20:
+        raise ValueError(f"acknowledgment of {pack}::{rule_id} needs a specific reason")
+    qualified = f"{pack}::{pack}-{rule_id}" + (f"[{finding}]" if finding else "")
+    cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=qualified, reason=reason))

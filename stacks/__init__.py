@@ -1,0 +1,1 @@
+"""Deployment units: thin compositions of infra constructs, one Stage per environment."""

@@ -1,0 +1,85 @@
+"""The per-environment Cognito stack: composition, outputs and tags, nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from infra.config import EnvironmentConfig
+from infra.constructs.app_clients import AppClients
+from infra.constructs.hosted_domain import HostedDomain
+from infra.constructs.resource_servers import ResourceServers
+from infra.constructs.user_pool import UserDirectory
+
+
+class CognitoStack(cdk.Stack):
+    """User pool, resource servers, app clients and hosted domain of one environment."""
+
+    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any):
+        super().__init__(
+            scope,
+            id_,
+            stack_name=f"{config.project}-{config.name}",
+            description=f"Cognito user directory ({config.name}), managed by {config.project}",
+            termination_protection=config.tier == "production",
+            **kwargs,
+        )
+        self.directory = UserDirectory(
+            self,
+            "Directory",
+            config=config.user_pool,
+            environment=config.name,
+            default_name=f"{config.project}-{config.name}",
+        )
+        self.resource_servers = ResourceServers(
+            self,
+            "ResourceServers",
+            user_pool=self.directory.user_pool,
+            servers=config.resource_servers,
+        )
+        self.app_clients = AppClients(
+            self,
+            "AppClients",
+            user_pool=self.directory.user_pool,
+            pool_config=config.user_pool,
+            clients=config.app_clients,
+            custom_scopes=self.resource_servers.scopes,
+        )
+        self.hosted_domain = HostedDomain(
+            self,
+            "HostedDomain",
+            user_pool=self.directory.user_pool,
+            config=config.domain,
+            clients=self.app_clients.interactive,
+        )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        pool = self.directory.user_pool
+        base_url = self.hosted_domain.base_url
+        outputs = {
+            "UserPoolId": (pool.user_pool_id, "User pool id"),
+            "UserPoolArn": (pool.user_pool_arn, "User pool ARN"),
+            "UserPoolProviderUrl": (pool.user_pool_provider_url, "OIDC issuer (iss claim)"),
+            "JwksUrl": (f"{pool.user_pool_provider_url}/.well-known/jwks.json", "JWKS URL"),
+            "HostedDomainBaseUrl": (base_url, "Hosted sign-in domain"),
+            "AuthorizeEndpoint": (f"{base_url}/oauth2/authorize", "OAuth authorize endpoint"),
+            "TokenEndpoint": (f"{base_url}/oauth2/token", "OAuth token endpoint"),
+            "UserInfoEndpoint": (f"{base_url}/oauth2/userInfo", "OIDC userInfo endpoint"),
+            "LogoutEndpoint": (f"{base_url}/logout", "Logout endpoint"),
+        }
+        if self.hosted_domain.alias_target is not None:
+            outputs["CustomDomainAliasTarget"] = (
+                self.hosted_domain.alias_target,
+                "CloudFront name for the custom domain's DNS alias (A/AAAA ALIAS or CNAME)",
+            )
+        for client_id, client in self.app_clients.clients.items():
+            # Client ids only; a client secret is never an output.
+            outputs[f"{client_id}ClientId"] = (
+                client.user_pool_client_id,
+                f"{client_id} app client",
+            )
+        for output_id, (value, description) in outputs.items():
+            cdk.CfnOutput(self, output_id, value=value, description=description)

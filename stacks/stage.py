@@ -1,0 +1,31 @@
+"""One CDK Stage per environment: the stage id is the environment name, so construct ids
+inside stay the same in every environment while stack names and assembly folders differ."""
+
+from __future__ import annotations
+
+import aws_cdk as cdk
+from constructs import Construct
+
+from infra.config import EnvironmentConfig
+from stacks.cognito_stack import CognitoStack
+
+
+class CognitoStage(cdk.Stage):
+    """Everything one environment deploys, tagged with its environment, project and owner."""
+
+    def __init__(self, scope: Construct, *, config: EnvironmentConfig) -> None:
+        super().__init__(
+            scope,
+            config.name,
+            env=cdk.Environment(account=config.account, region=config.region),
+        )
+        self.cognito = CognitoStack(self, "Cognito", config=config)
+        tags = {
+            "environment": config.name,
+            "project": config.project,
+            "owner": config.owner,
+            **({"cost-center": config.cost_center} if config.cost_center else {}),
+            **config.tags,
+        }
+        for key, value in tags.items():
+            cdk.Tags.of(self).add(key, value)

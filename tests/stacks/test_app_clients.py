@@ -1,0 +1,149 @@
+"""The app-client controls of shared/SECURITY.md, for every client of every shipped environment."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import Assembly, Synthesized
+
+CLIENT = "AWS::Cognito::UserPoolClient"
+
+
+def clients_by_name(env: Synthesized) -> dict[str, dict[str, Any]]:
+    return {
+        client["Properties"]["ClientName"]: client["Properties"]
+        for client in env.resources(CLIENT).values()
+    }
+
+
+def test_every_configured_client_exists(env: Synthesized) -> None:
+    assert sorted(clients_by_name(env)) == sorted(env.config.app_clients)
+
+
+def test_no_client_allows_the_implicit_grant(env: Synthesized) -> None:
+    for name, client in clients_by_name(env).items():
+        assert "implicit" not in client["AllowedOAuthFlows"], name
+
+
+def test_public_clients_have_no_secret_and_use_the_code_grant(env: Synthesized) -> None:
+    for name, client in clients_by_name(env).items():
+        kind = env.config.app_clients[name].kind
+        assert client["GenerateSecret"] is (kind != "public"), name
+        expected = ["client_credentials"] if kind == "machine" else ["code"]
+        assert client["AllowedOAuthFlows"] == expected, name
+
+
+def test_auth_flows_are_an_explicit_allow_list(env: Synthesized) -> None:
+    for name, client in clients_by_name(env).items():
+        flows = client["ExplicitAuthFlows"]
+        assert "ALLOW_USER_PASSWORD_AUTH" not in flows, name
+        assert "ALLOW_ADMIN_USER_PASSWORD_AUTH" not in flows, name
+        assert "ALLOW_CUSTOM_AUTH" not in flows, name
+        if env.config.app_clients[name].kind == "machine":
+            assert flows == ["ALLOW_REFRESH_TOKEN_AUTH"], name
+        else:
+            assert "ALLOW_USER_SRP_AUTH" in flows, name
+
+
+def test_rotating_clients_drop_refresh_token_auth(env: Synthesized) -> None:
+    # Cognito refuses ALLOW_REFRESH_TOKEN_AUTH on a client with refresh token rotation.
+    for name, client in clients_by_name(env).items():
+        rotating = env.config.app_clients[name].refresh_token_rotation
+        assert ("ALLOW_REFRESH_TOKEN_AUTH" not in client["ExplicitAuthFlows"]) is rotating, name
+        if rotating:
+            assert client["RefreshTokenRotation"] == {
+                "Feature": "ENABLED",
+                "RetryGracePeriodSeconds": 10,
+            }
+
+
+def test_hygiene_settings_on_every_client(env: Synthesized) -> None:
+    for name, client in clients_by_name(env).items():
+        assert client["PreventUserExistenceErrors"] == "ENABLED", name
+        assert client["EnableTokenRevocation"] is True, name
+        assert client["TokenValidityUnits"] == {
+            "AccessToken": "minutes",
+            "IdToken": "minutes",
+            "RefreshToken": "minutes",
+        }, name
+        config = env.config.app_clients[name]
+        assert client["AccessTokenValidity"] == config.access_token_validity_minutes
+        assert client["IdTokenValidity"] == config.id_token_validity_minutes
+        assert client["RefreshTokenValidity"] == config.refresh_token_validity_days * 24 * 60
+
+
+def test_user_admin_scope_only_where_configured(env: Synthesized) -> None:
+    for name, client in clients_by_name(env).items():
+        configured = (
+            "aws.cognito.signin.user.admin" in env.config.app_clients[name].effective_scopes
+        )
+        assert ("aws.cognito.signin.user.admin" in client["AllowedOAuthScopes"]) is configured
+
+
+def test_machine_clients_request_only_resource_server_scopes(env: Synthesized) -> None:
+    for name, client in clients_by_name(env).items():
+        if env.config.app_clients[name].kind != "machine":
+            continue
+        for scope in client["AllowedOAuthScopes"]:
+            # Resource-server scopes are joined onto the server's Ref (which is its identifier).
+            assert isinstance(scope, dict), (name, scope)
+            assert "Fn::Join" in scope, (name, scope)
+        assert "CallbackURLs" not in client
+
+
+def test_write_attributes_are_explicit_and_exclude_authorisation_attributes(
+    env: Synthesized,
+) -> None:
+    pool = env.config.user_pool
+    protected = {f"custom:{n}" for n, a in pool.custom_attributes.items() if not a.user_writable}
+    assert "custom:tenant_id" in protected
+    for name, client in clients_by_name(env).items():
+        assert "WriteAttributes" in client, name
+        assert not protected & set(client["WriteAttributes"]), name
+        assert "email_verified" not in client["WriteAttributes"], name
+
+
+def test_interactive_clients_can_write_required_attributes(env: Synthesized) -> None:
+    # Otherwise SignUp through the client fails for every user.
+    for name, client in clients_by_name(env).items():
+        if env.config.app_clients[name].kind != "machine":
+            assert "email" in client["WriteAttributes"], name
+
+
+@pytest.mark.parametrize("key", ["CallbackURLs", "LogoutURLs"])
+def test_redirect_urls_are_https_without_wildcards(env: Synthesized, key: str) -> None:
+    for name, client in clients_by_name(env).items():
+        for url in client.get(key, []):
+            parts = urlsplit(url)
+            assert "*" not in url, (name, url)
+            assert url.rstrip("/") != "https://example.com", (name, url)
+            if env.config.tier == "development" and parts.hostname == "localhost":
+                assert parts.scheme in ("http", "https"), (name, url)
+            else:
+                assert parts.scheme == "https", (name, url)
+
+
+@pytest.mark.parametrize("name", ["staging", "prod"])
+def test_production_tier_has_no_localhost_redirects(assembly: Assembly, name: str) -> None:
+    for client in clients_by_name(assembly.environments[name]).values():
+        for url in client.get("CallbackURLs", []) + client.get("LogoutURLs", []):
+            assert urlsplit(url).hostname != "localhost", url
+
+
+def test_clients_using_custom_scopes_reference_the_resource_server(env: Synthesized) -> None:
+    servers = env.resources("AWS::Cognito::UserPoolResourceServer")
+    for name, client in clients_by_name(env).items():
+        for scope in client["AllowedOAuthScopes"]:
+            if isinstance(scope, dict):
+                server_ref, suffix = scope["Fn::Join"][1]
+                assert server_ref["Ref"] in servers, name
+                assert suffix in ("/read", "/write"), name
+
+
+def test_resource_servers_come_from_config(env: Synthesized) -> None:
+    server = env.only("AWS::Cognito::UserPoolResourceServer")["Properties"]
+    assert server["Identifier"] == "orders"
+    assert {s["ScopeName"] for s in server["Scopes"]} == {"read", "write"}

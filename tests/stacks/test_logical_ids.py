@@ -1,0 +1,41 @@
+"""Pinned logical ids of the stateful resources.
+
+A changed logical id makes CloudFormation create a new resource and delete the old one: for the
+user pool that is a new, empty pool and every user gone. If this test fails, you renamed or
+moved a construct. Put the id back; do not update this list unless you mean to replace the
+resource (and have read docs/guard.md).
+"""
+
+from __future__ import annotations
+
+from tests.conftest import Synthesized
+
+PINNED = {
+    "DirectoryUserPool76052951": "AWS::Cognito::UserPool",
+    "DirectoryAdminsA803BDF1": "AWS::Cognito::UserPoolGroup",
+    "DirectoryMembers2A734851": "AWS::Cognito::UserPoolGroup",
+    "ResourceServersOrdersApiBAB1FF27": "AWS::Cognito::UserPoolResourceServer",
+    "AppClientsWebAppB810510E": "AWS::Cognito::UserPoolClient",
+    "AppClientsOrdersWorkerEBC3B087": "AWS::Cognito::UserPoolClient",
+    "HostedDomainA16DF0A2": "AWS::Cognito::UserPoolDomain",
+    "HostedDomainWebAppBranding894D47D1": "AWS::Cognito::ManagedLoginBranding",
+}
+DEV_ONLY = {
+    "AppClientsAdminPortal52BE64F9": "AWS::Cognito::UserPoolClient",
+    "HostedDomainAdminPortalBrandingCE713FC0": "AWS::Cognito::ManagedLoginBranding",
+}
+
+
+def test_stateful_logical_ids_are_pinned(env: Synthesized) -> None:
+    expected = PINNED | (DEV_ONLY if env.config.name == "dev" else {})
+    actual = {
+        logical_id: resource["Type"]
+        for logical_id, resource in env.template_json["Resources"].items()
+        if resource["Type"].startswith("AWS::Cognito::")
+    }
+    assert actual == expected
+
+
+def test_logical_ids_do_not_contain_the_environment_name(env: Synthesized) -> None:
+    for logical_id in env.template_json["Resources"]:
+        assert env.config.name.lower() not in logical_id.lower(), logical_id

@@ -1,0 +1,202 @@
+"""The user-pool controls of shared/SECURITY.md, per shipped environment."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match
+
+from tests.conftest import Assembly, Synthesized
+
+USER_POOL = "AWS::Cognito::UserPool"
+
+
+def test_sign_in_is_case_insensitive(env: Synthesized) -> None:
+    env.template.has_resource_properties(
+        USER_POOL, {"UsernameConfiguration": {"CaseSensitive": False}}
+    )
+
+
+def test_password_policy_is_explicit_and_passes_cog1(env: Synthesized) -> None:
+    policy = env.only(USER_POOL)["Properties"]["Policies"]["PasswordPolicy"]
+    assert policy["MinimumLength"] >= 12
+    assert policy["RequireLowercase"] is True
+    assert policy["RequireUppercase"] is True
+    assert policy["RequireNumbers"] is True
+    assert policy["RequireSymbols"] is True
+
+
+def test_email_change_waits_for_verification(env: Synthesized) -> None:
+    env.template.has_resource_properties(
+        USER_POOL,
+        {
+            "UserAttributeUpdateSettings": {
+                "AttributesRequireVerificationBeforeUpdate": Match.array_with(["email"])
+            },
+            "AutoVerifiedAttributes": Match.array_with(["email"]),
+        },
+    )
+
+
+def test_account_recovery_is_by_verified_email_only(env: Synthesized) -> None:
+    env.template.has_resource_properties(
+        USER_POOL,
+        {
+            "AccountRecoverySetting": {
+                "RecoveryMechanisms": [{"Name": "verified_email", "Priority": 1}]
+            }
+        },
+    )
+
+
+def test_sign_in_identifier_is_email(env: Synthesized) -> None:
+    properties = env.only(USER_POOL)["Properties"]
+    assert properties["UsernameAttributes"] == ["email"]
+    assert "AliasAttributes" not in properties
+
+
+@pytest.mark.parametrize(
+    ("name", "self_sign_up"), [("dev", True), ("staging", True), ("prod", False)]
+)
+def test_self_sign_up_follows_the_environment(
+    assembly: Assembly, name: str, self_sign_up: bool
+) -> None:
+    assembly.environments[name].template.has_resource_properties(
+        USER_POOL, {"AdminCreateUserConfig": {"AllowAdminCreateUserOnly": not self_sign_up}}
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "mfa", "factors"),
+    [
+        ("dev", "OPTIONAL", ["SOFTWARE_TOKEN_MFA"]),
+        ("staging", "OPTIONAL", ["SOFTWARE_TOKEN_MFA"]),
+        ("prod", "ON", ["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"]),
+    ],
+)
+def test_mfa_follows_the_environment(
+    assembly: Assembly, name: str, mfa: str, factors: list[str]
+) -> None:
+    properties = assembly.environments[name].only(USER_POOL)["Properties"]
+    assert properties["MfaConfiguration"] == mfa
+    assert sorted(properties["EnabledMfas"]) == sorted(factors)
+
+
+def test_prod_is_on_plus_with_threat_protection_enforced(assembly: Assembly) -> None:
+    assembly.environments["prod"].template.has_resource_properties(
+        USER_POOL,
+        {
+            "UserPoolTier": "PLUS",
+            "UserPoolAddOns": {
+                "AdvancedSecurityMode": "ENFORCED",
+                "AdvancedSecurityAdditionalFlows": {"CustomAuthMode": "ENFORCED"},
+            },
+        },
+    )
+
+
+@pytest.mark.parametrize("name", ["dev", "staging"])
+def test_essentials_environments_have_no_threat_protection_add_on(
+    assembly: Assembly, name: str
+) -> None:
+    properties = assembly.environments[name].only(USER_POOL)["Properties"]
+    assert properties["UserPoolTier"] == "ESSENTIALS"
+    assert "UserPoolAddOns" not in properties
+
+
+@pytest.mark.parametrize("name", ["staging", "prod"])
+def test_production_tier_sends_email_through_the_configured_ses_identity(
+    assembly: Assembly, name: str
+) -> None:
+    synthesized = assembly.environments[name]
+    email = synthesized.config.user_pool.email
+    synthesized.template.has_resource_properties(
+        USER_POOL,
+        {
+            "EmailConfiguration": {
+                "EmailSendingAccount": "DEVELOPER",
+                "SourceArn": email.ses_identity_arn,
+                "From": Match.string_like_regexp(f"{email.from_address}"),
+                "ReplyToEmailAddress": email.reply_to,
+            }
+        },
+    )
+
+
+def test_prod_uses_its_ses_configuration_set(assembly: Assembly) -> None:
+    assembly.environments["prod"].template.has_resource_properties(
+        USER_POOL, {"EmailConfiguration": {"ConfigurationSet": "cognito-mail"}}
+    )
+
+
+@pytest.mark.parametrize("name", ["staging", "prod"])
+def test_production_tier_pool_is_retained_and_deletion_protected(
+    assembly: Assembly, name: str
+) -> None:
+    assembly.environments[name].template.has_resource(
+        USER_POOL,
+        {
+            "DeletionPolicy": "Retain",
+            "UpdateReplacePolicy": "Retain",
+            "Properties": Match.object_like({"DeletionProtection": "ACTIVE"}),
+        },
+    )
+
+
+def test_dev_pool_is_destroyable_as_configured(assembly: Assembly) -> None:
+    assembly.environments["dev"].template.has_resource(
+        USER_POOL,
+        {
+            "DeletionPolicy": "Delete",
+            "Properties": Match.object_like({"DeletionProtection": "INACTIVE"}),
+        },
+    )
+
+
+def test_custom_attributes_are_immutable_unless_declared_mutable(assembly: Assembly) -> None:
+    schema = {
+        entry["Name"]: entry
+        for entry in assembly.environments["dev"].only(USER_POOL)["Properties"]["Schema"]
+    }
+    assert schema["tenant_id"]["Mutable"] is False
+    assert schema["tenant_id"]["StringAttributeConstraints"] == {
+        "MinLength": "1",
+        "MaxLength": "64",
+    }
+    assert schema["newsletter"] == {
+        "AttributeDataType": "Boolean",
+        "Mutable": True,
+        "Name": "newsletter",
+    }
+    assert schema["email"] == {"Name": "email", "Required": True, "Mutable": True}
+
+
+def test_groups_come_from_config_with_precedence_and_description(env: Synthesized) -> None:
+    groups = {
+        group["Properties"]["GroupName"]: group["Properties"]
+        for group in env.resources("AWS::Cognito::UserPoolGroup").values()
+    }
+    expected = {g.name: g for g in env.config.user_pool.groups.values()}
+    assert groups.keys() == expected.keys()
+    for name, properties in groups.items():
+        assert properties["Precedence"] == expected[name].precedence
+        assert properties["Description"] == expected[name].description
+
+
+def test_verification_and_invitation_messages_carry_their_placeholders(env: Synthesized) -> None:
+    properties = env.only(USER_POOL)["Properties"]
+    verification = properties["VerificationMessageTemplate"]
+    assert verification["DefaultEmailOption"] == "CONFIRM_WITH_CODE"
+    assert "{####}" in verification["EmailMessage"]
+    assert "{####}" in verification["SmsMessage"]
+    invitation = properties["AdminCreateUserConfig"]["InviteMessageTemplate"]
+    for text in (invitation["EmailMessage"], invitation["SMSMessage"]):
+        assert "{username}" in text
+        assert "{####}" in text
+
+
+def test_pool_name_and_tags_name_the_environment(env: Synthesized) -> None:
+    properties = env.only(USER_POOL)["Properties"]
+    assert properties["UserPoolName"] == f"cognito-kit-{env.config.name}"
+    assert properties["UserPoolTags"]["environment"] == env.config.name
+    assert properties["UserPoolTags"]["owner"] == env.config.owner
+    assert properties["UserPoolTags"]["project"] == "cognito-kit"

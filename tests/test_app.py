@@ -1,0 +1,80 @@
+"""app.py end to end, as `cdk synth` runs it: a subprocess with the context in CDK_CONTEXT_JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app import requested_environments
+from infra.config.loader import ENVIRONMENTS_DIR
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_app(context: dict[str, str], outdir: Path) -> subprocess.CompletedProcess[str]:
+    environment = {
+        **os.environ,
+        "CDK_CONTEXT_JSON": json.dumps(context),
+        "CDK_OUTDIR": str(outdir),
+    }
+    return subprocess.run(
+        [sys.executable, "app.py"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
+def test_unknown_environment_fails_cleanly(tmp_path: Path) -> None:
+    result = run_app({"env": "no-such-env"}, tmp_path / "out")
+    assert result.returncode == 2
+    assert "unknown environment 'no-such-env'; known environments: dev, prod, staging" in (
+        result.stderr
+    )
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not list((tmp_path / "out").glob("**/*.json")), "nothing may be synthesized"
+
+
+def test_environment_file_with_unknown_key_fails_cleanly(tmp_path: Path) -> None:
+    text = (ENVIRONMENTS_DIR / "dev.yaml").read_text() + "\nsurprise: true\n"
+    (tmp_path / "dev.yaml").write_text(text)
+    result = run_app({"env": "dev", "environments_dir": str(tmp_path)}, tmp_path / "out")
+    assert result.returncode == 2
+    assert f"{tmp_path / 'dev.yaml'}: surprise: unknown key; allowed keys here: " in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert not list((tmp_path / "out").glob("**/*.json")), "nothing may be synthesized"
+
+
+def test_all_synthesizes_every_environment_with_nag_clean(tmp_path: Path) -> None:
+    outdir = tmp_path / "out"
+    result = run_app({"env": "all"}, outdir)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in outdir.glob("assembly-*")) == [
+        "assembly-dev",
+        "assembly-prod",
+        "assembly-staging",
+    ]
+    report = json.loads((outdir / "validation-report.json").read_text())
+    assert all(plugin["violations"] == [] for plugin in report["pluginReports"])
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, ["dev"]),
+        ("prod", ["prod"]),
+        ("dev, staging", ["dev", "staging"]),
+        ("all", ["dev", "prod", "staging"]),
+        ("", ["dev"]),
+    ],
+)
+def test_requested_environments(value: str | None, expected: list[str]) -> None:
+    assert requested_environments(value, ENVIRONMENTS_DIR) == expected
