@@ -1,0 +1,83 @@
+"""What the guard reports: finding kinds, findings and the per-environment summary."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+
+class FindingKind(StrEnum):
+    """Stable names, used in output lines and in `infra/accepted-risks.yaml`."""
+
+    REMOVED = "removed"
+    """A stateful resource's logical id disappears (removed, renamed, moved, type changed)."""
+
+    CREATE_ONLY_CHANGE = "create-only-change"
+    """A property CloudFormation can only set at creation changes: the resource is replaced."""
+
+    IMMUTABLE_POOL_SETTING = "immutable-pool-setting"
+    """A user pool setting Cognito refuses to update: the deploy fails and rolls back."""
+
+    PROTECTION_WEAKENED = "protection-weakened"
+    """Deletion protection, DeletionPolicy or UpdateReplacePolicy no longer protects the data."""
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One change the guard blocks unless an accepted-risks entry matches it."""
+
+    kind: FindingKind
+    environment: str
+    template: str
+    logical_id: str
+    resource_type: str
+    property_path: str | None
+    """The property (path below Properties) or resource attribute concerned; None for all."""
+    consequence: str
+    """What will happen on deploy."""
+    remedy: str
+    """What to do instead."""
+    probable_rename: str | None = None
+    """For `removed`: the new logical id (same type) that probably replaces this one."""
+    accepted_reason: str | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.accepted_reason is not None
+
+    @property
+    def blocking(self) -> bool:
+        return self.accepted_reason is None
+
+    @property
+    def location(self) -> str:
+        return f"{self.environment}/{self.template}"
+
+    def accept(self, reason: str) -> Finding:
+        return replace(self, accepted_reason=reason)
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateChange:
+    """Resource counts of one template pair; AWS::CDK::Metadata is not counted."""
+
+    environment: str
+    template: str
+    status: str
+    """`compared`, `added` (only in the candidate) or `removed` (only in the baseline)."""
+    resources_added: int
+    resources_changed: int
+    resources_removed: int
+
+
+@dataclass(frozen=True, slots=True)
+class EnvironmentSummary:
+    environment: str
+    templates_compared: int
+    templates_added: int
+    templates_removed: int
+    resources_added: int
+    resources_changed: int
+    resources_removed: int
+    blocking: int
+    accepted: int
