@@ -493,9 +493,15 @@ class AppClientConfig(Section):
     user_password_auth_reason: NonEmptyStr | None = Field(
         None, description="Why this client needs user_password (plain password) auth."
     )
-    access_token_validity_minutes: Int = Field(60, ge=5, le=1440, description="Access token.")
-    id_token_validity_minutes: Int = Field(60, ge=5, le=1440, description="ID token.")
-    refresh_token_validity_days: Int = Field(30, ge=1, le=3650, description="Refresh token.")
+    access_token_validity_minutes: Int = Field(
+        60, ge=5, le=1440, description="Access-token lifetime in minutes (5-1440)."
+    )
+    id_token_validity_minutes: Int = Field(
+        60, ge=5, le=1440, description="ID-token lifetime in minutes (5-1440)."
+    )
+    refresh_token_validity_days: Int = Field(
+        30, ge=1, le=3650, description="Refresh-token lifetime in days (1-3650)."
+    )
     refresh_token_rotation: Bool = Field(
         False, description="Issue a new refresh token on every refresh."
     )
