@@ -10,6 +10,7 @@ from constructs import Construct
 from infra.config import EnvironmentConfig
 from infra.constructs.app_clients import AppClients
 from infra.constructs.hosted_domain import HostedDomain
+from infra.constructs.identity_providers import IdentityProviders
 from infra.constructs.resource_servers import ResourceServers
 from infra.constructs.user_pool import UserDirectory
 
@@ -39,6 +40,12 @@ class CognitoStack(cdk.Stack):
             user_pool=self.directory.user_pool,
             servers=config.resource_servers,
         )
+        self.identity_providers = IdentityProviders(
+            self,
+            "IdentityProviders",
+            user_pool=self.directory.user_pool,
+            providers=config.identity_providers,
+        )
         self.app_clients = AppClients(
             self,
             "AppClients",
@@ -46,6 +53,8 @@ class CognitoStack(cdk.Stack):
             pool_config=config.user_pool,
             clients=config.app_clients,
             custom_scopes=self.resource_servers.scopes,
+            identity_providers=self.identity_providers,
+            provider_configs=config.identity_providers,
         )
         self.hosted_domain = HostedDomain(
             self,

@@ -49,6 +49,25 @@ def _rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str, 
         if nested is not None:
             child_prefix = f"{path}.<id>." if container == "dict" else f"{path}."
             yield from _rows(nested, child_prefix)
+        for tag, variant in _tagged_variants(annotation):
+            yield from _rows(variant, f"{path}.<{tag}-id>.")
+
+
+def _tagged_variants(annotation: Any) -> list[tuple[str, type[BaseModel]]]:
+    """For a map of a tagged union (identity providers): (type tag, model) per member."""
+    if typing.get_origin(annotation) is not dict:
+        return []
+    value = typing.get_args(annotation)[1]
+    if typing.get_origin(value) is typing.Annotated:
+        value = typing.get_args(value)[0]
+    if typing.get_origin(value) not in (typing.Union, types.UnionType):
+        return []
+    variants = []
+    for member in typing.get_args(value):
+        tag_field = member.model_fields.get("type")
+        if tag_field is not None:
+            variants.append((typing.get_args(tag_field.annotation)[0], member))
+    return variants
 
 
 def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, str | None]:

@@ -24,6 +24,7 @@ from infra.config.model import EnvironmentConfig
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _MAX_VALUE_CHARS = 80
+SECRET_KEYS = frozenset({"client_secret", "private_key"})
 
 
 @dataclass(frozen=True)
@@ -98,7 +99,9 @@ def load_environment(name: str, *, directory: Path = ENVIRONMENTS_DIR) -> Enviro
     data = {**raw, "name": name}
     tier = raw.get("tier") if raw.get("tier") in ("development", "production") else "production"
     try:
-        config = EnvironmentConfig.model_validate(data, context={"tier": tier})
+        config = EnvironmentConfig.model_validate(
+            data, context={"tier": tier, "directory": str(directory)}
+        )
     except ValidationError as error:
         problems.extend(_problem(shown, detail) for detail in error.errors())
     if problems:
@@ -144,10 +147,12 @@ _UniqueKeyLoader.add_constructor(
 
 
 def _problem(file: str, detail: ErrorDetails) -> Problem:
-    loc = _without_validator_names(detail["loc"])
+    loc, parent = _walk(detail["loc"])
     path = _key_path(loc)
     if detail["type"] == "extra_forbidden":
-        allowed = sorted(_allowed_keys(loc[:-1]))
+        allowed = sorted(_field_names(parent))
+        if not allowed:
+            return Problem(file, path, "unknown key")
         return Problem(file, path, f"unknown key; allowed keys here: {', '.join(allowed)}")
     if detail["type"] == "missing":
         return Problem(file, path, "required key is missing")
@@ -156,6 +161,9 @@ def _problem(file: str, detail: ErrorDetails) -> Problem:
         message = f"has the wrong format ({message})"
     if "[key]" in detail["loc"]:
         message = f"invalid key: {message}"
+    if SECRET_KEYS & {str(part) for part in loc}:
+        # Whatever was written where a secret reference belongs may be the secret itself.
+        return Problem(file, path, message)
     if isinstance(detail["input"], (dict | list)) and detail["type"] not in (
         "dict_type",
         "list_type",
@@ -166,9 +174,25 @@ def _problem(file: str, detail: ErrorDetails) -> Problem:
     return Problem(file, path, f"{_short(detail['input'])}: {message}")
 
 
-def _without_validator_names(loc: tuple[int | str, ...]) -> tuple[int | str, ...]:
-    # Tagged unions and function validators add entries like "function-after[...]" to loc.
-    return tuple(p for p in loc if not (isinstance(p, str) and "[" in p and p.endswith("]")))
+def _walk(loc: tuple[int | str, ...]) -> tuple[tuple[int | str, ...], Any]:
+    """`loc` as key names only, and the model that holds the last key.
+
+    Validator names ("function-after[...]") and the tags pydantic inserts for tagged unions
+    (an identity provider's `type`) are dropped.
+    """
+    annotation: Any = EnvironmentConfig
+    parent: Any = None
+    cleaned: list[int | str] = []
+    for part in loc:
+        if isinstance(part, str) and "[" in part and part.endswith("]"):
+            continue
+        variant = _union_variant(annotation, part)
+        if variant is not None:
+            annotation = variant
+            continue
+        cleaned.append(part)
+        parent, annotation = annotation, _descend(annotation, part)
+    return tuple(cleaned), parent
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:
@@ -178,15 +202,10 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     return path
 
 
-def _allowed_keys(loc: tuple[int | str, ...]) -> list[str]:
-    """The field names of the model at `loc`, found by walking the model's annotations."""
-    model: Any = EnvironmentConfig
-    for part in loc:
-        model = _descend(model, part)
-        if model is None:
-            return []
-    fields = model.model_fields if isinstance(model, type) and issubclass(model, BaseModel) else {}
-    return [name for name in fields if name != "name" or model is not EnvironmentConfig]
+def _field_names(model: Any) -> list[str]:
+    if not (isinstance(model, type) and issubclass(model, BaseModel)):
+        return []
+    return [name for name in model.model_fields if name != "name" or model is not EnvironmentConfig]
 
 
 def _descend(annotation: Any, part: int | str) -> Any:
@@ -196,6 +215,19 @@ def _descend(annotation: Any, part: int | str) -> Any:
     origin = typing.get_origin(annotation)
     if origin in (dict, list, tuple):
         return _unwrap_optional(typing.get_args(annotation)[-1 if origin is dict else 0])
+    return None
+
+
+def _union_variant(annotation: Any, tag: int | str) -> Any:
+    """The member of a tagged union whose `type` literal is `tag`, else None."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    if typing.get_origin(annotation) not in (typing.Union, types.UnionType):
+        return None
+    for member in typing.get_args(annotation):
+        field = getattr(member, "model_fields", {}).get("type")
+        if field is not None and tag in typing.get_args(field.annotation):
+            return member
     return None
 
 

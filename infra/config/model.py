@@ -17,14 +17,18 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from infra.config.federation import (
+    RESERVED_PROVIDER_NAMES,
+    IdentityProviderConfig,
+    email_trust_problems,
+)
+from infra.config.model_base import Section, Tier, tier_of
 from infra.config.types import (
     AccountId,
     Bool,
@@ -42,8 +46,6 @@ from infra.config.types import (
     TagKey,
     TagValue,
 )
-
-Tier = Literal["development", "production"]
 
 STANDARD_ATTRIBUTES = (
     "address",
@@ -98,18 +100,6 @@ ACM_ARN_PATTERN = re.compile(
 SES_IDENTITY_ARN_PATTERN = re.compile(
     r"^arn:aws[a-z-]*:ses:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):identity/(?P<identity>.+)$"
 )
-
-
-def _tier(info: ValidationInfo) -> Tier:
-    """The environment's tier from the validation context; production when unknown (strictest)."""
-    context = info.context or {}
-    return "development" if context.get("tier") == "development" else "production"
-
-
-class Section(BaseModel):
-    """Base of every config section: unknown keys fail and values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class PasswordPolicyConfig(Section):
@@ -262,7 +252,7 @@ class EmailConfig(Section):
                     f"from_address {address!r} is not covered by the SES identity "
                     f"{identity['identity']!r}"
                 )
-        elif _tier(info) == "production":
+        elif tier_of(info) == "production":
             raise ValueError(
                 "production-tier environments must send email through SES (sender: ses): "
                 "Cognito's own sender drops mail past 50 a day"
@@ -441,7 +431,7 @@ class UserPoolConfig(Section):
             problems.append("mfa.email needs feature_plan essentials/plus and email.sender `ses`")
         if self.password_policy.password_history_size and self.feature_plan == "lite":
             problems.append("password_policy.password_history_size needs essentials or plus")
-        if _tier(info) == "production":
+        if tier_of(info) == "production":
             if not self.deletion_protection:
                 problems.append("deletion_protection must be true in a production-tier environment")
             if self.removal_policy != "retain":
@@ -505,6 +495,14 @@ class AppClientConfig(Section):
     refresh_token_rotation: Bool = Field(
         False, description="Issue a new refresh token on every refresh."
     )
+    identity_providers: tuple[ConstructId, ...] | None = Field(
+        None,
+        description="Ids of the identity providers this client offers; default: every enabled "
+        "provider (machine clients: none).",
+    )
+    allow_cognito_sign_in: Bool = Field(
+        True, description="Offer sign-in with a user-pool password besides the providers."
+    )
     read_attributes: tuple[Str, ...] | None = Field(
         None, description="Attributes the client may read; default: every pool attribute."
     )
@@ -517,7 +515,7 @@ class AppClientConfig(Section):
     @field_validator("callback_urls", "logout_urls")
     @classmethod
     def _redirect_urls(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        problems = [p for url in value if (p := _redirect_url_problem(url, _tier(info)))]
+        problems = [p for url in value if (p := _redirect_url_problem(url, tier_of(info)))]
         if len(set(value)) != len(value):
             problems.append("lists a URL twice")
         if problems:
@@ -682,6 +680,11 @@ class EnvironmentConfig(Section):
     resource_servers: dict[ConstructId, ResourceServerConfig] = Field(
         default_factory=dict, description="Resource servers (APIs with custom scopes), by id."
     )
+    identity_providers: dict[ConstructId, IdentityProviderConfig] = Field(
+        default_factory=dict,
+        description="Federated identity providers by stable construct id; each has a `type`: "
+        "google, facebook, apple, saml or oidc (keys per type below).",
+    )
     app_clients: dict[ConstructId, AppClientConfig] = Field(
         default_factory=dict, description="App clients, by stable construct id."
     )
@@ -690,7 +693,7 @@ class EnvironmentConfig(Section):
     @field_validator("account", "region", mode="after")
     @classmethod
     def _pinned_in_production(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is None and _tier(info) == "production":
+        if value is None and tier_of(info) == "production":
             raise ValueError(
                 f"a production-tier environment must pin its {info.field_name} so that it "
                 "cannot be deployed to the wrong place"
@@ -714,6 +717,28 @@ class EnvironmentConfig(Section):
             raise ValueError(f"identifier(s) used twice: {duplicates}")
         return value
 
+    @field_validator("identity_providers")
+    @classmethod
+    def _providers(
+        cls, value: dict[str, IdentityProviderConfig]
+    ) -> dict[str, IdentityProviderConfig]:
+        problems = []
+        names: dict[str, str] = {}
+        for provider_id, provider in value.items():
+            name = provider.provider_name()
+            if provider.type in ("saml", "oidc") and name.lower() in RESERVED_PROVIDER_NAMES:
+                problems.append(f"{provider_id}.name: {name!r} is reserved by Cognito")
+            if name.lower() in names:
+                used_by = names[name.lower()]
+                problems.append(
+                    f"{provider_id}: provider name {name!r} is already used by {used_by}"
+                )
+            names[name.lower()] = provider_id
+            problems += [f"{provider_id}.{p}" for p in email_trust_problems(provider)]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
     @field_validator("app_clients")
     @classmethod
     def _client_references(
@@ -722,6 +747,7 @@ class EnvironmentConfig(Section):
         # info.data holds only the sections that validated; skip checks whose source failed
         # (its own error is already reported).
         pool: UserPoolConfig | None = info.data.get("user_pool")
+        providers: dict[str, IdentityProviderConfig] | None = info.data.get("identity_providers")
         servers: dict[str, ResourceServerConfig] | None = info.data.get("resource_servers")
         problems = []
         for client_id, client in value.items():
@@ -741,6 +767,8 @@ class EnvironmentConfig(Section):
                     )
             if pool is not None:
                 problems.extend(_attribute_problems(client_id, client, pool))
+            if providers is not None:
+                problems.extend(_provider_problems(client_id, client, providers))
         if problems:
             raise ValueError("; ".join(problems))
         return value
@@ -784,4 +812,43 @@ def _attribute_problems(client_id: str, client: AppClientConfig, pool: UserPoolC
                 f"{client_id}.write_attributes: required attributes {missing} must be writable "
                 "or users cannot sign up through this client"
             )
+    return problems
+
+
+def enabled_providers(
+    providers: dict[str, IdentityProviderConfig],
+) -> dict[str, IdentityProviderConfig]:
+    """The providers created in this environment, by id."""
+    return {provider_id: p for provider_id, p in providers.items() if p.enabled}
+
+
+def client_provider_ids(
+    client: AppClientConfig, providers: dict[str, IdentityProviderConfig]
+) -> tuple[str, ...]:
+    """The provider ids a client offers after defaults: every enabled one, none for machines."""
+    if client.kind == "machine":
+        return ()
+    if client.identity_providers is not None:
+        return client.identity_providers
+    return tuple(enabled_providers(providers))
+
+
+def _provider_problems(
+    client_id: str, client: AppClientConfig, providers: dict[str, IdentityProviderConfig]
+) -> list[str]:
+    enabled = enabled_providers(providers)
+    problems = []
+    if client.kind == "machine" and client.identity_providers:
+        problems.append(f"{client_id}.identity_providers: a machine client signs no user in")
+    if unknown := [p for p in client.identity_providers or () if p not in enabled]:
+        problems.append(
+            f"{client_id}.identity_providers: {unknown} are not enabled identity providers of "
+            f"this environment; allowed: {sorted(enabled)}"
+        )
+    offers_nothing = not client_provider_ids(client, providers)
+    if client.kind != "machine" and not client.allow_cognito_sign_in and offers_nothing:
+        problems.append(
+            f"{client_id}: allow_cognito_sign_in is false and no identity provider is "
+            "offered, so nobody can sign in"
+        )
     return problems

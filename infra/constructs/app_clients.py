@@ -11,12 +11,15 @@ import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
+from infra.config.federation import IdentityProviderConfig
 from infra.config.model import (
     AppClientConfig,
     UserPoolConfig,
+    client_provider_ids,
     readable_attributes,
     writable_attributes,
 )
+from infra.constructs.identity_providers import IdentityProviders
 from infra.constructs.user_pool import CDK_STANDARD_ATTRIBUTE_NAMES
 
 _BUILT_IN_SCOPES = {
@@ -48,13 +51,21 @@ class AppClients(Construct):
         pool_config: UserPoolConfig,
         clients: dict[str, AppClientConfig],
         custom_scopes: dict[str, cognito.OAuthScope],
+        identity_providers: IdentityProviders,
+        provider_configs: dict[str, IdentityProviderConfig],
     ) -> None:
         super().__init__(scope, id_)
         self.clients: dict[str, cognito.UserPoolClient] = {}
         for client_id, config in clients.items():
-            self.clients[client_id] = self._client(
-                client_id, config, user_pool, pool_config, custom_scopes
-            )
+            offered = {
+                identity_providers.names[provider_id]: identity_providers.providers[provider_id]
+                for provider_id in client_provider_ids(config, provider_configs)
+            }
+            client = self._client(client_id, config, user_pool, pool_config, custom_scopes, offered)
+            for provider in offered.values():
+                # A client that names a provider before it exists fails the very first deploy.
+                client.node.add_dependency(provider)
+            self.clients[client_id] = client
         self.interactive = {
             client_id: client
             for client_id, client in self.clients.items()
@@ -68,6 +79,7 @@ class AppClients(Construct):
         user_pool: cognito.IUserPool,
         pool_config: UserPoolConfig,
         custom_scopes: dict[str, cognito.OAuthScope],
+        offered: dict[str, cognito.IUserPoolIdentityProvider],
     ) -> cognito.UserPoolClient:
         machine = config.kind == "machine"
         flows = set(config.effective_auth_flows)
@@ -113,7 +125,14 @@ class AppClients(Construct):
             write_attributes=_client_attributes(
                 () if machine else (config.write_attributes or writable_attributes(pool_config))
             ),
-            supported_identity_providers=[cognito.UserPoolClientIdentityProvider.COGNITO],
+            supported_identity_providers=[
+                *(
+                    [cognito.UserPoolClientIdentityProvider.COGNITO]
+                    if config.allow_cognito_sign_in or machine
+                    else []
+                ),
+                *(cognito.UserPoolClientIdentityProvider.custom(name) for name in offered),
+            ],
         )
         resource = client.node.default_child
         assert isinstance(resource, cognito.CfnUserPoolClient)

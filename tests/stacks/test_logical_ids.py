@@ -20,14 +20,24 @@ PINNED = {
     "HostedDomainA16DF0A2": "AWS::Cognito::UserPoolDomain",
     "HostedDomainWebAppBranding894D47D1": "AWS::Cognito::ManagedLoginBranding",
 }
-DEV_ONLY = {
-    "AppClientsAdminPortal52BE64F9": "AWS::Cognito::UserPoolClient",
-    "HostedDomainAdminPortalBrandingCE713FC0": "AWS::Cognito::ManagedLoginBranding",
+GOOGLE = {"IdentityProvidersGoogleBAD0948B": "AWS::Cognito::UserPoolIdentityProvider"}
+PER_ENVIRONMENT = {
+    "dev": {
+        "AppClientsAdminPortal52BE64F9": "AWS::Cognito::UserPoolClient",
+        "HostedDomainAdminPortalBrandingCE713FC0": "AWS::Cognito::ManagedLoginBranding",
+        **GOOGLE,
+        "IdentityProvidersFacebook89EA623D": "AWS::Cognito::UserPoolIdentityProvider",
+        "IdentityProvidersApple8477F814": "AWS::Cognito::UserPoolIdentityProvider",
+        "IdentityProvidersCorporateSsoEF246A11": "AWS::Cognito::UserPoolIdentityProvider",
+        "IdentityProvidersPartnerLoginE810FFD8": "AWS::Cognito::UserPoolIdentityProvider",
+    },
+    "staging": {},
+    "prod": GOOGLE,
 }
 
 
 def test_stateful_logical_ids_are_pinned(env: Synthesized) -> None:
-    expected = PINNED | (DEV_ONLY if env.config.name == "dev" else {})
+    expected = PINNED | PER_ENVIRONMENT[env.config.name]
     actual = {
         logical_id: resource["Type"]
         for logical_id, resource in env.template_json["Resources"].items()

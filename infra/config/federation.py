@@ -1,0 +1,308 @@
+"""Identity-provider configuration: Google, Facebook, Sign in with Apple, SAML and OIDC.
+
+Secrets are never values here: a client secret or private key is a *reference* to a Secrets
+Manager secret (name or ARN, plus the JSON key inside it). The template then carries a
+``{{resolve:secretsmanager:...}}`` dynamic reference that CloudFormation resolves at deploy
+time, so a rotated secret is picked up by the next deploy.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    Discriminator,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from infra.config.model_base import Section
+from infra.config.types import Bool, NonEmptyStr, Str
+
+# Cognito fixes these provider names for the social types; SAML/OIDC names are free but must
+# not collide with them or with the Cognito directory itself.
+SOCIAL_PROVIDER_NAMES = {"google": "Google", "facebook": "Facebook", "apple": "SignInWithApple"}
+RESERVED_PROVIDER_NAMES = {"cognito", "google", "facebook", "signinwithapple", "loginwithamazon"}
+# No underscore: federated user names are "<ProviderName>_<subject>" and the pre-sign-up
+# trigger splits them on the first underscore.
+ProviderName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9](?:[A-Za-z0-9.-]{0,30}[A-Za-z0-9])?$")
+]
+SECRET_ID_PATTERN = re.compile(
+    r"^(arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@-]+"
+    r"|[A-Za-z0-9/_+=.@-]{1,512})$"
+)
+SAML_EMAIL_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+
+
+class SecretReference(Section):
+    """Where a secret lives: a Secrets Manager secret (name or ARN) and the JSON key inside."""
+
+    secret_id: NonEmptyStr = Field(description="Secrets Manager secret name or ARN.")
+    json_key: NonEmptyStr = Field(description="Key of the value inside the secret's JSON.")
+    version_id: Str | None = Field(
+        None,
+        pattern=r"^[A-Za-z0-9-]{32,64}$",
+        description="Pin a secret version; change it after a rotation so the next deploy "
+        "pushes the new value (default: the current version at the provider's last update).",
+    )
+
+    @field_validator("secret_id")
+    @classmethod
+    def _secret_id(cls, value: str) -> str:
+        if not SECRET_ID_PATTERN.match(value):
+            raise ValueError("allowed: a Secrets Manager secret name or ARN")
+        return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _not_a_literal(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            raise ValueError(
+                "a literal secret is not allowed in a config file; give "
+                "{secret_id: <Secrets Manager name or ARN>, json_key: <key>} instead"
+            )
+        return value
+
+
+AttributeMapping = dict[Str, NonEmptyStr]
+
+
+class _Provider(Section):
+    enabled: Bool = Field(True, description="Create the provider in this environment.")
+    attribute_mapping: AttributeMapping | None = Field(
+        None,
+        description="User-pool attribute -> provider attribute; default: the type's mapping.",
+    )
+
+    def provider_name(self) -> str:
+        """The name Cognito knows the provider by (create-only; shown in the hosted UI)."""
+        raise NotImplementedError
+
+    def default_mapping(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    def effective_mapping(self) -> dict[str, str]:
+        """The attribute mapping after defaults."""
+        return dict(self.attribute_mapping or self.default_mapping())
+
+    def email_verified_by_provider(self) -> bool:
+        """Whether the provider's email claim may be trusted (e.g. to link accounts)."""
+        return False
+
+    def maps_email_verified(self) -> bool:
+        """Whether a trusted email must come with a mapped email_verified claim."""
+        return self.email_verified_by_provider()
+
+
+class GoogleProvider(_Provider):
+    """Sign in with Google (an OAuth client in Google Cloud console)."""
+
+    type: Literal["google"] = Field(description="Provider type.")
+    client_id: NonEmptyStr = Field(description="Google OAuth client id.")
+    client_secret: SecretReference = Field(description="Secret reference to the client secret.")
+    scopes: tuple[NonEmptyStr, ...] = Field(
+        ("openid", "email", "profile"), description="Scopes requested from Google."
+    )
+
+    def provider_name(self) -> str:
+        return SOCIAL_PROVIDER_NAMES["google"]
+
+    def default_mapping(self) -> dict[str, str]:
+        return {
+            "email": "email",
+            "email_verified": "email_verified",
+            "given_name": "given_name",
+            "family_name": "family_name",
+        }
+
+    def email_verified_by_provider(self) -> bool:
+        return True
+
+
+class FacebookProvider(_Provider):
+    """Facebook Login (an app in Meta for Developers). Facebook does not assert verified email."""
+
+    type: Literal["facebook"] = Field(description="Provider type.")
+    client_id: NonEmptyStr = Field(description="Facebook app id.")
+    client_secret: SecretReference = Field(description="Secret reference to the app secret.")
+    api_version: Str = Field(
+        "v21.0", pattern=r"^v\d+\.\d+$", description="Graph API version, e.g. v21.0."
+    )
+    scopes: tuple[NonEmptyStr, ...] = Field(
+        ("public_profile", "email"), description="Permissions requested from Facebook."
+    )
+
+    def provider_name(self) -> str:
+        return SOCIAL_PROVIDER_NAMES["facebook"]
+
+    def default_mapping(self) -> dict[str, str]:
+        return {"email": "email", "given_name": "first_name", "family_name": "last_name"}
+
+
+class AppleProvider(_Provider):
+    """Sign in with Apple (a Services ID and a private key in Apple Developer)."""
+
+    type: Literal["apple"] = Field(description="Provider type.")
+    services_id: NonEmptyStr = Field(description="Apple Services ID (the OAuth client id).")
+    team_id: Str = Field(pattern=r"^[A-Z0-9]{10}$", description="Apple developer team id.")
+    key_id: Str = Field(pattern=r"^[A-Z0-9]{10}$", description="Id of the Sign in with Apple key.")
+    private_key: SecretReference = Field(description="Secret reference to the .p8 private key.")
+    scopes: tuple[Literal["name", "email"], ...] = Field(
+        ("name", "email"), description="Scopes requested from Apple."
+    )
+
+    def provider_name(self) -> str:
+        return SOCIAL_PROVIDER_NAMES["apple"]
+
+    def default_mapping(self) -> dict[str, str]:
+        return {
+            "email": "email",
+            "email_verified": "email_verified",
+            "given_name": "firstName",
+            "family_name": "lastName",
+        }
+
+    def email_verified_by_provider(self) -> bool:
+        return True
+
+
+class SamlProvider(_Provider):
+    """An enterprise SAML 2.0 IdP (Entra ID, Okta, ADFS, ...)."""
+
+    type: Literal["saml"] = Field(description="Provider type.")
+    name: ProviderName = Field(description="Provider name (create-only, shown to users).")
+    metadata_url: Str | None = Field(None, description="https URL of the IdP metadata.")
+    metadata_file: Str | None = Field(
+        None, description="IdP metadata XML file, relative to the environments folder."
+    )
+    identifiers: tuple[NonEmptyStr, ...] = Field(
+        (), description="Email domains or ids that route users to this IdP."
+    )
+    idp_initiated: Bool = Field(
+        False, description="Accept unsolicited (IdP-initiated) responses; off unless needed."
+    )
+    signed_requests: Bool = Field(True, description="Sign authentication requests (RSA-SHA256).")
+    encrypted_responses: Bool = Field(False, description="Require encrypted SAML assertions.")
+    idp_signout: Bool = Field(False, description="Sign users out of the IdP on logout too.")
+    email_verified_by_idp: Bool = Field(
+        False,
+        description="The IdP guarantees verified email, so accounts may be linked on it.",
+    )
+
+    def provider_name(self) -> str:
+        return self.name
+
+    def default_mapping(self) -> dict[str, str]:
+        return {"email": SAML_EMAIL_CLAIM}
+
+    def email_verified_by_provider(self) -> bool:
+        return self.email_verified_by_idp
+
+    def maps_email_verified(self) -> bool:
+        # SAML assertions carry no email_verified claim; trust is the trigger's configuration.
+        return False
+
+    @field_validator("metadata_url")
+    @classmethod
+    def _https(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https://[^\s/]+", value):
+            raise ValueError("allowed: an https:// URL (metadata must not travel in clear text)")
+        return value
+
+    @field_validator("metadata_file")
+    @classmethod
+    def _metadata_file(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """Resolved against the environments folder (from the validation context)."""
+        if value is None:
+            return value
+        directory = Path((info.context or {}).get("directory", "."))
+        path = (directory / value).resolve()
+        if not path.is_relative_to(directory.resolve()):
+            raise ValueError("allowed: a file inside the environments folder")
+        if not path.is_file():
+            raise ValueError(f"no such file in {directory}")
+        return str(path)
+
+    @model_validator(mode="after")
+    def _one_metadata_source(self) -> SamlProvider:
+        if (self.metadata_url is None) == (self.metadata_file is None):
+            raise ValueError("set exactly one of metadata_url or metadata_file")
+        return self
+
+
+class OidcProvider(_Provider):
+    """Any OpenID Connect IdP."""
+
+    type: Literal["oidc"] = Field(description="Provider type.")
+    name: ProviderName = Field(description="Provider name (create-only, shown to users).")
+    issuer_url: Str = Field(description="https issuer URL (where /.well-known is served).")
+    client_id: NonEmptyStr = Field(description="OIDC client id.")
+    client_secret: SecretReference = Field(description="Secret reference to the client secret.")
+    scopes: tuple[NonEmptyStr, ...] = Field(
+        ("openid", "email", "profile"), description="Scopes requested from the IdP."
+    )
+    attribute_request_method: Literal["GET", "POST"] = Field(
+        "GET", description="How Cognito calls the userInfo endpoint."
+    )
+    identifiers: tuple[NonEmptyStr, ...] = Field(
+        (), description="Email domains or ids that route users to this IdP."
+    )
+    email_verified_by_idp: Bool = Field(
+        False,
+        description="The IdP's email_verified claim may be trusted (mapped and used to link).",
+    )
+
+    def provider_name(self) -> str:
+        return self.name
+
+    def default_mapping(self) -> dict[str, str]:
+        mapping = {"email": "email"}
+        if self.email_verified_by_idp:
+            mapping["email_verified"] = "email_verified"
+        return mapping
+
+    def email_verified_by_provider(self) -> bool:
+        return self.email_verified_by_idp
+
+    @field_validator("issuer_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        if not re.match(r"^https://[^\s/]+", value):
+            raise ValueError("allowed: an https:// issuer URL")
+        return value
+
+    @field_validator("scopes")
+    @classmethod
+    def _openid(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if "openid" not in value:
+            raise ValueError("an OIDC provider needs the openid scope")
+        return value
+
+
+IdentityProviderConfig = Annotated[
+    GoogleProvider | FacebookProvider | AppleProvider | SamlProvider | OidcProvider,
+    Discriminator("type"),
+]
+
+
+def email_trust_problems(provider: _Provider) -> list[str]:
+    """Mapping rules that keep unverified email from being trusted."""
+    mapping = provider.effective_mapping()
+    problems = []
+    if provider.maps_email_verified():
+        if "email" in mapping and "email_verified" not in mapping:
+            problems.append(
+                "attribute_mapping maps email without email_verified; map email_verified too"
+            )
+    elif "email_verified" in mapping:
+        problems.append(
+            "attribute_mapping maps email_verified, but this provider's email is not "
+            "trusted (set email_verified_by_idp: true only if the IdP guarantees it)"
+        )
+    return problems
