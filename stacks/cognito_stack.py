@@ -8,8 +8,10 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from infra.config import EnvironmentConfig
+from infra.config.model import identity_pool_clients
 from infra.constructs.app_clients import AppClients
 from infra.constructs.hosted_domain import HostedDomain
+from infra.constructs.identity_pool import IdentityPool
 from infra.constructs.identity_providers import IdentityProviders
 from infra.constructs.resource_servers import ResourceServers
 from infra.constructs.user_pool import UserDirectory
@@ -63,6 +65,19 @@ class CognitoStack(cdk.Stack):
             config=config.domain,
             clients=self.app_clients.interactive,
         )
+        self.identity_pool: IdentityPool | None = None
+        if config.identity_pool.enabled:
+            federated = identity_pool_clients(config.identity_pool, config.app_clients)
+            self.identity_pool = IdentityPool(
+                self,
+                "IdentityPool",
+                config=config.identity_pool,
+                environment=config.name,
+                user_pool=self.directory.user_pool,
+                clients={c: self.app_clients.clients[c] for c in federated},
+                groups=self.directory.groups,
+                group_configs=config.user_pool.groups,
+            )
         self._outputs()
 
     def _outputs(self) -> None:
@@ -84,6 +99,17 @@ class CognitoStack(cdk.Stack):
                 self.hosted_domain.alias_target,
                 "CloudFront name for the custom domain's DNS alias (A/AAAA ALIAS or CNAME)",
             )
+        if self.identity_pool is not None:
+            outputs["IdentityPoolId"] = (self.identity_pool.identity_pool.ref, "Identity pool id")
+            outputs["AuthenticatedRoleArn"] = (
+                self.identity_pool.authenticated_role.role_arn,
+                "Role of signed-in identities",
+            )
+            if self.identity_pool.guest_role is not None:
+                outputs["GuestRoleArn"] = (
+                    self.identity_pool.guest_role.role_arn,
+                    "Role of guest identities",
+                )
         for client_id, client in self.app_clients.clients.items():
             # Client ids only; a client secret is never an output.
             outputs[f"{client_id}ClientId"] = (

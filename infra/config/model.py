@@ -28,6 +28,7 @@ from infra.config.federation import (
     IdentityProviderConfig,
     email_trust_problems,
 )
+from infra.config.identity_pool import IdentityPoolConfig, PolicyStatementConfig
 from infra.config.model_base import Section, Tier, tier_of
 from infra.config.types import (
     AccountId,
@@ -208,6 +209,11 @@ class GroupConfig(Section):
     description: Str | None = Field(None, max_length=2048, description="What the group is for.")
     precedence: Int = Field(
         0, ge=0, description="Lower wins when a user is in several groups with IAM roles."
+    )
+    iam_permissions: tuple[PolicyStatementConfig, ...] | None = Field(
+        None,
+        description="Give the group an IAM role with these statements; the identity pool hands "
+        "it to members (`cognito:preferred_role`).",
     )
 
 
@@ -688,6 +694,11 @@ class EnvironmentConfig(Section):
     app_clients: dict[ConstructId, AppClientConfig] = Field(
         default_factory=dict, description="App clients, by stable construct id."
     )
+    identity_pool: IdentityPoolConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Identity pool: AWS credentials for signed-in users and guests.",
+    )
     domain: DomainConfig = Field(description="The hosted sign-in domain.")
 
     @field_validator("account", "region", mode="after")
@@ -735,6 +746,34 @@ class EnvironmentConfig(Section):
                 )
             names[name.lower()] = provider_id
             problems += [f"{provider_id}.{p}" for p in email_trust_problems(provider)]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("identity_pool")
+    @classmethod
+    def _identity_pool_references(
+        cls, value: IdentityPoolConfig, info: ValidationInfo
+    ) -> IdentityPoolConfig:
+        clients: dict[str, AppClientConfig] | None = info.data.get("app_clients")
+        pool: UserPoolConfig | None = info.data.get("user_pool")
+        problems = []
+        if clients is not None and value.clients is not None:
+            interactive = sorted(c for c, client in clients.items() if client.kind != "machine")
+            if bad := [c for c in value.clients if c not in interactive]:
+                problems.append(
+                    f"clients: {bad} are not defined interactive app clients; allowed: "
+                    f"{interactive}"
+                )
+        if pool is not None:
+            attributes = set(readable_attributes(pool))
+            if unknown := sorted(set(value.principal_tags.values()) - attributes):
+                problems.append(
+                    f"principal_tags: {unknown} are not attributes of this pool; allowed: "
+                    f"{sorted(attributes)}"
+                )
+        if value.enabled and clients is not None and not identity_pool_clients(value, clients):
+            problems.append("enabled but no public client to federate; list clients explicitly")
         if problems:
             raise ValueError("; ".join(problems))
         return value
@@ -852,3 +891,12 @@ def _provider_problems(
             "offered, so nobody can sign in"
         )
     return problems
+
+
+def identity_pool_clients(
+    identity_pool: IdentityPoolConfig, clients: dict[str, AppClientConfig]
+) -> tuple[str, ...]:
+    """The app clients the identity pool accepts tokens from: configured, or every public one."""
+    if identity_pool.clients is not None:
+        return identity_pool.clients
+    return tuple(c for c, client in clients.items() if client.kind == "public")

@@ -19,6 +19,8 @@ PINNED = {
     "AppClientsOrdersWorkerEBC3B087": "AWS::Cognito::UserPoolClient",
     "HostedDomainA16DF0A2": "AWS::Cognito::UserPoolDomain",
     "HostedDomainWebAppBranding894D47D1": "AWS::Cognito::ManagedLoginBranding",
+    "IdentityPool1CD93249": "AWS::Cognito::IdentityPool",
+    "IdentityPoolRoleAttachment9A9F9D42": "AWS::Cognito::IdentityPoolRoleAttachment",
 }
 GOOGLE = {"IdentityProvidersGoogleBAD0948B": "AWS::Cognito::UserPoolIdentityProvider"}
 PER_ENVIRONMENT = {
@@ -30,6 +32,7 @@ PER_ENVIRONMENT = {
         "IdentityProvidersApple8477F814": "AWS::Cognito::UserPoolIdentityProvider",
         "IdentityProvidersCorporateSsoEF246A11": "AWS::Cognito::UserPoolIdentityProvider",
         "IdentityProvidersPartnerLoginE810FFD8": "AWS::Cognito::UserPoolIdentityProvider",
+        "IdentityPoolPrincipalTags10EC5B26": "AWS::Cognito::IdentityPoolPrincipalTag",
     },
     "staging": {},
     "prod": GOOGLE,
