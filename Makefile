@@ -68,8 +68,10 @@ format: setup ## Apply ruff's formatting and safe fixes
 snapshot-update: setup ## Rewrite the template snapshots after an intended change
 	$(BIN)/pytest tests/stacks --snapshot-update
 
-bench: setup ## Print synth/test timings beside a bare CDK app, as ratios
+bench: setup ## Print synth, test and trigger timings beside their baselines
 	$(BIN)/python benchmarks/synth_and_test.py
+	$(BIN)/python benchmarks/trigger_cold_start.py
+	$(BIN)/pytest tests/lambda_triggers -m bench --benchmark-enable --benchmark-columns=median,max,ops -q
 
 docs: setup ## Regenerate the configuration reference in README.md from the model
 	$(BIN)/python -m infra.config.docs --write README.md

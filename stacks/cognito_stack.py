@@ -14,6 +14,7 @@ from infra.constructs.hosted_domain import HostedDomain
 from infra.constructs.identity_pool import IdentityPool
 from infra.constructs.identity_providers import IdentityProviders
 from infra.constructs.resource_servers import ResourceServers
+from infra.constructs.triggers import Triggers
 from infra.constructs.user_pool import UserDirectory
 
 
@@ -35,6 +36,15 @@ class CognitoStack(cdk.Stack):
             config=config.user_pool,
             environment=config.name,
             default_name=f"{config.project}-{config.name}",
+        )
+        self.triggers = Triggers(
+            self,
+            "Triggers",
+            config=config.triggers,
+            environment=config.name,
+            user_pool=self.directory.user_pool,
+            pool_config=config.user_pool,
+            identity_providers=config.identity_providers,
         )
         self.resource_servers = ResourceServers(
             self,

@@ -30,6 +30,7 @@ from infra.config.federation import (
 )
 from infra.config.identity_pool import IdentityPoolConfig, PolicyStatementConfig
 from infra.config.model_base import Section, Tier, tier_of
+from infra.config.triggers import TriggersConfig
 from infra.config.types import (
     AccountId,
     Bool,
@@ -699,6 +700,12 @@ class EnvironmentConfig(Section):
         validate_default=True,
         description="Identity pool: AWS credentials for signed-in users and guests.",
     )
+    triggers: TriggersConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Lambda triggers (pre sign-up, post confirmation, pre token generation, "
+        "custom message) and their shared settings.",
+    )
     domain: DomainConfig = Field(description="The hosted sign-in domain.")
 
     @field_validator("account", "region", mode="after")
@@ -774,6 +781,49 @@ class EnvironmentConfig(Section):
                 )
         if value.enabled and clients is not None and not identity_pool_clients(value, clients):
             problems.append("enabled but no public client to federate; list clients explicitly")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
+    @field_validator("triggers")
+    @classmethod
+    def _trigger_references(cls, value: TriggersConfig, info: ValidationInfo) -> TriggersConfig:
+        pool: UserPoolConfig | None = info.data.get("user_pool")
+        servers: dict[str, ResourceServerConfig] | None = info.data.get("resource_servers")
+        problems = []
+        tokens = value.pre_token_generation
+        if pool is not None:
+            groups = sorted(pool.groups)
+            default_group = value.post_confirmation.default_group
+            if default_group is not None and default_group not in pool.groups:
+                problems.append(
+                    f"post_confirmation.default_group: {default_group!r} is not a group id; "
+                    f"allowed: {groups}"
+                )
+            if unknown := sorted(set(tokens.group_scopes) - set(pool.groups)):
+                problems.append(
+                    f"pre_token_generation.group_scopes: {unknown} are not group ids; "
+                    f"allowed: {groups}"
+                )
+            attributes = readable_attributes(pool)
+            claimed = {*tokens.id_token_claims.values(), *tokens.access_token_claims.values()}
+            if unknown := sorted(claimed - set(attributes)):
+                problems.append(
+                    f"pre_token_generation: attributes {unknown} are not attributes of this "
+                    f"pool; allowed: {attributes}"
+                )
+            if tokens.enabled and pool.feature_plan == "lite":
+                problems.append(
+                    "pre_token_generation needs feature_plan essentials or plus (V2 event)"
+                )
+        if servers is not None:
+            known = sorted(f"{s.identifier}/{name}" for s in servers.values() for name in s.scopes)
+            asked = {scope for scopes in tokens.group_scopes.values() for scope in scopes}
+            if unknown := sorted(asked - set(known)):
+                problems.append(
+                    f"pre_token_generation.group_scopes: {unknown} are not resource-server "
+                    f"scopes; allowed: {known}"
+                )
         if problems:
             raise ValueError("; ".join(problems))
         return value

@@ -1,0 +1,180 @@
+"""Lambda-trigger configuration: which triggers run in an environment and their policy.
+
+The runtime side (``lambda_triggers/``) receives each trigger's policy as JSON in the
+``TRIGGER_CONFIG`` environment variable; `infra.constructs.triggers` builds it from these models
+(group ids become group names, provider trust comes from the identity providers).
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import Field, field_validator, model_validator
+
+from infra.config.model_base import Section
+from infra.config.types import Bool, ConstructId, EmailAddress, Int, NonEmptyStr, Str
+
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+
+
+def _domains(value: tuple[str, ...]) -> tuple[str, ...]:
+    if bad := [d for d in value if not DOMAIN_PATTERN.match(d)]:
+        raise ValueError(f"{bad}: allowed: lowercase domain names like example.com")
+    return value
+
+
+class _Trigger(Section):
+    enabled: Bool = Field(False, description="Attach this trigger to the user pool.")
+
+
+class PreSignUpConfig(_Trigger):
+    """Who may sign up, and linking of federated users to existing accounts."""
+
+    allowed_email_domains: tuple[Str, ...] = Field(
+        (), description="Only these email domains (and subdomains) may sign up; empty: all."
+    )
+    denied_email_domains: tuple[Str, ...] = Field(
+        (), description="These email domains may not sign up (wins over allowed)."
+    )
+    account_linking: Bool | None = Field(
+        None,
+        description="Link a first federated sign-in to the native user with the same verified "
+        "email; default: on wherever an identity provider is enabled.",
+    )
+
+    _allowed = field_validator("allowed_email_domains")(_domains)
+    _denied = field_validator("denied_email_domains")(_domains)
+
+
+class PostConfirmationConfig(_Trigger):
+    """What happens once a user confirms sign-up."""
+
+    default_group: ConstructId | None = Field(
+        None, description="Id of the group every confirmed user joins (from user_pool.groups)."
+    )
+
+
+class PreTokenGenerationConfig(_Trigger):
+    """Claims and scopes added to tokens (V2 event: ID and access tokens)."""
+
+    id_token_claims: dict[Str, Str] = Field(
+        default_factory=dict, description="Claim -> user attribute added to the ID token."
+    )
+    access_token_claims: dict[Str, Str] = Field(
+        default_factory=dict, description="Claim -> user attribute added to the access token."
+    )
+    groups_claim: Str | None = Field(
+        None, description="Add the user's groups to both tokens under this claim name."
+    )
+    suppress_claims: tuple[Str, ...] = Field((), description="Claims removed from both tokens.")
+    group_scopes: dict[ConstructId, tuple[Str, ...]] = Field(
+        default_factory=dict,
+        description="Group id -> resource-server scopes added to members' access tokens.",
+    )
+
+    @model_validator(mode="after")
+    def _claim_names(self) -> PreTokenGenerationConfig:
+        names = [*self.id_token_claims, *self.access_token_claims, *self.suppress_claims]
+        if self.groups_claim:
+            names.append(self.groups_claim)
+        if bad := [n for n in names if not CLAIM_NAME.match(n)]:
+            raise ValueError(f"{bad}: allowed: claim names of letters, digits, _ . : -")
+        added = {*self.id_token_claims, *self.access_token_claims}
+        if both := set(self.suppress_claims) & added:
+            raise ValueError(f"{sorted(both)} are both added and suppressed")
+        if self.groups_claim in added:
+            raise ValueError(f"groups_claim {self.groups_claim!r} is also mapped from an attribute")
+        return self
+
+
+class CustomMessageConfig(_Trigger):
+    """Branded email and SMS for every Cognito message."""
+
+    app_name: NonEmptyStr = Field("Acme", max_length=128, description="Shown in every message.")
+    app_url: Str | None = Field(
+        None,
+        pattern=r"^https://[^\s@]+$",
+        max_length=1024,
+        description="https link shown in emails (no credentials).",
+    )
+    support_email: EmailAddress | None = Field(None, description="Contact address shown in emails.")
+    subjects: dict[Str, Str] = Field(
+        default_factory=dict,
+        description="Subject per message (SignUp, ResendCode, ForgotPassword, AdminCreateUser, "
+        "UpdateUserAttribute, VerifyUserAttribute, Authentication).",
+    )
+
+    @field_validator("subjects")
+    @classmethod
+    def _subject_keys(cls, value: dict[str, str]) -> dict[str, str]:
+        known = (
+            "SignUp",
+            "ResendCode",
+            "ForgotPassword",
+            "AdminCreateUser",
+            "UpdateUserAttribute",
+            "VerifyUserAttribute",
+            "Authentication",
+        )
+        if unknown := sorted(set(value) - set(known)):
+            raise ValueError(f"{unknown} are not message types; allowed: {list(known)}")
+        if long := [k for k, v in value.items() if not 1 <= len(v) <= 140]:
+            raise ValueError(f"subjects {long} must be 1-140 characters")
+        return value
+
+
+class TriggersConfig(Section):
+    """The Lambda triggers and the settings every trigger function shares."""
+
+    memory_mb: Int = Field(256, ge=128, le=3008, description="Memory of every trigger function.")
+    timeout_seconds: Int = Field(
+        5, ge=1, le=5, description="Timeout (at most 5 s: Cognito waits 5 s, then fails)."
+    )
+    log_retention_days: Int = Field(
+        365, description="Retention of each trigger's log group (a CloudWatch Logs period)."
+    )
+    pre_sign_up: PreSignUpConfig = Field(
+        default_factory=dict, validate_default=True, description="Pre sign-up trigger."
+    )
+    post_confirmation: PostConfirmationConfig = Field(
+        default_factory=dict, validate_default=True, description="Post confirmation trigger."
+    )
+    pre_token_generation: PreTokenGenerationConfig = Field(
+        default_factory=dict, validate_default=True, description="Pre token generation (V2)."
+    )
+    custom_message: CustomMessageConfig = Field(
+        default_factory=dict, validate_default=True, description="Custom message trigger."
+    )
+
+    @field_validator("log_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        if value not in LOG_RETENTION_DAYS:
+            raise ValueError(f"allowed: one of {list(LOG_RETENTION_DAYS)}")
+        return value

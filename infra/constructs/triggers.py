@@ -1,0 +1,245 @@
+"""The Lambda triggers of the user pool: one function per enabled trigger.
+
+Triggers sit in the sign-up and sign-in path: Cognito waits at most 5 seconds (cold start
+included), so every function is small (standard library + the runtime's boto3), arm64, on the
+newest Python runtime, with an explicit log group in JSON format.
+
+IAM and the pool <-> function cycle: the pool names each function (LambdaConfig), and a
+function that calls the pool's admin APIs needs the pool's ARN in its policy. A policy inside
+the function's own role would make the function depend on the pool and the pool on the function.
+The statements therefore live in a separate managed policy attached to the role, which the
+function does not depend on (the fix the CDK's aws-cognito documentation describes).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+from infra.config.federation import IdentityProviderConfig
+from infra.config.model import UserPoolConfig, enabled_providers
+from infra.config.triggers import TriggersConfig
+from infra.nag import acknowledge
+
+LAMBDA_TRIGGERS_DIR = Path(__file__).resolve().parents[2] / "lambda_triggers"
+RUNTIME = lambda_.Runtime.PYTHON_3_14
+# Bytecode written by test runs would change the asset hash of an unchanged trigger.
+ASSET_EXCLUDES = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc"]
+
+
+@dataclass(frozen=True)
+class _TriggerSpec:
+    module: str
+    operation: cognito.UserPoolOperation
+    actions: tuple[str, ...]
+    lambda_version: cognito.LambdaVersion | None = None
+
+
+_SPECS = {
+    "PreSignUp": _TriggerSpec(
+        "pre_sign_up",
+        cognito.UserPoolOperation.PRE_SIGN_UP,
+        ("cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"),
+    ),
+    "PostConfirmation": _TriggerSpec(
+        "post_confirmation",
+        cognito.UserPoolOperation.POST_CONFIRMATION,
+        ("cognito-idp:AdminAddUserToGroup",),
+    ),
+    "PreTokenGeneration": _TriggerSpec(
+        "pre_token_generation",
+        cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+        (),
+        cognito.LambdaVersion.V2_0,
+    ),
+    "CustomMessage": _TriggerSpec("custom_message", cognito.UserPoolOperation.CUSTOM_MESSAGE, ()),
+}
+
+
+class Triggers(Construct):
+    """The enabled triggers of one environment, attached to its user pool.
+
+    Attributes:
+        functions: the Lambda functions by trigger id (PreSignUp, PostConfirmation, ...).
+        runtime_configs: the TRIGGER_CONFIG each function receives, by trigger id.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: TriggersConfig,
+        environment: str,
+        user_pool: cognito.UserPool,
+        pool_config: UserPoolConfig,
+        identity_providers: dict[str, IdentityProviderConfig],
+    ) -> None:
+        super().__init__(scope, id_)
+        self.runtime_configs = _runtime_configs(config, pool_config, identity_providers)
+        self.functions: dict[str, lambda_.Function] = {}
+        code = lambda_.Code.from_asset(str(LAMBDA_TRIGGERS_DIR), exclude=ASSET_EXCLUDES)
+        for trigger_id, runtime_config in self.runtime_configs.items():
+            spec = _SPECS[trigger_id]
+            function = self._function(trigger_id, spec, code, config, runtime_config, environment)
+            user_pool.add_trigger(spec.operation, function, spec.lambda_version)
+            if spec.actions:
+                # Separate managed policy: see the module docstring (dependency cycle).
+                iam.ManagedPolicy(
+                    self,
+                    f"{trigger_id}PoolAccess",
+                    roles=[function.role] if function.role else [],
+                    statements=[
+                        iam.PolicyStatement(
+                            actions=list(spec.actions), resources=[user_pool.user_pool_arn]
+                        )
+                    ],
+                )
+            self.functions[trigger_id] = function
+
+    def _function(
+        self,
+        trigger_id: str,
+        spec: _TriggerSpec,
+        code: lambda_.Code,
+        config: TriggersConfig,
+        runtime_config: dict[str, Any],
+        environment: str,
+    ) -> lambda_.Function:
+        log_group = logs.LogGroup(
+            self,
+            f"{trigger_id}Logs",
+            # Logs are an audit trail of sign-ups; they outlive the function.
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        log_resource = log_group.node.default_child
+        assert isinstance(log_resource, logs.CfnLogGroup)
+        # The config holds days (validated against CloudWatch's allowed periods).
+        log_resource.retention_in_days = config.log_retention_days
+        role = iam.Role(
+            self,
+            f"{trigger_id}Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"{environment}: {spec.module} trigger",
+        )
+        # Only its own log group; the AWS-managed basic execution policy allows every group.
+        iam.ManagedPolicy(
+            self,
+            f"{trigger_id}Logging",
+            roles=[role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                    resources=[log_group.log_group_arn],
+                )
+            ],
+        )
+        function = lambda_.Function(
+            self,
+            trigger_id,
+            runtime=RUNTIME,
+            architecture=lambda_.Architecture.ARM_64,
+            handler=f"{spec.module}.handler",
+            code=code,
+            role=role,
+            memory_size=config.memory_mb,
+            timeout=cdk.Duration.seconds(config.timeout_seconds),
+            log_group=log_group,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            environment={"TRIGGER_CONFIG": json.dumps(runtime_config, sort_keys=True)},
+            description=f"{environment}: Cognito {spec.module} trigger",
+        )
+        _acknowledge(function, log_group, f"{environment}: the {spec.module} trigger")
+        return function
+
+
+def _acknowledge(function: lambda_.Function, log_group: logs.LogGroup, subject: str) -> None:
+    """The Lambda findings that do not fit a function Cognito calls synchronously."""
+    reasons = {
+        "LambdaDLQ": "Cognito invokes it synchronously and retries itself; a dead-letter queue "
+        "only applies to asynchronous invocations",
+        "LambdaInsideVPC": "it reaches only the Cognito API and no private resource; a VPC would "
+        "add ENI set-up to a cold start that must fit Cognito's 5-second budget",
+        "LambdaConcurrency": "reserved concurrency would throttle sign-ups and sign-ins at peak "
+        "and lock users out; the account's concurrency pool is shared on purpose",
+        "LambdaTracing": "the JSON logs with request ids are the trace; active X-Ray needs "
+        "xray:Put* on every resource and adds latency inside the 5-second budget",
+    }
+    packs = {
+        "LambdaDLQ": ("Serverless", "NIST.800.53.R5", "HIPAA.Security"),
+        "LambdaInsideVPC": ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"),
+        "LambdaConcurrency": ("NIST.800.53.R5", "HIPAA.Security"),
+        "LambdaTracing": ("Serverless",),
+    }
+    for rule, rule_packs in packs.items():
+        for pack in rule_packs:
+            acknowledge(function, pack, rule, reason=f"{subject}: {reasons[rule]}")  # type: ignore[arg-type]
+    for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
+        acknowledge(
+            log_group,
+            pack,  # type: ignore[arg-type]
+            "CloudWatchLogGroupEncrypted",
+            reason=f"{subject}: the log holds user names and sub ids, never passwords, codes "
+            "or tokens, and CloudWatch Logs encrypts it at rest; a customer-managed key would "
+            "add a key whose loss makes the audit trail unreadable",
+        )
+
+
+def _runtime_configs(
+    config: TriggersConfig,
+    pool_config: UserPoolConfig,
+    identity_providers: dict[str, IdentityProviderConfig],
+) -> dict[str, dict[str, Any]]:
+    """The TRIGGER_CONFIG JSON of each enabled trigger, in the runtime's contract."""
+    group_names = {group_id: group.name for group_id, group in pool_config.groups.items()}
+    providers = enabled_providers(identity_providers)
+    configs: dict[str, dict[str, Any]] = {}
+    if config.pre_sign_up.enabled:
+        linking = config.pre_sign_up.account_linking
+        configs["PreSignUp"] = {
+            "allowed_email_domains": list(config.pre_sign_up.allowed_email_domains),
+            "denied_email_domains": list(config.pre_sign_up.denied_email_domains),
+            "account_linking": bool(providers) if linking is None else linking,
+            "trusted_email_providers": sorted(
+                p.provider_name() for p in providers.values() if p.email_verified_by_provider()
+            ),
+        }
+    if config.post_confirmation.enabled:
+        default_group = config.post_confirmation.default_group
+        configs["PostConfirmation"] = {
+            "default_group": group_names[default_group] if default_group else None
+        }
+    if config.pre_token_generation.enabled:
+        tokens = config.pre_token_generation
+        configs["PreTokenGeneration"] = {
+            "id_token_claims": dict(tokens.id_token_claims),
+            "access_token_claims": dict(tokens.access_token_claims),
+            "groups_claim": tokens.groups_claim,
+            "suppress_claims": list(tokens.suppress_claims),
+            "group_scopes": {
+                group_names[group_id]: list(scopes)
+                for group_id, scopes in tokens.group_scopes.items()
+            },
+        }
+    if config.custom_message.enabled:
+        message = config.custom_message
+        configs["CustomMessage"] = {
+            "app_name": message.app_name,
+            "app_url": message.app_url,
+            "support_email": message.support_email,
+            "subjects": dict(message.subjects),
+            # Cognito takes a trigger's email text only from pools that send through SES.
+            "customize_email": pool_config.email.sender == "ses",
+        }
+    return configs

@@ -1,0 +1,168 @@
+"""Post confirmation trigger: put every newly confirmed user into a default group.
+
+Trigger source handled: ``PostConfirmation_ConfirmSignUp`` (ConfirmSignUp, AdminConfirmSignUp,
+confirmation in managed login). ``PostConfirmation_ConfirmForgotPassword`` and any other source,
+or an event that is not a JSON object, is returned unchanged.
+
+Event reference:
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-post-confirmation.html
+
+Configuration: one environment variable, ``TRIGGER_CONFIG``, holding a JSON object. Unknown keys
+are a configuration error.
+
+``default_group`` (string or null, default null)
+    The group to add the user to with AdminAddUserToGroup(UserPoolId, Username=userName,
+    GroupName). Null does nothing. The group must exist in the pool.
+
+AdminAddUserToGroup is idempotent: a second invocation for the same user succeeds and changes
+nothing, so a retried invocation is safe.
+
+Failure policy (log and continue): a missing or invalid ``TRIGGER_CONFIG``, an event without a
+user pool id or username, a failed AdminAddUserToGroup call (logged with trigger source, username
+and AWS error code) or an unexpected error is logged at ERROR level and the event is returned
+unchanged. Raising would not help: this trigger runs after Cognito has confirmed the user, so an
+error does not undo the confirmation, and repeating ConfirmSignUp fails because the user is
+already confirmed, so the group would still not be added; the user would only see an error.
+A missing default group gives the user less access, never more, and the ERROR log is the signal
+to add the membership (an alarm on it is the operator's fix path).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Final, NamedTuple
+
+try:
+    from lambda_triggers._common import (
+        ConfigError,
+        ConfigReader,
+        JsonDict,
+        LazyConfig,
+        child,
+        get_str,
+        log_config_error,
+        log_context,
+    )
+except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted at the package
+    if _error.name != "lambda_triggers":
+        raise
+    from _common import (  # type: ignore[import-not-found, no-redef]
+        ConfigError,
+        ConfigReader,
+        JsonDict,
+        LazyConfig,
+        child,
+        get_str,
+        log_config_error,
+        log_context,
+    )
+
+logger = logging.getLogger(__name__)
+
+CONFIRM_SIGN_UP: Final = "PostConfirmation_ConfirmSignUp"
+KNOWN_KEYS: Final = ("default_group",)
+MAX_GROUP_NAME_LEN: Final = 128  # Cognito's limit for a group name
+
+
+class Config(NamedTuple):
+    default_group: str | None = None
+
+
+def parse_config(raw: object) -> Config:
+    """Validate a decoded ``TRIGGER_CONFIG``; raise ``ConfigError`` listing every problem."""
+    reader = ConfigReader(raw, KNOWN_KEYS)
+    group = reader.optional_string("default_group", max_len=MAX_GROUP_NAME_LEN)
+    if group is not None and not group.isprintable():
+        reader.problem("default_group", "must not contain control characters")
+    reader.finish()
+    return Config(default_group=group)
+
+
+CONFIG: Final = LazyConfig(parse_config)
+
+_client: Any = None
+
+
+def cognito_client() -> Any:
+    """The cognito-idp client, created on first use (boto3 costs ~265 ms to import)."""
+    global _client
+    if _client is None:
+        import boto3  # deliberately lazy
+        from botocore.config import Config as BotoConfig
+
+        # Cognito gives the whole trigger 5 seconds: fail fast rather than retry for long.
+        _client = boto3.client(
+            "cognito-idp",
+            config=BotoConfig(
+                connect_timeout=1,
+                read_timeout=2,
+                retries={"total_max_attempts": 2, "mode": "standard"},
+            ),
+        )
+    return _client
+
+
+def group_for(source: str | None, config: Config) -> str | None:
+    """The group a user confirmed by this event joins, or None (pure)."""
+    if source != CONFIRM_SIGN_UP:
+        return None
+    return config.default_group
+
+
+def add_to_group(
+    client: Any, user_pool_id: str, username: str, group: str, fields: Mapping[str, object]
+) -> bool:
+    """AdminAddUserToGroup; log and return False on an AWS error (the failure policy)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        client.admin_add_user_to_group(UserPoolId=user_pool_id, Username=username, GroupName=group)
+    except (BotoCoreError, ClientError) as error:
+        code = get_str(child(getattr(error, "response", None), "Error"), "Code")
+        logger.error(
+            "AdminAddUserToGroup failed; the user is confirmed but not in the default group",
+            extra={
+                **fields,
+                "aws_operation": "AdminAddUserToGroup",
+                "error_code": code or type(error).__name__,
+                "group": group,
+            },
+        )
+        return False
+    logger.info("added the confirmed user to the default group", extra={**fields, "group": group})
+    return True
+
+
+def process_event(event: JsonDict, config: Config, client_factory: Callable[[], Any]) -> JsonDict:
+    """Add the confirmed user to the default group; never raises for a malformed event."""
+    group = group_for(get_str(event, "triggerSource"), config)
+    if group is None:
+        return event
+    fields = log_context(event)
+    user_pool_id = get_str(event, "userPoolId")
+    username = get_str(event, "userName")
+    if not user_pool_id or not username:
+        logger.error("cannot add to the default group: no userPoolId or userName", extra=fields)
+        return event
+    add_to_group(client_factory(), user_pool_id, username, group, fields)
+    return event
+
+
+def handler(event: object, context: object) -> object:
+    """Lambda entry point; see the module docstring for the failure policy."""
+    if not isinstance(event, dict):
+        logger.warning("ignoring an event that is not a JSON object", extra=log_context(event))
+        return event
+    if get_str(event, "triggerSource") != CONFIRM_SIGN_UP:
+        return event
+    try:
+        config = CONFIG.get()
+    except ConfigError as error:
+        log_config_error(logger, error, event)
+        return event
+    try:
+        return process_event(event, config, cognito_client)
+    except Exception:
+        logger.exception("unexpected error; the user stays confirmed", extra=log_context(event))
+        return event

@@ -1,0 +1,305 @@
+"""Pre token generation trigger (event versions 2 and 3): claims and scopes from configuration.
+
+Trigger sources handled: ``TokenGeneration_HostedAuth``, ``TokenGeneration_Authentication``,
+``TokenGeneration_NewPasswordChallenge``, ``TokenGeneration_AuthenticateDevice``,
+``TokenGeneration_RefreshTokens``, ``TokenGeneration_ClientCredentials`` (machine-to-machine:
+no user attributes or groups, no ID token, so only the access token is customised). Version 1
+events (a pool configured with trigger version ``V1_0``) have another response shape and are
+returned unchanged with a warning, as are unknown sources and events that are not JSON objects.
+Version 3 differs from version 2 only in also covering client-credentials grants.
+
+Event reference:
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-pre-token-generation.html
+
+Configuration: one environment variable, ``TRIGGER_CONFIG``, holding a JSON object. Unknown keys
+are a configuration error.
+
+``id_token_claims`` (object: claim name -> user attribute name, default ``{}``)
+    e.g. ``{"tenant_id": "custom:tenant_id"}``. A claim is added only when the user has the
+    attribute as a string; a missing attribute adds nothing.
+``access_token_claims`` (object: claim name -> user attribute name, default ``{}``)
+    The same, for the access token.
+``groups_claim`` (string or null, default null)
+    Adds the user's groups (``request.groupConfiguration.groupsToOverride``) as a list claim of
+    this name to both tokens, ``[]`` for a user in no group.
+``suppress_claims`` (array of strings, default ``[]``)
+    Claims removed from both tokens.
+``group_scopes`` (object: group name -> array of scopes, default ``{}``)
+    Scopes added to the access token of members of the group.
+
+Protected names: a claim in ``RESERVED_CLAIMS`` or starting with ``cognito:`` (compared
+case-insensitively) is never added, overridden or suppressed, and a scope in ``RESERVED_SCOPES``
+is never added; such configuration entries are skipped with a warning. The set covers the claims
+Amazon Cognito does not let a trigger change, plus ``email_verified`` and
+``phone_number_verified``: a token must never claim a verification Cognito did not perform.
+``aws.cognito.signin.user.admin`` lets users rewrite their own attributes, so it is granted only
+through app-client settings. A claim both added and suppressed is a configuration error.
+
+Failure policy (pass through): a missing or invalid ``TRIGGER_CONFIG`` or an unexpected error is
+logged at ERROR level and the event is returned unchanged, so tokens are issued with Cognito's
+default claims: no configured claim or scope is added and no claim is suppressed. Consumers must
+treat a missing custom claim as "no access", never as a default grant.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Final, NamedTuple
+
+try:
+    from lambda_triggers._common import (
+        ConfigError,
+        ConfigReader,
+        JsonDict,
+        LazyConfig,
+        child,
+        ensure_response,
+        get_str,
+        log_config_error,
+        log_context,
+        str_list,
+    )
+except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted at the package
+    if _error.name != "lambda_triggers":
+        raise
+    from _common import (  # type: ignore[import-not-found, no-redef]
+        ConfigError,
+        ConfigReader,
+        JsonDict,
+        LazyConfig,
+        child,
+        ensure_response,
+        get_str,
+        log_config_error,
+        log_context,
+        str_list,
+    )
+
+logger = logging.getLogger(__name__)
+
+CLIENT_CREDENTIALS: Final = "TokenGeneration_ClientCredentials"
+SOURCES: Final = frozenset(
+    {
+        "TokenGeneration_HostedAuth",
+        "TokenGeneration_Authentication",
+        "TokenGeneration_NewPasswordChallenge",
+        "TokenGeneration_AuthenticateDevice",
+        "TokenGeneration_RefreshTokens",
+        CLIENT_CREDENTIALS,
+    }
+)
+SUPPORTED_VERSIONS: Final = frozenset({"2", "3"})
+
+RESERVED_CLAIMS: Final = frozenset(
+    {
+        "acr",
+        "amr",
+        "at_hash",
+        "aud",
+        "auth_time",
+        "azp",
+        "c_hash",
+        "client_id",
+        "device_key",
+        "email_verified",
+        "event_id",
+        "exp",
+        "iat",
+        "identities",
+        "iss",
+        "jti",
+        "nbf",
+        "nonce",
+        "origin_jti",
+        "phone_number_verified",
+        "scope",
+        "sub",
+        "token_use",
+        "username",
+        "version",
+    }
+)
+RESERVED_CLAIM_PREFIXES: Final = ("cognito:",)  # cognito:username, cognito:groups, cognito:roles...
+RESERVED_SCOPES: Final = frozenset(
+    {"openid", "profile", "email", "phone", "aws.cognito.signin.user.admin"}
+)
+KNOWN_KEYS: Final = (
+    "id_token_claims",
+    "access_token_claims",
+    "groups_claim",
+    "suppress_claims",
+    "group_scopes",
+)
+
+
+_EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
+_NO_SCOPES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+
+
+class Config(NamedTuple):
+    id_token_claims: Mapping[str, str] = _EMPTY
+    access_token_claims: Mapping[str, str] = _EMPTY
+    groups_claim: str | None = None
+    suppress_claims: tuple[str, ...] = ()
+    group_scopes: Mapping[str, tuple[str, ...]] = _NO_SCOPES
+
+
+def is_reserved_claim(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in RESERVED_CLAIMS or lowered.startswith(RESERVED_CLAIM_PREFIXES)
+
+
+def _skip_reserved(key: str, names: Sequence[str]) -> list[str]:
+    kept = []
+    for name in names:
+        if is_reserved_claim(name):
+            logger.warning(
+                "skipping a reserved claim from the configuration",
+                extra={"config_key": key, "claim": name},
+            )
+        else:
+            kept.append(name)
+    return kept
+
+
+def parse_config(raw: object) -> Config:
+    """Validate a decoded ``TRIGGER_CONFIG``; raise ``ConfigError`` listing every problem.
+
+    Reserved claims and scopes are dropped with a warning rather than rejected.
+    """
+    reader = ConfigReader(raw, KNOWN_KEYS)
+    id_raw = reader.string_map("id_token_claims")
+    access_raw = reader.string_map("access_token_claims")
+    id_claims = {c: id_raw[c] for c in _skip_reserved("id_token_claims", list(id_raw))}
+    access_claims = {
+        c: access_raw[c] for c in _skip_reserved("access_token_claims", list(access_raw))
+    }
+    groups_claim = reader.optional_string("groups_claim", max_len=256)
+    if groups_claim is not None and not _skip_reserved("groups_claim", [groups_claim]):
+        groups_claim = None
+    suppress = tuple(
+        dict.fromkeys(_skip_reserved("suppress_claims", reader.string_list("suppress_claims")))
+    )
+    for claim in suppress:
+        if claim in id_claims or claim in access_claims or claim == groups_claim:
+            reader.problem("suppress_claims", f"{claim!r} is both added and suppressed")
+    if groups_claim is not None and (groups_claim in id_claims or groups_claim in access_claims):
+        reader.problem("groups_claim", f"{groups_claim!r} is also mapped from an attribute")
+
+    group_scopes: dict[str, tuple[str, ...]] = {}
+    for group, scopes in reader.string_list_map("group_scopes").items():
+        kept: list[str] = []
+        for scope in scopes:
+            if any(char.isspace() for char in scope) or not scope.isprintable():
+                reader.problem(f"group_scopes.{group}", f"{scope!r} is not a valid scope")
+            elif scope in RESERVED_SCOPES:
+                logger.warning(
+                    "skipping a reserved scope from the configuration",
+                    extra={"config_key": "group_scopes", "group": group, "scope": scope},
+                )
+            elif scope not in kept:
+                kept.append(scope)
+        group_scopes[group] = tuple(kept)
+    reader.finish()
+    return Config(
+        id_token_claims=MappingProxyType(id_claims),
+        access_token_claims=MappingProxyType(access_claims),
+        groups_claim=groups_claim,
+        suppress_claims=suppress,
+        group_scopes=MappingProxyType(group_scopes),
+    )
+
+
+CONFIG: Final = LazyConfig(parse_config)
+
+
+def _claims_from_attributes(
+    mapping: Mapping[str, str], attributes: Mapping[str, object]
+) -> dict[str, object]:
+    claims: dict[str, object] = {}
+    for claim, attribute in mapping.items():
+        value = attributes.get(attribute)
+        if isinstance(value, str):
+            claims[claim] = value
+    return claims
+
+
+def build_overrides(
+    source: str, attributes: Mapping[str, object], groups: Sequence[str], config: Config
+) -> JsonDict:
+    """The ``claimsAndScopeOverrideDetails`` for one token request (pure)."""
+    machine = source == CLIENT_CREDENTIALS
+    id_claims = _claims_from_attributes(config.id_token_claims, attributes)
+    access_claims = _claims_from_attributes(config.access_token_claims, attributes)
+    if config.groups_claim is not None and not machine:
+        id_claims[config.groups_claim] = list(groups)
+        access_claims[config.groups_claim] = list(groups)
+    scopes: list[str] = []
+    for group in groups:
+        for scope in config.group_scopes.get(group, ()):
+            if scope not in scopes:
+                scopes.append(scope)
+    overrides: JsonDict = {
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": access_claims,
+            "claimsToSuppress": list(config.suppress_claims),
+            "scopesToAdd": scopes,
+            "scopesToSuppress": [],
+        }
+    }
+    if not machine:
+        overrides["idTokenGeneration"] = {
+            "claimsToAddOrOverride": id_claims,
+            "claimsToSuppress": list(config.suppress_claims),
+        }
+    return overrides
+
+
+def event_version(event: JsonDict) -> str | None:
+    version = event.get("version")
+    if isinstance(version, bool):
+        return None
+    if isinstance(version, str | int):
+        return str(version)
+    return None
+
+
+def process_event(event: JsonDict, config: Config) -> JsonDict:
+    """Set ``response.claimsAndScopeOverrideDetails``; never raises for a malformed event."""
+    source = get_str(event, "triggerSource")
+    if source not in SOURCES:
+        return event
+    if event_version(event) not in SUPPORTED_VERSIONS:
+        logger.warning(
+            "pre token generation event is not version 2 or 3; configure the trigger as V2_0"
+            " (or V3_0 for client credentials). Returning the event unchanged",
+            extra=log_context(event),
+        )
+        return event
+    request = child(event, "request")
+    attributes = child(request, "userAttributes")
+    groups = str_list(child(request, "groupConfiguration").get("groupsToOverride"))
+    overrides = build_overrides(source, attributes, groups, config)
+    ensure_response(event)["claimsAndScopeOverrideDetails"] = overrides
+    return event
+
+
+def handler(event: object, context: object) -> object:
+    """Lambda entry point; see the module docstring for the failure policy."""
+    if not isinstance(event, dict):
+        logger.warning("ignoring an event that is not a JSON object", extra=log_context(event))
+        return event
+    if get_str(event, "triggerSource") not in SOURCES:
+        return event
+    try:
+        config = CONFIG.get()
+    except ConfigError as error:
+        log_config_error(logger, error, event)
+        return event
+    try:
+        return process_event(event, config)
+    except Exception:
+        logger.exception("unexpected error; issuing default tokens", extra=log_context(event))
+        return event

@@ -1,0 +1,1 @@
+"""Tests of the Cognito Lambda trigger runtime code (lambda_triggers/)."""

@@ -1,0 +1,282 @@
+"""Custom message trigger: placeholders, HTML escaping, length limits, fallback policy."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import pytest
+
+from lambda_triggers import custom_message as cm
+from lambda_triggers._common import ConfigError
+
+CONFIG = {
+    "app_name": "Acme Portal",
+    "app_url": "https://portal.example.com/welcome?src=mail&lang=en",
+    "support_email": "help@example.com",
+}
+SOURCES = {
+    "custom_message_sign_up": "SignUp",
+    "custom_message_resend_code": "ResendCode",
+    "custom_message_forgot_password": "ForgotPassword",
+    "custom_message_admin_create_user": "AdminCreateUser",
+    "custom_message_update_user_attribute": "UpdateUserAttribute",
+    "custom_message_verify_user_attribute": "VerifyUserAttribute",
+    "custom_message_authentication": "Authentication",
+}
+
+
+def invoke(event: Any) -> Any:
+    return cm.handler(event, None)
+
+
+@pytest.mark.parametrize("name", sorted(SOURCES))
+def test_every_source_gets_subject_html_email_and_sms(
+    name: str, set_config: Any, load_event: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event(name)
+    result = invoke(event)
+    assert result is event
+    response = result["response"]
+    kind = cm.KINDS[SOURCES[name]]
+    assert response["emailSubject"] == kind.subject.format(app="Acme Portal")
+    assert response["smsMessage"].startswith("Acme Portal: your ")
+    assert "{####}" in response["smsMessage"]
+    assert len(response["smsMessage"]) <= 140
+    email = response["emailMessage"]
+    assert email.startswith("<!DOCTYPE html>")
+    assert "<strong>{####}</strong>" in email
+    assert "Hello Ann," in email or "Hello Bob Example," in email
+    assert 'href="https://portal.example.com/welcome?src=mail&amp;lang=en"' in email
+    assert 'href="mailto:help@example.com"' in email
+    assert "ann@example.com" not in email
+    assert result["request"] == load_event(name)["request"]
+
+
+def test_admin_create_user_keeps_both_placeholders(set_config: Any, load_event: Any) -> None:
+    set_config(CONFIG)
+    response = invoke(load_event("custom_message_admin_create_user"))["response"]
+    assert response["smsMessage"] == (
+        "Acme Portal: your username is {username} and temporary password is {####}"
+    )
+    assert "<strong>{username}</strong>" in response["emailMessage"]
+    assert "<strong>{####}</strong>" in response["emailMessage"]
+
+
+def test_missing_placeholders_default_to_cognitos(set_config: Any, load_event: Any) -> None:
+    set_config(CONFIG)
+    event = load_event("custom_message_admin_create_user")
+    del event["request"]["codeParameter"]
+    event["request"]["usernameParameter"] = ""
+    response = invoke(event)["response"]
+    assert "{####}" in response["smsMessage"]
+    assert "{username}" in response["smsMessage"]
+
+
+def test_the_code_parameter_is_copied_verbatim(set_config: Any, load_event: Any) -> None:
+    set_config(CONFIG)
+    event = load_event("custom_message_sign_up")
+    event["request"]["codeParameter"] = "{##<&>##}"
+    response = invoke(event)["response"]
+    assert "{##<&>##}" in response["smsMessage"]
+    assert "<strong>{##<&>##}</strong>" in response["emailMessage"]
+
+
+@pytest.mark.parametrize("attribute", ["given_name", "name"])
+def test_user_supplied_names_are_html_escaped(
+    attribute: str, set_config: Any, load_event: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event("custom_message_sign_up")
+    attributes = event["request"]["userAttributes"]
+    attributes.pop("given_name")
+    attributes[attribute] = '<script>alert("x")</script> & Co'
+    response = invoke(event)["response"]
+    email = response["emailMessage"]
+    assert "<script>" not in email
+    assert "Hello &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co," in email
+    assert "script" not in response["smsMessage"]
+    assert "script" not in response["emailSubject"]
+
+
+def test_config_values_are_escaped_in_html_but_plain_in_subject_and_sms(
+    set_config: Any, load_event: Any
+) -> None:
+    set_config({**CONFIG, "app_name": 'A&B <"Tools">'})
+    response = invoke(load_event("custom_message_forgot_password"))["response"]
+    assert response["emailSubject"] == 'Reset your A&B <"Tools"> password'
+    assert response["smsMessage"].startswith('A&B <"Tools">: ')
+    assert "A&amp;B &lt;&quot;Tools&quot;&gt;" in response["emailMessage"]
+    assert '<"Tools">' not in response["emailMessage"]
+
+
+def test_control_characters_in_names_are_dropped(set_config: Any, load_event: Any) -> None:
+    set_config(CONFIG)
+    event = load_event("custom_message_sign_up")
+    event["request"]["userAttributes"]["given_name"] = "An\x00n\tB\u200bo\nb"
+    assert "<p>Hello Ann Bo b,</p>" in invoke(event)["response"]["emailMessage"]
+
+
+def test_a_blank_name_gives_a_plain_greeting(set_config: Any, load_event: Any) -> None:
+    set_config(CONFIG)
+    event = load_event("custom_message_sign_up")
+    event["request"]["userAttributes"]["given_name"] = "   "
+    assert "<p>Hello,</p>" in invoke(event)["response"]["emailMessage"]
+
+
+def test_a_huge_name_is_cut_and_every_limit_holds(set_config: Any, load_event: Any) -> None:
+    set_config({**CONFIG, "app_name": "A" * 128})
+    event = load_event("custom_message_admin_create_user")
+    event["request"]["userAttributes"]["name"] = "<b>" * 10_000
+    response = invoke(event)["response"]
+    assert len(response["emailMessage"]) <= cm.MAX_EMAIL_MESSAGE
+    assert response["emailMessage"].count("&lt;b&gt;") == cm.MAX_NAME_LEN // 3
+    assert len(response["emailSubject"]) <= 140
+    sms = response["smsMessage"]
+    assert len(sms) <= 140
+    assert sms.endswith(": your username is {username} and temporary password is {####}")
+
+
+def test_a_long_app_name_is_cut_in_sms_before_any_placeholder(
+    set_config: Any, load_event: Any
+) -> None:
+    set_config({"app_name": "Z" * 128})
+    sms = invoke(load_event("custom_message_authentication"))["response"]["smsMessage"]
+    assert len(sms) == 140
+    assert sms.endswith(": your sign-in code is {####}")
+
+
+def test_configured_subjects_override_the_defaults(set_config: Any, load_event: Any) -> None:
+    set_config({**CONFIG, "subjects": {"SignUp": "Welcome aboard!"}})
+    assert invoke(load_event("custom_message_sign_up"))["response"]["emailSubject"] == (
+        "Welcome aboard!"
+    )
+    assert invoke(load_event("custom_message_resend_code"))["response"]["emailSubject"] == (
+        "Your Acme Portal verification code"
+    )
+
+
+def test_customize_email_false_sets_only_the_sms(set_config: Any, load_event: Any) -> None:
+    set_config({**CONFIG, "customize_email": False})
+    response = invoke(load_event("custom_message_sign_up"))["response"]
+    assert response["emailSubject"] is None
+    assert response["emailMessage"] is None
+    assert response["smsMessage"] == "Acme Portal: your verification code is {####}"
+
+
+def test_an_absurd_code_parameter_leaves_the_sms_to_cognito(
+    set_config: Any, load_event: Any, caplog: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event("custom_message_sign_up")
+    event["request"]["codeParameter"] = "#" * 200
+    with caplog.at_level(logging.WARNING):
+        response = invoke(event)["response"]
+    assert response["smsMessage"] is None
+    assert "#" * 200 in response["emailMessage"]
+    assert "does not fit" in caplog.records[0].getMessage()
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ({}, "app_name: required"),
+        ({"app_name": ""}, "app_name: expected a non-empty string"),
+        ({"app_name": "A\nB"}, "control characters"),
+        ({"app_name": "A" * 129}, "longer than 128"),
+        ({"app_name": "A", "app_url": "http://example.com"}, "https://"),
+        ({"app_name": "A", "app_url": "https://user:pw@example.com"}, "no credentials"),
+        ({"app_name": "A", "app_url": "https://"}, "with a host"),
+        ({"app_name": "A", "app_url": "https://exa mple.com"}, "https://"),
+        ({"app_name": "A", "app_url": "https://example.com:99999"}, "https://"),
+        ({"app_name": "A", "support_email": "help"}, "support_email"),
+        ({"app_name": "A", "support_email": "a <b>@x.com"}, "support_email"),
+        ({"app_name": "A", "subjects": {"Welcome": "Hi"}}, "unknown source"),
+        ({"app_name": "A", "subjects": {"SignUp": "x" * 141}}, "at most 140"),
+        ({"app_name": "A", "subjects": {"SignUp": "a\r\nBcc: x"}}, "at most 140"),
+        ({"app_name": "A", "customize_email": "no"}, "true or false"),
+        ({"app_name": "A", "from": "x"}, "unknown keys"),
+    ],
+)
+def test_invalid_config_is_rejected(raw: object, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        cm.parse_config(raw)
+
+
+@pytest.mark.parametrize("raw", [None, "{", '{"app_url": "https://x.example"}'])
+def test_an_invalid_config_leaves_the_pools_messages(
+    raw: str | None, set_config: Any, load_event: Any, caplog: Any
+) -> None:
+    if raw is not None:
+        set_config(raw)
+    event = load_event("custom_message_sign_up")
+    expected = copy.deepcopy(event)
+    with caplog.at_level(logging.ERROR):
+        assert invoke(event) == expected
+    assert caplog.records[0].getMessage().startswith("invalid trigger configuration")
+
+
+def test_unknown_sources_and_non_objects_are_returned_unchanged(
+    set_config: Any, load_event: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event("custom_message_sign_up")
+    event["triggerSource"] = "CustomMessage_Something"
+    expected = copy.deepcopy(event)
+    assert invoke(event) == expected
+    assert invoke(42) == 42
+
+
+def test_an_unexpected_error_leaves_the_pools_messages(
+    set_config: Any, load_event: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    set_config(CONFIG)
+
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr(cm, "build_messages", broken)
+    event = load_event("custom_message_sign_up")
+    expected = copy.deepcopy(event)
+    with caplog.at_level(logging.ERROR):
+        assert invoke(event) == expected
+    assert caplog.records[0].exc_info is not None
+
+
+def test_no_code_or_message_is_logged(
+    set_config: Any, load_event: Any, caplog: Any, log_text: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event("custom_message_sign_up")
+    event["request"]["codeParameter"] = "#" * 200  # forces the one warning this trigger logs
+    with caplog.at_level(logging.DEBUG):
+        invoke(event)
+    assert caplog.records
+    text = log_text(caplog.records)
+    assert "###" not in text
+    assert "ann@example.com" not in text
+
+
+# --- fit ----------------------------------------------------------------------------------
+
+
+def render_two(values: list[str]) -> str:
+    return f"[{values[0]}|{values[1]}] {{####}}"
+
+
+def test_fit_returns_the_text_untouched_when_it_fits() -> None:
+    assert cm.fit(render_two, ["ab", "cd"], 100) == "[ab|cd] {####}"
+
+
+def test_fit_cuts_the_first_value_first() -> None:
+    assert cm.fit(render_two, ["abcdef", "cd"], 16) == "[abcd|cd] {####}"
+
+
+def test_fit_drops_the_first_value_then_cuts_the_second() -> None:
+    assert cm.fit(render_two, ["abcdef", "cdefgh"], 13) == "[|cde] {####}"
+
+
+def test_fit_gives_up_when_the_fixed_text_is_too_long() -> None:
+    assert cm.fit(render_two, ["a", "b"], 5) is None

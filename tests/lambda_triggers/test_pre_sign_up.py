@@ -1,0 +1,596 @@
+"""Pre sign-up trigger: configuration, email-domain policy, account linking, failure policy."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import pytest
+
+from lambda_triggers import pre_sign_up
+from lambda_triggers._common import ConfigError
+from lambda_triggers.pre_sign_up import SignUpDenied, SignUpUnavailable
+
+POOL = "us-east-1_EXAMPLE"
+LINKING = {
+    "account_linking": True,
+    "trusted_email_providers": ["Google", "SignInWithApple"],
+}
+EXPECTED_FILTER = 'email = "ann@example.com"'
+LIST_USERS_PARAMS = {
+    "UserPoolId": POOL,
+    "Filter": EXPECTED_FILTER,
+    "AttributesToGet": ["email", "email_verified"],
+    "Limit": 60,
+}
+SOURCE_EVENTS = [
+    "pre_sign_up_sign_up",
+    "pre_sign_up_admin_create_user",
+    "pre_sign_up_external_provider",
+]
+
+
+def native_user(
+    username: str = "ann",
+    email: str = "ann@example.com",
+    status: str = "CONFIRMED",
+    verified: str = "true",
+) -> dict[str, Any]:
+    return {
+        "Username": username,
+        "UserStatus": status,
+        "Enabled": True,
+        "Attributes": [
+            {"Name": "email", "Value": email},
+            {"Name": "email_verified", "Value": verified},
+        ],
+    }
+
+
+def expect_link(stubber: Any, native: str = "ann", provider: str = "Google") -> None:
+    stubber.add_response(
+        "admin_link_provider_for_user",
+        {},
+        {
+            "UserPoolId": POOL,
+            "DestinationUser": {"ProviderName": "Cognito", "ProviderAttributeValue": native},
+            "SourceUser": {
+                "ProviderName": provider,
+                "ProviderAttributeName": "Cognito_Subject",
+                "ProviderAttributeValue": "109876543210987654321",
+            },
+        },
+    )
+
+
+@pytest.fixture
+def use_stubbed_client(cognito_idp: Any, stubber: Any) -> Any:
+    pre_sign_up._client = cognito_idp
+    return stubber
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def test_parse_config_normalises_domains_and_keeps_provider_spelling() -> None:
+    config = pre_sign_up.parse_config(
+        {
+            "allowed_email_domains": ["Example.COM", "example.com.", "bücher.example"],
+            "denied_email_domains": ["Spam.Example.com"],
+            "account_linking": True,
+            "trusted_email_providers": ["Google", "SignInWithApple"],
+        }
+    )
+    assert config.allowed_email_domains == ("example.com", "xn--bcher-kva.example")
+    assert config.denied_email_domains == ("spam.example.com",)
+    assert config.account_linking is True
+    assert config.trusted_email_providers == ("Google", "SignInWithApple")
+
+
+def test_parse_config_defaults_allow_everything_and_never_link() -> None:
+    assert pre_sign_up.parse_config({}) == pre_sign_up.Config()
+
+
+def test_parse_config_reports_every_problem_at_once() -> None:
+    with pytest.raises(ConfigError) as raised:
+        pre_sign_up.parse_config(
+            {
+                "allowed_email_domains": ["@example.com", "not a domain", 7],
+                "denied_email_domains": "example.org",
+                "account_linking": "yes",
+                "trusted_email_providers": ["Login_With_Amazon", "Google", "google"],
+                "auto_confirm_email_domains": ["example.com"],
+            }
+        )
+    problems = raised.value.problems
+    assert len(problems) == 8
+    text = "\n".join(problems)
+    assert "auto_confirm_email_domains" in text  # unknown keys fail
+    assert "allowed_email_domains[0]" in text
+    assert "allowed_email_domains[1]" in text
+    assert "allowed_email_domains[2]" in text
+    assert "denied_email_domains: expected an array" in text
+    assert "account_linking: expected true or false" in text
+    assert "trusted_email_providers[0]" in text
+    assert "'google' is listed twice" in text
+
+
+def test_parse_config_rejects_a_domain_both_allowed_and_denied() -> None:
+    with pytest.raises(ConfigError, match="also in allowed_email_domains"):
+        pre_sign_up.parse_config(
+            {"allowed_email_domains": ["example.com"], "denied_email_domains": ["EXAMPLE.com"]}
+        )
+
+
+@pytest.mark.parametrize("raw", [None, "not json", "[]", '"x"', "{"])
+def test_missing_or_invalid_config_fails_closed_with_a_generic_message(
+    raw: str | None, set_config: Any, load_event: Any, no_aws: Any, caplog: Any
+) -> None:
+    if raw is not None:
+        set_config(raw)
+    with caplog.at_level(logging.ERROR), pytest.raises(SignUpUnavailable) as raised:
+        pre_sign_up.handler(load_event("pre_sign_up_sign_up"), None)
+    assert str(raised.value) == pre_sign_up.GENERIC_FAILURE_MESSAGE
+    assert any("invalid trigger configuration" in r.getMessage() for r in caplog.records)
+
+
+def test_config_is_parsed_once_and_cached(
+    set_config: Any, load_event: Any, monkeypatch: Any
+) -> None:
+    set_config({"denied_email_domains": ["example.com"]})
+    calls: list[object] = []
+    real_parse = pre_sign_up.CONFIG._parse
+
+    def counting_parse(raw: object) -> pre_sign_up.Config:
+        calls.append(raw)
+        return real_parse(raw)
+
+    monkeypatch.setattr(pre_sign_up.CONFIG, "_parse", counting_parse)
+    for _ in range(3):
+        with pytest.raises(SignUpDenied):
+            pre_sign_up.handler(load_event("pre_sign_up_sign_up"), None)
+    assert len(calls) == 1
+
+
+# --- domain policy ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("email", "allowed", "denied", "error"),
+    [
+        ("ann@example.com", ["example.com"], [], None),
+        ("ann@EXAMPLE.com", ["example.com"], [], None),
+        ("ann@example.com.", ["example.com"], [], None),
+        ("ann@eu.example.com", ["example.com"], [], None),
+        ("ann@evil-example.com", ["example.com"], [], "restricted to example.com"),
+        ("ann@example.com.evil.net", ["example.com"], [], "restricted to example.com"),
+        ("ann@notexample.com", ["example.com"], [], "restricted to example.com"),
+        ("ann@example.org", ["example.com", "example.net"], [], "example.com or example.net"),
+        (None, ["example.com"], [], "restricted to example.com"),
+        ("", ["example.com"], [], "restricted to example.com"),
+        (None, [], ["spam.example"], None),
+        ("not-an-email", ["example.com"], [], "valid email address"),
+        ("ann@", [], ["spam.example"], "valid email address"),
+        ("ann@exa mple.com", ["example.com"], [], "valid email address"),
+        ("ann@spam.example", [], ["spam.example"], "not allowed"),
+        ("ann@mx.SPAM.example", [], ["spam.example"], "not allowed"),
+        ("ann@notspam.example", [], ["spam.example"], None),
+        ("ann@corp.example.com", ["example.com"], ["corp.example.com"], "not allowed"),
+        ("ann@anything.test", [], [], None),
+        ('"a@b"@example.com', ["example.com"], [], None),
+    ],
+)
+def test_email_domain_policy(
+    email: str | None, allowed: list[str], denied: list[str], error: str | None
+) -> None:
+    config = pre_sign_up.parse_config(
+        {"allowed_email_domains": allowed, "denied_email_domains": denied}
+    )
+    if error is None:
+        pre_sign_up.check_email_domain(email, config)
+        return
+    with pytest.raises(SignUpDenied, match=error):
+        pre_sign_up.check_email_domain(email, config)
+
+
+def test_many_allowed_domains_are_not_listed_in_the_message() -> None:
+    config = pre_sign_up.parse_config(
+        {"allowed_email_domains": ["a.com", "b.com", "c.com", "d.com"]}
+    )
+    with pytest.raises(SignUpDenied) as raised:
+        pre_sign_up.check_email_domain("ann@e.com", config)
+    assert str(raised.value) == "Sign-up is restricted to email addresses at approved domains"
+
+
+@pytest.mark.parametrize("name", SOURCE_EVENTS)
+def test_every_source_applies_the_domain_policy(
+    name: str, set_config: Any, load_event: Any, no_aws: Any, caplog: Any
+) -> None:
+    set_config({"allowed_email_domains": ["example.org"]})
+    with caplog.at_level(logging.INFO), pytest.raises(SignUpDenied) as raised:
+        pre_sign_up.handler(load_event(name), None)
+    assert str(raised.value) == "Sign-up is restricted to example.org email addresses"
+    assert any(r.getMessage().startswith("sign-up denied") for r in caplog.records)
+
+
+@pytest.mark.parametrize("name", SOURCE_EVENTS)
+def test_allowed_sign_up_is_returned_without_auto_confirmation(
+    name: str, set_config: Any, load_event: Any, monkeypatch: Any
+) -> None:
+    set_config({"allowed_email_domains": ["example.com"]})
+    monkeypatch.setattr(pre_sign_up, "cognito_client", lambda: pytest.fail("no AWS call"))
+    event = load_event(name)
+    event["response"] = None
+    result = pre_sign_up.handler(event, None)
+    assert result is event
+    assert result["response"] == {
+        "autoConfirmUser": False,
+        "autoVerifyEmail": False,
+        "autoVerifyPhone": False,
+    }
+    assert result["request"] == load_event(name)["request"]
+
+
+def test_unknown_source_and_non_object_events_are_returned_unchanged(
+    set_config: Any, load_event: Any
+) -> None:
+    set_config({"allowed_email_domains": ["example.org"]})
+    event = load_event("pre_sign_up_sign_up")
+    event["triggerSource"] = "PreSignUp_SomethingNew"
+    expected = copy.deepcopy(event)
+    assert pre_sign_up.handler(event, None) == expected
+    assert pre_sign_up.handler(["not", "an", "object"], None) == ["not", "an", "object"]
+    assert pre_sign_up.handler(None, None) is None
+
+
+def test_denial_logs_no_email_address(set_config: Any, load_event: Any, caplog: Any, log_text: Any):
+    set_config({"allowed_email_domains": ["example.org"]})
+    with caplog.at_level(logging.DEBUG), pytest.raises(SignUpDenied):
+        pre_sign_up.handler(load_event("pre_sign_up_sign_up"), None)
+    assert caplog.records
+    assert "ann@example.com" not in log_text(caplog.records)
+
+
+# --- account linking: pure decisions ------------------------------------------------------
+
+
+def plan(event: dict[str, Any], **config: Any) -> pre_sign_up.LinkPlan:
+    parsed = pre_sign_up.parse_config({**LINKING, **config})
+    attributes = event["request"]["userAttributes"]
+    return pre_sign_up.plan_link(event["triggerSource"], event["userName"], attributes, parsed)
+
+
+def test_plan_link_for_a_verified_email_from_a_trusted_provider(load_event: Any) -> None:
+    result = plan(load_event("pre_sign_up_external_provider"))
+    assert result.candidate == pre_sign_up.LinkCandidate(
+        provider="Google", subject="109876543210987654321", email="ann@example.com"
+    )
+
+
+@pytest.mark.parametrize(
+    "username", ["google_109876543210987654321", "GOOGLE_109876543210987654321"]
+)
+def test_plan_link_uses_the_configured_provider_spelling(load_event: Any, username: str) -> None:
+    event = load_event("pre_sign_up_external_provider")
+    event["userName"] = username
+    candidate = plan(event).candidate
+    assert candidate is not None
+    assert candidate.provider == "Google"
+
+
+def test_plan_link_splits_the_username_on_the_first_underscore(load_event: Any) -> None:
+    event = load_event("pre_sign_up_external_provider")
+    event["userName"] = "CorpSAML_ann_example_id"
+    candidate = plan(event, trusted_email_providers=["CorpSAML"]).candidate
+    assert candidate is not None
+    assert (candidate.provider, candidate.subject) == ("CorpSAML", "ann_example_id")
+
+
+@pytest.mark.parametrize("verified", ["true", "TRUE", "True", True])
+def test_plan_link_accepts_true_in_any_case(load_event: Any, verified: object) -> None:
+    event = load_event("pre_sign_up_external_provider")
+    event["request"]["userAttributes"]["email_verified"] = verified
+    assert plan(event).candidate is not None
+
+
+@pytest.mark.parametrize(
+    ("change", "config", "reason"),
+    [
+        ({"email_verified": "false"}, {}, "did not assert a verified email"),
+        ({"email_verified": None}, {}, "did not assert a verified email"),
+        ({"email_verified": "yes"}, {}, "did not assert a verified email"),
+        ({"email_verified": " true"}, {}, "did not assert a verified email"),
+        ({"email_verified": 1}, {}, "did not assert a verified email"),
+        ({"email": None}, {}, "no email"),
+        ({"email": 'ann"@example.com'}, {}, "ListUsers filter"),
+        ({"email": "ann\\@example.com"}, {}, "ListUsers filter"),
+        ({"email": "ann@example.com\n"}, {}, "ListUsers filter"),
+        ({}, {"account_linking": False}, "account linking is off"),
+        ({}, {"trusted_email_providers": ["Facebook"]}, "not trusted"),
+        ({}, {"trusted_email_providers": []}, "not trusted"),
+    ],
+)
+def test_plan_link_refuses(
+    load_event: Any, change: dict[str, Any], config: dict[str, Any], reason: str
+) -> None:
+    event = load_event("pre_sign_up_external_provider")
+    attributes = event["request"]["userAttributes"]
+    for key, value in change.items():
+        if value is None:
+            attributes.pop(key, None)
+        else:
+            attributes[key] = value
+    result = plan(event, **config)
+    assert result.candidate is None
+    assert reason in result.reason
+
+
+@pytest.mark.parametrize("username", ["Google", "Google_", "_123", 42, None])
+def test_plan_link_refuses_a_username_that_is_not_provider_and_subject(
+    load_event: Any, username: object
+) -> None:
+    event = load_event("pre_sign_up_external_provider")
+    event["userName"] = username
+    assert plan(event).candidate is None
+
+
+@pytest.mark.parametrize("name", ["pre_sign_up_sign_up", "pre_sign_up_admin_create_user"])
+def test_plan_link_only_for_federated_sign_ins(load_event: Any, name: str) -> None:
+    event = load_event(name)
+    event["userName"] = "Google_109876543210987654321"
+    event["request"]["userAttributes"]["email_verified"] = "true"
+    assert plan(event).reason == "not a federated sign-in"
+
+
+def test_select_native_user_skips_federated_entries() -> None:
+    users = [
+        {**native_user("Google_1"), "UserStatus": "EXTERNAL_PROVIDER"},
+        native_user("signinwithapple_000"),
+        native_user("Facebook_99", status="CONFIRMED"),
+        native_user("ann"),
+    ]
+    selection = pre_sign_up.select_native_user(
+        users, "ann@example.com", ["Google", "SignInWithApple"]
+    )
+    assert selection.username is None  # "Facebook_99" is not a known provider: a second native
+    assert selection.reason == "several native users have this email"
+    selection = pre_sign_up.select_native_user(
+        users, "ann@example.com", ["Google", "SignInWithApple", "Facebook"]
+    )
+    assert selection.username == "ann"
+
+
+@pytest.mark.parametrize(
+    ("users", "reason"),
+    [
+        ([], "no native user"),
+        ([native_user(email="other@example.com")], "no native user"),
+        ([{"Username": "ann"}], "no native user"),
+        ([native_user("a"), native_user("b")], "several native users"),
+        ([native_user(verified="false")], "email is not verified"),
+        ([native_user(status="UNCONFIRMED")], "status is UNCONFIRMED"),
+        (["junk", None, {"Attributes": "x"}], "no native user"),
+    ],
+)
+def test_select_native_user_refuses(users: list[Any], reason: str) -> None:
+    selection = pre_sign_up.select_native_user(users, "ann@example.com", ["Google"])
+    assert selection.username is None
+    assert reason in selection.reason
+
+
+@pytest.mark.parametrize("status", ["CONFIRMED", "FORCE_CHANGE_PASSWORD", "RESET_REQUIRED"])
+def test_select_native_user_matches_email_case_insensitively(status: str) -> None:
+    users = [native_user("ann", email="Ann@Example.com", status=status)]
+    assert pre_sign_up.select_native_user(users, "ann@example.com", ["Google"]).username == "ann"
+
+
+# --- account linking through the handler, AWS stubbed -------------------------------------
+
+
+def test_links_to_the_single_native_user(
+    set_config: Any, load_event: Any, use_stubbed_client: Any, caplog: Any, log_text: Any
+) -> None:
+    set_config(LINKING)
+    use_stubbed_client.add_response("list_users", {"Users": [native_user()]}, LIST_USERS_PARAMS)
+    expect_link(use_stubbed_client)
+    event = load_event("pre_sign_up_external_provider")
+    with caplog.at_level(logging.INFO):
+        result = pre_sign_up.handler(event, None)
+    assert result is event
+    assert result["response"]["autoConfirmUser"] is False
+    assert any(r.getMessage().startswith("linked") for r in caplog.records)
+    assert "ann@example.com" not in log_text(caplog.records)
+
+
+def test_links_with_a_lower_case_provider_in_the_username(
+    set_config: Any, load_event: Any, use_stubbed_client: Any
+) -> None:
+    set_config(LINKING)
+    use_stubbed_client.add_response("list_users", {"Users": [native_user()]}, LIST_USERS_PARAMS)
+    expect_link(use_stubbed_client, provider="Google")
+    event = load_event("pre_sign_up_external_provider")
+    event["userName"] = "google_109876543210987654321"
+    pre_sign_up.handler(event, None)
+
+
+def test_follows_list_users_pages(
+    set_config: Any, load_event: Any, use_stubbed_client: Any
+) -> None:
+    set_config(LINKING)
+    federated = {**native_user("Google_5"), "UserStatus": "EXTERNAL_PROVIDER"}
+    use_stubbed_client.add_response(
+        "list_users", {"Users": [federated], "PaginationToken": "page-2"}, LIST_USERS_PARAMS
+    )
+    use_stubbed_client.add_response(
+        "list_users",
+        {"Users": [native_user("ann-native")]},
+        {**LIST_USERS_PARAMS, "PaginationToken": "page-2"},
+    )
+    expect_link(use_stubbed_client, native="ann-native")
+    pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
+
+
+def test_too_many_pages_are_ambiguous(
+    set_config: Any, load_event: Any, use_stubbed_client: Any, caplog: Any
+) -> None:
+    set_config(LINKING)
+    for page in range(pre_sign_up.LIST_USERS_MAX_PAGES):
+        params = dict(LIST_USERS_PARAMS)
+        if page:
+            params["PaginationToken"] = f"t{page}"
+        use_stubbed_client.add_response(
+            "list_users", {"Users": [native_user()], "PaginationToken": f"t{page + 1}"}, params
+        )
+    with caplog.at_level(logging.WARNING):
+        pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
+    assert any("too many users" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("users", "log_level", "message"),
+    [
+        ([], logging.INFO, "not linking: no native user has this email"),
+        (
+            [{**native_user("Google_1"), "UserStatus": "EXTERNAL_PROVIDER"}],
+            logging.INFO,
+            "not linking: no native user has this email",
+        ),
+        (
+            [native_user("ann"), native_user("ann2")],
+            logging.WARNING,
+            "not linking: several native users have this email",
+        ),
+        (
+            [native_user(verified="false")],
+            logging.WARNING,
+            "not linking: the native user's email is not verified",
+        ),
+    ],
+)
+def test_does_not_link_without_exactly_one_linkable_native_user(
+    users: list[Any],
+    log_level: int,
+    message: str,
+    set_config: Any,
+    load_event: Any,
+    use_stubbed_client: Any,
+    caplog: Any,
+) -> None:
+    set_config(LINKING)
+    use_stubbed_client.add_response("list_users", {"Users": users}, LIST_USERS_PARAMS)
+    event = load_event("pre_sign_up_external_provider")
+    with caplog.at_level(logging.INFO):
+        assert pre_sign_up.handler(event, None) is event
+    assert [(r.levelno, r.getMessage()) for r in caplog.records] == [(log_level, message)]
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "config"),
+    [
+        ("pre_sign_up_external_provider", {"email_verified": "false"}, LINKING),
+        ("pre_sign_up_external_provider", {"email_verified": None}, LINKING),
+        ("pre_sign_up_external_provider", {"email": None}, LINKING),
+        ("pre_sign_up_external_provider", {}, {**LINKING, "trusted_email_providers": ["Facebook"]}),
+        ("pre_sign_up_external_provider", {}, {**LINKING, "account_linking": False}),
+        ("pre_sign_up_external_provider", {}, {}),
+        ("pre_sign_up_sign_up", {"email_verified": "true"}, LINKING),
+        ("pre_sign_up_admin_create_user", {}, LINKING),
+    ],
+)
+def test_never_calls_aws_when_linking_does_not_apply(
+    name: str, change: dict[str, Any], config: dict[str, Any], set_config: Any, load_event: Any
+) -> None:
+    set_config(config)
+    pre_sign_up._client = object()  # any AWS call would fail with AttributeError
+    event = load_event(name)
+    event["userName"] = "Google_109876543210987654321"
+    for key, value in change.items():
+        if value is None:
+            event["request"]["userAttributes"].pop(key, None)
+        else:
+            event["request"]["userAttributes"][key] = value
+    assert pre_sign_up.handler(event, None) is event
+
+
+# --- failure policy -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("operation", ["list_users", "admin_link_provider_for_user"])
+def test_aws_errors_fail_closed_and_are_logged_with_context(
+    operation: str,
+    set_config: Any,
+    load_event: Any,
+    use_stubbed_client: Any,
+    caplog: Any,
+    log_text: Any,
+) -> None:
+    set_config(LINKING)
+    if operation == "list_users":
+        use_stubbed_client.add_client_error(
+            "list_users", service_error_code="TooManyRequestsException", http_status_code=400
+        )
+        api_name, code = "ListUsers", "TooManyRequestsException"
+    else:
+        use_stubbed_client.add_response("list_users", {"Users": [native_user()]}, LIST_USERS_PARAMS)
+        use_stubbed_client.add_client_error(
+            "admin_link_provider_for_user",
+            service_error_code="InvalidParameterException",
+            http_status_code=400,
+        )
+        api_name, code = "AdminLinkProviderForUser", "InvalidParameterException"
+    with caplog.at_level(logging.ERROR), pytest.raises(SignUpUnavailable) as raised:
+        pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
+    assert str(raised.value) == pre_sign_up.GENERIC_FAILURE_MESSAGE
+    (record,) = caplog.records
+    assert record.aws_operation == api_name
+    assert record.error_code == code
+    assert record.trigger_source == "PreSignUp_ExternalProvider"
+    assert record.username == "Google_109876543210987654321"
+    assert "ann@example.com" not in log_text(caplog.records)
+
+
+class _BrokenClient:
+    def list_users(self, **params: Any) -> Any:
+        raise ZeroDivisionError("bug")
+
+
+def test_an_unexpected_error_fails_closed(set_config: Any, load_event: Any, caplog: Any) -> None:
+    set_config(LINKING)
+    pre_sign_up._client = _BrokenClient()
+    with caplog.at_level(logging.ERROR), pytest.raises(SignUpUnavailable):
+        pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
+    assert caplog.records[-1].exc_info is not None
+
+
+@pytest.mark.parametrize("response", [None, {}, {"Users": "nope"}])
+def test_a_malformed_list_users_response_fails_closed(
+    response: object, set_config: Any, load_event: Any
+) -> None:
+    class Fake:
+        def list_users(self, **params: Any) -> object:
+            return response
+
+    set_config(LINKING)
+    pre_sign_up._client = Fake()
+    with pytest.raises(SignUpUnavailable):
+        pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
+
+
+@pytest.mark.parametrize("pool", [None, "", "not a pool id", 12])
+def test_linking_without_a_user_pool_id_fails_closed(
+    pool: object, set_config: Any, load_event: Any, no_aws: Any
+) -> None:
+    set_config(LINKING)
+    event = load_event("pre_sign_up_external_provider")
+    event["userPoolId"] = pool
+    with pytest.raises(SignUpUnavailable):
+        pre_sign_up.process_event(event, pre_sign_up.parse_config(LINKING), no_aws)
+
+
+def test_the_client_is_created_lazily_once() -> None:
+    assert pre_sign_up._client is None
+    first = pre_sign_up.cognito_client()
+    assert pre_sign_up.cognito_client() is first
+    assert first.meta.service_model.service_name == "cognito-idp"
+    assert first.meta.config.read_timeout == 2

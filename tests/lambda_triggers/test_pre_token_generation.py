@@ -1,0 +1,273 @@
+"""Pre token generation trigger (V2/V3 events): claims, groups, scopes, protected names."""
+
+from __future__ import annotations
+
+import copy
+import logging
+from typing import Any
+
+import pytest
+
+from lambda_triggers import pre_token_generation as ptg
+from lambda_triggers._common import ConfigError
+
+CONFIG = {
+    "id_token_claims": {"tenant_id": "custom:tenant_id", "nickname": "nickname"},
+    "access_token_claims": {"tenant_id": "custom:tenant_id", "plan": "custom:plan"},
+    "groups_claim": "roles",
+    "suppress_claims": ["email"],
+    "group_scopes": {
+        "admins": ["orders.example.com/admin", "orders.example.com/read"],
+        "users": ["orders.example.com/read"],
+    },
+}
+
+
+def invoke(event: Any) -> Any:
+    return ptg.handler(event, None)
+
+
+USER_SOURCES = [
+    "pre_token_generation_hosted_auth",
+    "pre_token_generation_authentication",
+    "pre_token_generation_new_password_challenge",
+    "pre_token_generation_authenticate_device",
+    "pre_token_generation_refresh_tokens",
+]
+
+
+@pytest.mark.parametrize("name", USER_SOURCES)
+def test_user_sources_get_configured_claims_groups_and_scopes(
+    name: str, set_config: Any, load_event: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event(name)
+    result = invoke(event)
+    assert result is event
+    assert result["response"]["claimsAndScopeOverrideDetails"] == {
+        "idTokenGeneration": {
+            "claimsToAddOrOverride": {"tenant_id": "tenant-42", "roles": ["admins", "users"]},
+            "claimsToSuppress": ["email"],
+        },
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {
+                "tenant_id": "tenant-42",
+                "plan": "pro",
+                "roles": ["admins", "users"],
+            },
+            "claimsToSuppress": ["email"],
+            "scopesToAdd": ["orders.example.com/admin", "orders.example.com/read"],
+            "scopesToSuppress": [],
+        },
+    }
+    assert result["request"] == load_event(name)["request"]
+
+
+def test_client_credentials_customise_only_the_access_token(set_config: Any, load_event: Any):
+    set_config(CONFIG)
+    result = invoke(load_event("pre_token_generation_client_credentials"))
+    assert result["response"]["claimsAndScopeOverrideDetails"] == {
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {},
+            "claimsToSuppress": ["email"],
+            "scopesToAdd": [],
+            "scopesToSuppress": [],
+        }
+    }
+
+
+def test_a_user_in_no_group_gets_an_empty_groups_claim(set_config: Any, load_event: Any) -> None:
+    set_config({"groups_claim": "roles"})
+    event = load_event("pre_token_generation_authentication")
+    event["request"]["groupConfiguration"] = None
+    details = invoke(event)["response"]["claimsAndScopeOverrideDetails"]
+    assert details["idTokenGeneration"]["claimsToAddOrOverride"] == {"roles": []}
+    assert details["accessTokenGeneration"]["scopesToAdd"] == []
+
+
+@pytest.mark.parametrize("value", [None, 7, True, ["tenant-42"], {"id": "tenant-42"}])
+def test_a_missing_or_non_string_attribute_adds_no_claim(
+    value: object, set_config: Any, load_event: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event("pre_token_generation_authentication")
+    if value is None:
+        del event["request"]["userAttributes"]["custom:tenant_id"]
+    else:
+        event["request"]["userAttributes"]["custom:tenant_id"] = value
+    details = invoke(event)["response"]["claimsAndScopeOverrideDetails"]
+    assert "tenant_id" not in details["idTokenGeneration"]["claimsToAddOrOverride"]
+    assert "tenant_id" not in details["accessTokenGeneration"]["claimsToAddOrOverride"]
+    assert details["accessTokenGeneration"]["claimsToAddOrOverride"]["plan"] == "pro"
+
+
+@pytest.mark.parametrize("request_value", [None, {}, {"userAttributes": None}, "x"])
+def test_a_sparse_request_gives_only_unconditional_overrides(
+    request_value: object, set_config: Any, load_event: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event("pre_token_generation_authentication")
+    event["request"] = request_value
+    details = invoke(event)["response"]["claimsAndScopeOverrideDetails"]
+    assert details["idTokenGeneration"]["claimsToAddOrOverride"] == {"roles": []}
+    assert details["accessTokenGeneration"]["claimsToSuppress"] == ["email"]
+
+
+@pytest.mark.parametrize("response_value", [None, "x", [], {"claimsAndScopeOverrideDetails": 5}])
+def test_a_malformed_response_is_replaced(
+    response_value: object, set_config: Any, load_event: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event("pre_token_generation_authentication")
+    event["response"] = response_value
+    result = invoke(event)
+    assert set(result["response"]["claimsAndScopeOverrideDetails"]) == {
+        "idTokenGeneration",
+        "accessTokenGeneration",
+    }
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "sub",
+        "iss",
+        "aud",
+        "exp",
+        "iat",
+        "auth_time",
+        "nbf",
+        "jti",
+        "token_use",
+        "client_id",
+        "scope",
+        "username",
+        "cognito:username",
+        "cognito:groups",
+        "cognito:roles",
+        "cognito:preferred_role",
+        "cognito:anything",
+        "event_id",
+        "origin_jti",
+        "identities",
+        "acr",
+        "amr",
+        "at_hash",
+        "nonce",
+        "email_verified",
+        "phone_number_verified",
+        "Sub",
+        "COGNITO:GROUPS",
+    ],
+)
+def test_reserved_claims_are_never_added_overridden_or_suppressed(claim: str, caplog: Any) -> None:
+    with caplog.at_level(logging.WARNING):
+        config = ptg.parse_config(
+            {
+                "id_token_claims": {claim: "custom:tenant_id"},
+                "access_token_claims": {claim: "custom:tenant_id"},
+                "groups_claim": claim,
+                "suppress_claims": [claim],
+            }
+        )
+    assert config == ptg.Config()
+    assert len(caplog.records) == 4
+    assert all(r.claim == claim for r in caplog.records)
+    overrides = ptg.build_overrides(
+        "TokenGeneration_Authentication", {"custom:tenant_id": "t"}, ["admins"], config
+    )
+    for token in ("idTokenGeneration", "accessTokenGeneration"):
+        details = overrides[token]
+        assert isinstance(details, dict)
+        assert details["claimsToAddOrOverride"] == {}
+        assert details["claimsToSuppress"] == []
+
+
+def test_reserved_scopes_are_skipped_with_a_warning(caplog: Any) -> None:
+    with caplog.at_level(logging.WARNING):
+        config = ptg.parse_config(
+            {
+                "group_scopes": {
+                    "admins": ["aws.cognito.signin.user.admin", "openid", "api/read", "api/read"]
+                }
+            }
+        )
+    assert config.group_scopes == {"admins": ("api/read",)}
+    assert [r.scope for r in caplog.records] == ["aws.cognito.signin.user.admin", "openid"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ({"id_token_claims": {"tenant": "custom:t"}, "suppress_claims": ["tenant"]}, "both added"),
+        ({"groups_claim": "roles", "suppress_claims": ["roles"]}, "both added"),
+        ({"groups_claim": "roles", "access_token_claims": {"roles": "custom:r"}}, "also mapped"),
+        ({"group_scopes": {"admins": ["api read"]}}, "not a valid scope"),
+        ({"group_scopes": {"admins": "api/read"}}, "array of non-empty strings"),
+        ({"id_token_claims": ["tenant"]}, "expected an object"),
+        ({"groups_claim": ""}, "non-empty string"),
+        ({"claims": {}}, "unknown keys"),
+        ("[]", "expected a JSON object"),
+    ],
+)
+def test_invalid_config_is_rejected(raw: object, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        ptg.parse_config(raw)
+
+
+@pytest.mark.parametrize("raw", [None, "{", '{"groups_claim": 1}'])
+def test_an_invalid_config_passes_the_event_through(
+    raw: str | None, set_config: Any, load_event: Any, caplog: Any
+) -> None:
+    if raw is not None:
+        set_config(raw)
+    event = load_event("pre_token_generation_authentication")
+    expected = copy.deepcopy(event)
+    with caplog.at_level(logging.ERROR):
+        assert invoke(event) == expected
+    assert caplog.records[0].getMessage().startswith("invalid trigger configuration")
+
+
+@pytest.mark.parametrize("version", ["1", None, 1, True, "4"])
+def test_other_event_versions_pass_through_with_a_warning(
+    version: object, set_config: Any, load_event: Any, caplog: Any
+) -> None:
+    set_config(CONFIG)
+    event = load_event("pre_token_generation_authentication")
+    event["version"] = version
+    expected = copy.deepcopy(event)
+    with caplog.at_level(logging.WARNING):
+        assert invoke(event) == expected
+    assert "not version 2 or 3" in caplog.records[0].getMessage()
+
+
+def test_integer_version_two_is_accepted(set_config: Any, load_event: Any) -> None:
+    set_config(CONFIG)
+    event = load_event("pre_token_generation_authentication")
+    event["version"] = 2
+    assert "claimsAndScopeOverrideDetails" in invoke(event)["response"]
+
+
+def test_unknown_sources_and_non_objects_pass_through(set_config: Any, load_event: Any) -> None:
+    set_config(CONFIG)
+    event = load_event("pre_token_generation_authentication")
+    event["triggerSource"] = "TokenGeneration_Something"
+    expected = copy.deepcopy(event)
+    assert invoke(event) == expected
+    assert invoke("event") == "event"
+
+
+def test_an_unexpected_error_passes_the_event_through(
+    set_config: Any, load_event: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    set_config(CONFIG)
+
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr(ptg, "build_overrides", broken)
+    event = load_event("pre_token_generation_authentication")
+    expected = copy.deepcopy(event)
+    with caplog.at_level(logging.ERROR):
+        assert invoke(event) == expected
+    assert caplog.records[0].exc_info is not None

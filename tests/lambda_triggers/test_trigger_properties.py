@@ -1,0 +1,580 @@
+"""Property tests: malformed, sparse and random-shaped events never crash a trigger.
+
+Only a deliberate denial (``SignUpDenied``) or the documented generic failure
+(``SignUpUnavailable``) may leave a trigger; never KeyError, TypeError, AttributeError,
+IndexError or ValueError. The ``process_event`` functions have no catch-all, so they are tested
+directly; the handlers are also checked not to need their last-resort ``except Exception``
+("unexpected error" log). AWS is a fake that returns random, possibly malformed, responses.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import event as record_path
+from hypothesis import strategies as st
+
+from lambda_triggers import custom_message as cm
+from lambda_triggers import post_confirmation as pc
+from lambda_triggers import pre_sign_up as psu
+from lambda_triggers import pre_token_generation as ptg
+from lambda_triggers._common import is_true
+
+EVENTS_DIR = Path(__file__).resolve().parent / "events"
+FIXTURES = {path.stem: json.loads(path.read_text()) for path in EVENTS_DIR.glob("*.json")}
+
+PROPERTY = settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+PRE_SIGN_UP_CONFIG = psu.parse_config(
+    {
+        "allowed_email_domains": ["example.com", "example.org"],
+        "denied_email_domains": ["spam.example.com"],
+        "account_linking": True,
+        "trusted_email_providers": ["Google", "SignInWithApple"],
+    }
+)
+POST_CONFIRMATION_CONFIG = pc.parse_config({"default_group": "users"})
+PRE_TOKEN_CONFIG = ptg.parse_config(
+    {
+        "id_token_claims": {"tenant_id": "custom:tenant_id", "name": "name"},
+        "access_token_claims": {"tenant_id": "custom:tenant_id"},
+        "groups_claim": "roles",
+        "suppress_claims": ["email", "phone_number"],
+        "group_scopes": {"admins": ["api/admin"], "users": ["api/read"]},
+    }
+)
+CUSTOM_MESSAGE_CONFIG = cm.parse_config(
+    {"app_name": "Acme <Portal> & Co", "app_url": "https://x.example/?a=1&b=2"}
+)
+ALLOWED_ESCAPES = (psu.SignUpDenied, psu.SignUpUnavailable)
+
+# --- strategies ---------------------------------------------------------------------------
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+)
+json_values = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4),
+        st.dictionaries(st.text(max_size=8), children, max_size=4),
+    ),
+    max_leaves=12,
+)
+emails = st.one_of(
+    st.sampled_from(
+        [
+            "ann@example.com",
+            "ANN@Example.COM",
+            "x@eu.example.org",
+            "x@spam.example.com",
+            "x@evil-example.com",
+            'ann"@example.com',
+            "a\\b@example.com",
+            "a@b@example.com",
+            "@example.com",
+            "ann@",
+            "ann@xn--bcher-kva.example",
+            "ann@bücher.example",
+            "ann@" + "a" * 300 + ".com",
+            "",
+        ]
+    ),
+    st.emails(),
+    st.text(max_size=40),
+)
+attribute_names = st.sampled_from(
+    ["email", "email_verified", "given_name", "name", "sub", "custom:tenant_id", "phone_number"]
+)
+attribute_values = st.one_of(
+    st.sampled_from(["true", "false", "TRUE", True, False, "<script>x</script>" * 50]),
+    emails,
+    json_values,
+)
+user_attributes = st.one_of(
+    st.dictionaries(st.one_of(attribute_names, st.text(max_size=8)), attribute_values, max_size=7),
+    json_values,
+)
+usernames = st.one_of(
+    st.sampled_from(
+        [
+            "ann",
+            "Google_123",
+            "google_123",
+            "SignInWithApple_000.abc",
+            "Facebook_1",
+            "Google_",
+            "_123",
+            "Google_a_b",
+            "ann@example.com",
+        ]
+    ),
+    scalars,
+)
+
+
+def maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """The strategy, or any JSON value (None, wrong type...) in its place."""
+    return st.one_of(strategy, json_values)
+
+
+group_lists = st.lists(
+    st.one_of(st.sampled_from(["admins", "users"]), st.text(max_size=6), scalars), max_size=5
+)
+requests = maybe(
+    st.fixed_dictionaries(
+        {"userAttributes": user_attributes},
+        optional={
+            "validationData": json_values,
+            "clientMetadata": json_values,
+            "codeParameter": maybe(
+                st.one_of(st.sampled_from(["{####}", "####", ""]), st.text(max_size=160))
+            ),
+            "usernameParameter": maybe(st.sampled_from(["{username}", ""])),
+            "linkParameter": json_values,
+            "groupConfiguration": maybe(
+                st.fixed_dictionaries(
+                    {},
+                    optional={
+                        "groupsToOverride": maybe(group_lists),
+                        "iamRolesToOverride": json_values,
+                        "preferredRole": json_values,
+                    },
+                )
+            ),
+            "scopes": json_values,
+        },
+    )
+)
+
+
+def random_events(sources: frozenset[str]) -> st.SearchStrategy[Any]:
+    objects = st.fixed_dictionaries(
+        {
+            "triggerSource": st.one_of(st.sampled_from(sorted(sources)), scalars),
+            "request": requests,
+            "response": json_values,
+        },
+        optional={
+            "version": st.one_of(st.sampled_from(["1", "2", "3", 2, 3]), scalars),
+            "region": json_values,
+            "userPoolId": st.one_of(
+                st.sampled_from(["us-east-1_EXAMPLE", "", "not a pool"]), scalars
+            ),
+            "userName": usernames,
+            "callerContext": json_values,
+        },
+    )
+    return st.one_of(objects, json_values)
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found.extend(_paths(item, (*prefix, key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found.extend(_paths(item, (*prefix, index)))
+    return found
+
+
+@st.composite
+def mutated_fixtures(draw: st.DrawFn, prefix: str) -> Any:
+    """A documented event with 0-4 values deleted, nulled or replaced by random JSON."""
+    name = draw(st.sampled_from(sorted(n for n in FIXTURES if n.startswith(prefix))))
+    event = copy.deepcopy(FIXTURES[name])
+    paths = _paths(event)
+    for _ in range(draw(st.integers(0, 4))):
+        path = draw(st.sampled_from(paths))
+        parent: Any = event
+        for step in path[:-1]:
+            try:
+                parent = parent[step]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            action = draw(st.sampled_from(["delete", "null", "replace"]))
+            last = path[-1]
+            if isinstance(parent, dict) and last in parent:
+                if action == "delete":
+                    del parent[last]
+                else:
+                    parent[last] = None if action == "null" else draw(json_values)
+            elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+                parent[last] = None if action == "null" else draw(json_values)
+    return event
+
+
+def any_events(sources: frozenset[str], prefix: str) -> st.SearchStrategy[Any]:
+    return st.one_of(random_events(sources), mutated_fixtures(prefix))
+
+
+# The linking path needs the federated event nearly intact: give it its own share.
+pre_sign_up_events = st.one_of(
+    any_events(psu.SOURCES, "pre_sign_up"), mutated_fixtures("pre_sign_up_external_provider")
+)
+
+
+# --- fake AWS -----------------------------------------------------------------------------
+
+
+def _client_error(operation: str) -> Any:
+    from botocore.exceptions import ClientError
+
+    return ClientError({"Error": {"Code": "InternalErrorException"}}, operation)
+
+
+user_records = st.fixed_dictionaries(
+    {
+        "Username": st.one_of(usernames, st.sampled_from(["ann", "ann2"])),
+        "UserStatus": maybe(
+            st.sampled_from(["CONFIRMED", "UNCONFIRMED", "EXTERNAL_PROVIDER", "RESET_REQUIRED"])
+        ),
+        "Attributes": maybe(
+            st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "Name": maybe(st.sampled_from(["email", "email_verified"])),
+                        "Value": attribute_values,
+                    }
+                ),
+                max_size=3,
+            )
+        ),
+    }
+)
+ANN_NATIVE = {
+    "Username": "ann",
+    "UserStatus": "CONFIRMED",
+    "Attributes": [
+        {"Name": "email", "Value": "ann@example.com"},
+        {"Name": "email_verified", "Value": "true"},
+    ],
+}
+list_users_results = st.one_of(
+    # The documented federated event's email, so the linking path runs often.
+    st.lists(st.one_of(st.just(ANN_NATIVE), user_records), min_size=1, max_size=2).map(
+        lambda users: {"Users": users}
+    ),
+    st.fixed_dictionaries(
+        {"Users": st.lists(maybe(user_records), max_size=3)},
+        optional={"PaginationToken": maybe(st.sampled_from(["next", ""]))},
+    ),
+    json_values,
+    st.just("client-error"),
+)
+
+
+class FakeCognito:
+    """Answers like cognito-idp, with whatever hypothesis drew; records every call."""
+
+    def __init__(self, list_users_result: Any, link_fails: bool, group_fails: bool) -> None:
+        self.list_users_result = list_users_result
+        self.link_fails = link_fails
+        self.group_fails = group_fails
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def list_users(self, **params: Any) -> Any:
+        self.calls.append(("ListUsers", params))
+        if self.list_users_result == "client-error":
+            raise _client_error("ListUsers")
+        return copy.deepcopy(self.list_users_result)
+
+    def admin_link_provider_for_user(self, **params: Any) -> Any:
+        self.calls.append(("AdminLinkProviderForUser", params))
+        if self.link_fails:
+            raise _client_error("AdminLinkProviderForUser")
+        return {}
+
+    def admin_add_user_to_group(self, **params: Any) -> Any:
+        self.calls.append(("AdminAddUserToGroup", params))
+        if self.group_fails:
+            raise _client_error("AdminAddUserToGroup")
+        return {}
+
+
+fake_clients = st.builds(FakeCognito, list_users_results, st.booleans(), st.booleans())
+
+
+def assert_linking_was_warranted(event: dict[str, Any], client: FakeCognito) -> None:
+    links = [params for operation, params in client.calls if operation.startswith("AdminLink")]
+    if not links:
+        return
+    (params,) = links
+    attributes = event["request"]["userAttributes"]
+    provider, _, subject = event["userName"].partition("_")
+    assert event["triggerSource"] == "PreSignUp_ExternalProvider"
+    assert is_true(attributes["email_verified"])
+    assert provider.lower() in {"google", "signinwithapple"}
+    assert params["SourceUser"] == {
+        "ProviderName": {"google": "Google", "signinwithapple": "SignInWithApple"}[
+            provider.lower()
+        ],
+        "ProviderAttributeName": "Cognito_Subject",
+        "ProviderAttributeValue": subject,
+    }
+    assert params["DestinationUser"]["ProviderName"] == "Cognito"
+    assert client.calls[0][1]["Filter"] == f'email = "{attributes["email"]}"'
+
+
+def source_of(event: Any) -> str | None:
+    """The trigger source if the event has a string one (lists are unhashable in a set test)."""
+    source = event.get("triggerSource") if isinstance(event, dict) else None
+    return source if isinstance(source, str) else None
+
+
+def no_unexpected_errors(caplog: Any) -> bool:
+    return not any(r.getMessage().startswith("unexpected error") for r in caplog.records)
+
+
+# --- pre sign-up --------------------------------------------------------------------------
+
+
+@PROPERTY
+@given(event=pre_sign_up_events, client=fake_clients)
+def test_pre_sign_up_process_event_raises_only_its_own_errors(event: Any, client: Any) -> None:
+    if not isinstance(event, dict):
+        return
+    try:
+        result = psu.process_event(event, PRE_SIGN_UP_CONFIG, lambda: client)
+    except ALLOWED_ESCAPES as error:
+        event_label = type(error).__name__
+    else:
+        assert result is event
+        event_label = "returned"
+    if any(operation.startswith("AdminLink") for operation, _ in client.calls):
+        event_label += " after linking"
+    record_path(event_label)  # `pytest --hypothesis-show-statistics` shows how often each path ran
+    assert_linking_was_warranted(event, client)
+
+
+@PROPERTY
+@given(event=pre_sign_up_events, client=fake_clients)
+def test_pre_sign_up_handler_never_crashes(
+    event: Any, client: Any, set_config: Any, caplog: Any
+) -> None:
+    set_config(
+        {
+            "allowed_email_domains": ["example.com", "example.org"],
+            "account_linking": True,
+            "trusted_email_providers": ["Google", "SignInWithApple"],
+        }
+    )
+    psu._client = client
+    original = copy.deepcopy(event)
+    caplog.clear()
+    try:
+        result = psu.handler(event, None)
+    except ALLOWED_ESCAPES:
+        pass
+    else:
+        assert result is event
+        if source_of(event) not in psu.SOURCES:
+            assert event == original
+    assert no_unexpected_errors(caplog)
+
+
+# --- post confirmation --------------------------------------------------------------------
+
+
+@PROPERTY
+@given(event=any_events(frozenset({pc.CONFIRM_SIGN_UP}), "post_confirmation"), client=fake_clients)
+def test_post_confirmation_never_raises(
+    event: Any, client: Any, set_config: Any, caplog: Any
+) -> None:
+    if isinstance(event, dict):
+        assert pc.process_event(event, POST_CONFIRMATION_CONFIG, lambda: client) is event
+    set_config({"default_group": "users"})
+    pc._client = client
+    caplog.clear()
+    result: Any = pc.handler(event, None)
+    assert result is event
+    assert no_unexpected_errors(caplog)
+    for operation, params in client.calls:
+        assert operation == "AdminAddUserToGroup"
+        assert result["triggerSource"] == pc.CONFIRM_SIGN_UP
+        assert params == {
+            "UserPoolId": result["userPoolId"],
+            "Username": result["userName"],
+            "GroupName": "users",
+        }
+
+
+# --- pre token generation -----------------------------------------------------------------
+
+
+def assert_valid_overrides(event: dict[str, Any]) -> None:
+    """Check the overrides the trigger wrote (it writes them for a v2/v3 event of its sources)."""
+    if source_of(event) not in ptg.SOURCES or ptg.event_version(event) not in {"2", "3"}:
+        return
+    details = event["response"]["claimsAndScopeOverrideDetails"]
+    for token in details.values():
+        for claim, value in token["claimsToAddOrOverride"].items():
+            assert not ptg.is_reserved_claim(claim)
+            assert isinstance(value, str) or (
+                isinstance(value, list) and all(isinstance(v, str) for v in value)
+            )
+        assert not any(ptg.is_reserved_claim(claim) for claim in token["claimsToSuppress"])
+        assert not set(token.get("scopesToAdd", [])) & ptg.RESERVED_SCOPES
+
+
+@PROPERTY
+@given(event=any_events(ptg.SOURCES, "pre_token_generation"))
+def test_pre_token_generation_never_raises_or_touches_reserved_claims(
+    event: Any, set_config: Any, caplog: Any
+) -> None:
+    if isinstance(event, dict):
+        assert ptg.process_event(copy.deepcopy(event), PRE_TOKEN_CONFIG) is not None
+    set_config(
+        {
+            "id_token_claims": {"tenant_id": "custom:tenant_id"},
+            "groups_claim": "roles",
+            "suppress_claims": ["email"],
+            "group_scopes": {"admins": ["api/admin"]},
+        }
+    )
+    caplog.clear()
+    assert ptg.handler(event, None) is event
+    assert no_unexpected_errors(caplog)
+    if isinstance(event, dict):
+        assert_valid_overrides(event)
+
+
+# --- custom message -----------------------------------------------------------------------
+
+
+def assert_valid_messages(event: dict[str, Any]) -> None:
+    response = event.get("response")
+    if source_of(event) not in cm.SOURCES or not isinstance(response, dict):
+        return
+    raw_request = event.get("request")
+    request: dict[str, Any] = raw_request if isinstance(raw_request, dict) else {}
+    code = request.get("codeParameter")
+    code = code if isinstance(code, str) and code else "{####}"
+    sms = response.get("smsMessage")
+    if isinstance(sms, str):
+        assert len(sms) <= cm.MAX_SMS_MESSAGE
+        assert code in sms
+    if "emailMessage" in response and response.get("emailMessage") is not None:
+        assert len(response["emailMessage"]) <= cm.MAX_EMAIL_MESSAGE
+        assert code in response["emailMessage"]
+        assert "<script>" not in response["emailMessage"].replace(code, "")
+        assert len(response["emailSubject"]) <= cm.MAX_EMAIL_SUBJECT
+        if event["triggerSource"] == "CustomMessage_AdminCreateUser":
+            username = request.get("usernameParameter")
+            username = username if isinstance(username, str) and username else "{username}"
+            assert username in response["emailMessage"]
+
+
+@PROPERTY
+@given(event=any_events(cm.SOURCES, "custom_message"))
+def test_custom_message_never_raises_and_respects_limits(
+    event: Any, set_config: Any, caplog: Any
+) -> None:
+    if isinstance(event, dict):
+        copied = copy.deepcopy(event)
+        assert cm.process_event(copied, CUSTOM_MESSAGE_CONFIG) is copied
+        assert_valid_messages(copied)
+    set_config({"app_name": "Acme", "support_email": "help@example.com"})
+    caplog.clear()
+    assert cm.handler(event, None) is event
+    assert no_unexpected_errors(caplog)
+
+
+@PROPERTY
+@given(
+    name=st.text(max_size=3000),
+    app_name=st.text(min_size=1, max_size=128).filter(str.isprintable),
+    code=st.sampled_from(["{####}", "####", "{##code##}"]),
+    suffix=st.sampled_from(sorted(cm.KINDS)),
+)
+def test_messages_always_keep_placeholders_within_limits(
+    name: str, app_name: str, code: str, suffix: str
+) -> None:
+    config = cm.Config(app_name=app_name, app_url="https://x.example", support_email="a@b.example")
+    messages = cm.build_messages(suffix, {"given_name": name}, code, "{username}", config)
+    assert messages.sms_message is not None
+    assert messages.email_message is not None
+    assert messages.email_subject is not None
+    assert len(messages.sms_message) <= cm.MAX_SMS_MESSAGE
+    assert len(messages.email_message) <= cm.MAX_EMAIL_MESSAGE
+    assert len(messages.email_subject) <= cm.MAX_EMAIL_SUBJECT
+    assert code in messages.sms_message
+    assert f"<strong>{code}</strong>" in messages.email_message
+    if suffix == "AdminCreateUser":
+        assert "{username}" in messages.sms_message
+        assert "<strong>{username}</strong>" in messages.email_message
+    if "<" in name.strip()[:1]:
+        assert f"Hello {name.strip()[:1]}" not in messages.email_message
+
+
+# --- domain policy ------------------------------------------------------------------------
+
+labels = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
+domains = st.lists(labels, min_size=1, max_size=3).map(lambda parts: ".".join([*parts, "com"]))
+
+
+@PROPERTY
+@given(rule=domains, sub=labels)
+def test_subdomains_match(rule: str, sub: str) -> None:
+    assert psu.domain_matches(f"{sub}.{rule}", rule)
+    assert psu.domain_matches(rule, rule)
+
+
+@PROPERTY
+@given(rule=domains, glued=labels, suffix=labels)
+def test_look_alike_domains_do_not_match(rule: str, glued: str, suffix: str) -> None:
+    assert not psu.domain_matches(f"{glued}-{rule}", rule)
+    assert not psu.domain_matches(f"{glued}{rule}", rule)
+    assert not psu.domain_matches(f"{rule}.{suffix}", rule)
+
+
+@PROPERTY
+@given(email=emails)
+def test_domain_policy_only_denies(email: str) -> None:
+    message: str | None
+    try:
+        psu.check_email_domain(email, PRE_SIGN_UP_CONFIG)
+    except psu.SignUpDenied as denial:
+        message = str(denial)
+    else:
+        message = None
+    if message is not None:
+        assert message.startswith("Sign-up ")
+    else:
+        domain = psu.email_domain(email)
+        assert domain is not None
+        assert (
+            domain == "example.com"
+            or domain.endswith((".example.com", ".example.org"))
+            or (domain == "example.org")
+        )
+        assert not psu.domain_matches(domain, "spam.example.com")
+
+
+@PROPERTY
+@given(value=st.text(max_size=80))
+def test_normalize_domain_is_idempotent(value: str) -> None:
+    normalized = psu.normalize_domain(value)
+    if normalized is not None:
+        assert psu.normalize_domain(normalized) == normalized
+        assert normalized == normalized.lower()
+        assert normalized.isascii()
+
+
+def test_the_fixtures_cover_every_source_of_every_trigger() -> None:
+    sources = {event["triggerSource"] for event in FIXTURES.values()}
+    assert psu.SOURCES | {pc.CONFIRM_SIGN_UP} | ptg.SOURCES | cm.SOURCES <= sources

@@ -1,0 +1,209 @@
+"""Trigger functions: wiring (V2 for tokens), configuration, least privilege, no cycle."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+
+from infra.constructs.triggers import ASSET_EXCLUDES, LAMBDA_TRIGGERS_DIR
+from tests.conftest import Assembly, Synthesized
+
+FUNCTION = "AWS::Lambda::Function"
+LAMBDA_CONFIG_KEYS = {
+    "PreSignUp": "pre_sign_up",
+    "PostConfirmation": "post_confirmation",
+    "PreTokenGenerationConfig": "pre_token_generation",
+    "CustomMessage": "custom_message",
+}
+EXPECTED_TRIGGERS = {
+    "dev": {"PreSignUp", "PostConfirmation", "PreTokenGenerationConfig", "CustomMessage"},
+    "staging": {"PreSignUp", "PostConfirmation"},
+    "prod": {"PreSignUp", "PostConfirmation", "PreTokenGenerationConfig", "CustomMessage"},
+}
+POOL_ACTIONS: dict[str, str | list[str]] = {
+    "pre_sign_up": ["cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"],
+    "post_confirmation": "cognito-idp:AdminAddUserToGroup",  # a single action is not a list
+}
+
+
+def functions_by_module(env: Synthesized) -> dict[str, tuple[str, dict[str, Any]]]:
+    return {
+        f["Properties"]["Handler"].split(".")[0]: (logical_id, f["Properties"])
+        for logical_id, f in env.resources(FUNCTION).items()
+    }
+
+
+def trigger_config(properties: dict[str, Any]) -> dict[str, Any]:
+    config: dict[str, Any] = json.loads(properties["Environment"]["Variables"]["TRIGGER_CONFIG"])
+    return config
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_TRIGGERS))
+def test_enabled_triggers_are_wired_to_the_pool(assembly: Assembly, name: str) -> None:
+    env = assembly.environments[name]
+    lambda_config = env.only("AWS::Cognito::UserPool")["Properties"]["LambdaConfig"]
+    assert set(lambda_config) == EXPECTED_TRIGGERS[name]
+    functions = functions_by_module(env)
+    for key, module in LAMBDA_CONFIG_KEYS.items():
+        if key not in lambda_config:
+            assert module not in functions
+            continue
+        target = lambda_config[key]
+        if key == "PreTokenGenerationConfig":
+            assert target["LambdaVersion"] == "V2_0"
+            target = target["LambdaArn"]
+        assert target == {"Fn::GetAtt": [functions[module][0], "Arn"]}
+
+
+def test_every_function_is_small_fast_and_on_the_latest_runtime(env: Synthesized) -> None:
+    for module, (_, properties) in functions_by_module(env).items():
+        assert properties["Runtime"] == "python3.14", module
+        assert properties["Architectures"] == ["arm64"], module
+        assert properties["Timeout"] <= 5, module
+        assert properties["MemorySize"] == env.config.triggers.memory_mb, module
+        assert properties["Handler"] == f"{module}.handler"
+        assert (LAMBDA_TRIGGERS_DIR / f"{module}.py").is_file()
+
+
+def test_every_function_logs_json_to_its_own_log_group_with_retention(env: Synthesized) -> None:
+    log_groups = env.resources("AWS::Logs::LogGroup")
+    for module, (_, properties) in functions_by_module(env).items():
+        logging_config = properties["LoggingConfig"]
+        assert logging_config["LogFormat"] == "JSON", module
+        log_group = log_groups[logging_config["LogGroup"]["Ref"]]
+        assert log_group["Properties"]["RetentionInDays"] == env.config.triggers.log_retention_days
+        assert log_group["DeletionPolicy"] == "Retain"
+
+
+def policies_of_role(env: Synthesized, role_id: str) -> list[dict[str, Any]]:
+    return [
+        statement
+        for policy in env.resources("AWS::IAM::ManagedPolicy").values()
+        if {"Ref": role_id} in policy["Properties"]["Roles"]
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]
+    ]
+
+
+def test_roles_reach_only_their_log_group_and_this_pool(env: Synthesized) -> None:
+    pool_arn = {"Fn::GetAtt": [next(iter(env.resources("AWS::Cognito::UserPool"))), "Arn"]}
+    for module, (_, properties) in functions_by_module(env).items():
+        role_id = properties["Role"]["Fn::GetAtt"][0]
+        role = env.resources("AWS::IAM::Role")[role_id]["Properties"]
+        assert "ManagedPolicyArns" not in role, "no AWS-managed policy (it allows every log group)"
+        statements = policies_of_role(env, role_id)
+        logs = [
+            s for s in statements if s["Action"] == ["logs:CreateLogStream", "logs:PutLogEvents"]
+        ]
+        assert logs == [
+            {
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Effect": "Allow",
+                "Resource": {"Fn::GetAtt": [properties["LoggingConfig"]["LogGroup"]["Ref"], "Arn"]},
+            }
+        ]
+        pool = [s for s in statements if s not in logs]
+        if module in POOL_ACTIONS:
+            assert pool == [
+                {"Action": POOL_ACTIONS[module], "Effect": "Allow", "Resource": pool_arn}
+            ]
+        else:
+            assert pool == []
+
+
+def test_pool_access_policy_is_outside_the_function_dependencies(env: Synthesized) -> None:
+    # The pool depends on the function; a function depending on a policy that names the pool
+    # ARN would be a circular dependency that CloudFormation refuses.
+    policies = set(env.resources("AWS::IAM::ManagedPolicy"))
+    for logical_id, function in env.resources(FUNCTION).items():
+        assert not policies & set(function.get("DependsOn", [])), logical_id
+
+
+def test_template_has_no_dependency_cycle(env: Synthesized) -> None:
+    resources = env.template_json["Resources"]
+
+    def references(node: Any) -> set[str]:
+        if isinstance(node, dict):
+            if set(node) == {"Ref"} and node["Ref"] in resources:
+                return {node["Ref"]}
+            if set(node) == {"Fn::GetAtt"}:
+                return {node["Fn::GetAtt"][0]}
+            return set().union(*(references(v) for v in node.values())) if node else set()
+        if isinstance(node, list):
+            return set().union(*(references(v) for v in node)) if node else set()
+        return set()
+
+    graph = {
+        logical_id: references(resource.get("Properties", {})) | set(resource.get("DependsOn", []))
+        for logical_id, resource in resources.items()
+    }
+    visiting: set[str] = set()
+    done: set[str] = set()
+
+    def visit(node: str, path: tuple[str, ...]) -> None:
+        assert node not in visiting, f"cycle: {' -> '.join((*path, node))}"
+        if node in done:
+            return
+        visiting.add(node)
+        for target in graph[node]:
+            visit(target, (*path, node))
+        visiting.discard(node)
+        done.add(node)
+
+    for node in graph:
+        visit(node, ())
+
+
+def test_pre_sign_up_trusts_only_providers_that_verify_email(assembly: Assembly) -> None:
+    config = trigger_config(functions_by_module(assembly.environments["dev"])["pre_sign_up"][1])
+    assert config["account_linking"] is True
+    # Facebook asserts no verification and PartnerLogin (OIDC) is not declared verified.
+    assert config["trusted_email_providers"] == ["CorporateSSO", "Google", "SignInWithApple"]
+    assert config["denied_email_domains"] == ["mailinator.com"]
+
+
+def test_staging_without_federation_does_not_link(assembly: Assembly) -> None:
+    env = assembly.environments["staging"]
+    config = trigger_config(functions_by_module(env)["pre_sign_up"][1])
+    assert config["account_linking"] is False
+    assert config["trusted_email_providers"] == []
+
+
+def test_group_ids_become_group_names_for_the_runtime(assembly: Assembly) -> None:
+    functions = functions_by_module(assembly.environments["dev"])
+    assert trigger_config(functions["post_confirmation"][1]) == {"default_group": "members"}
+    tokens = trigger_config(functions["pre_token_generation"][1])
+    assert tokens["group_scopes"] == {"admins": ["orders/write"]}
+    assert tokens["id_token_claims"] == {"tenant_id": "custom:tenant_id"}
+    assert tokens["groups_claim"] == "roles"
+
+
+@pytest.mark.parametrize(("name", "customize"), [("dev", False), ("prod", True)])
+def test_custom_email_only_where_the_pool_sends_through_ses(
+    assembly: Assembly, name: str, customize: bool
+) -> None:
+    functions = functions_by_module(assembly.environments[name])
+    assert trigger_config(functions["custom_message"][1])["customize_email"] is customize
+
+
+def test_every_trigger_config_satisfies_the_runtime_contract(env: Synthesized) -> None:
+    for module, (_, properties) in functions_by_module(env).items():
+        runtime = importlib.import_module(f"lambda_triggers.{module}")
+        runtime.parse_config(trigger_config(properties))  # raises on any contract violation
+
+
+def test_asset_hash_ignores_bytecode(tmp_path: Path) -> None:
+    copy = tmp_path / "lambda_triggers"
+    shutil.copytree(LAMBDA_TRIGGERS_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = cdk.FileSystem.fingerprint(str(copy), exclude=ASSET_EXCLUDES)
+    (copy / "__pycache__").mkdir()
+    (copy / "__pycache__" / "pre_sign_up.cpython-314.pyc").write_bytes(b"\x00bytecode")
+    (copy / "stray.pyc").write_bytes(b"\x00")
+    assert cdk.FileSystem.fingerprint(str(copy), exclude=ASSET_EXCLUDES) == before
+    (copy / "pre_sign_up.py").write_text("# changed\n")
+    assert cdk.FileSystem.fingerprint(str(copy), exclude=ASSET_EXCLUDES) != before
