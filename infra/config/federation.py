@@ -205,7 +205,8 @@ class SamlProvider(_Provider):
         return self.email_verified_by_idp
 
     def maps_email_verified(self) -> bool:
-        # SAML assertions carry no email_verified claim; trust is the trigger's configuration.
+        # SAML assertions rarely carry a verification claim, so none is required; without one
+        # mapped to email_verified, the pre-sign-up trigger never links a SAML user.
         return False
 
     @field_validator("metadata_url")
@@ -300,7 +301,7 @@ def email_trust_problems(provider: _Provider) -> list[str]:
             problems.append(
                 "attribute_mapping maps email without email_verified; map email_verified too"
             )
-    elif "email_verified" in mapping:
+    elif not provider.email_verified_by_provider() and "email_verified" in mapping:
         problems.append(
             "attribute_mapping maps email_verified, but this provider's email is not "
             "trusted (set email_verified_by_idp: true only if the IdP guarantees it)"

@@ -153,3 +153,18 @@ def test_saml_metadata_file_is_read_from_the_environments_folder(tmp_path: Path)
     [problem] = problems_of(tmp_path, "dev")
     assert "identity_providers.Corp.metadata_file: " in problem
     assert "inside the environments folder" in problem
+
+
+def test_untrusted_saml_may_not_map_email_verified(tmp_path: Path) -> None:
+    saml = {
+        "type": "saml",
+        "name": "Corp",
+        "metadata_url": "https://idp.example.com/md",
+        "attribute_mapping": {"email": "mail", "email_verified": "verified"},
+    }
+    with_providers(tmp_path, {"Corp": saml})
+    [problem] = problems_of(tmp_path, "dev")
+    assert "Corp.attribute_mapping maps email_verified, but this provider's email is not" in problem
+
+    with_providers(tmp_path, {"Corp": {**saml, "email_verified_by_idp": True}})
+    assert load_environment("dev", directory=tmp_path).identity_providers["Corp"].enabled

@@ -78,8 +78,10 @@ def test_saml_refuses_idp_initiated_sign_in_and_signs_requests(dev: Synthesized)
     assert saml["ProviderDetails"]["RequestSigningAlgorithm"] == "rsa-sha256"
     assert saml["ProviderDetails"]["MetadataURL"].startswith("https://")
     assert saml["IdpIdentifiers"] == ["corp.example.com"]
-    # SAML email is never mapped as verified; trust lives in the trigger's configuration.
-    assert "email_verified" not in saml["AttributeMapping"]
+    # Declared verified by the IdP, so its verification claim may be mapped (and used to link).
+    assert saml["AttributeMapping"]["email_verified"] == (
+        "http://schemas.example.com/claims/email_verified"
+    )
 
 
 def test_oidc_issuer_secret_and_unverified_email(dev: Synthesized) -> None:
