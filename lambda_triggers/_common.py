@@ -16,7 +16,7 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
-from typing import Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar
 
 CONFIG_ENV_VAR: Final = "TRIGGER_CONFIG"
 MAX_LOGGED_LEN: Final = 128
@@ -281,3 +281,28 @@ def log_config_error(logger: logging.Logger, error: ConfigError, event: object) 
         "invalid trigger configuration; applying the safe policy",
         extra={**log_context(event), "config_problems": list(error.problems)},
     )
+
+
+_cognito_client: Any = None
+
+
+def cognito_client() -> Any:
+    """The cognito-idp client, created on first use (boto3 costs ~265 ms to import).
+
+    Only the triggers that call AWS ever call this, so the others never load boto3.
+    """
+    global _cognito_client
+    if _cognito_client is None:
+        import boto3  # deliberately lazy
+        from botocore.config import Config as BotoConfig
+
+        # Cognito gives the whole trigger 5 seconds: fail fast rather than retry for long.
+        _cognito_client = boto3.client(
+            "cognito-idp",
+            config=BotoConfig(
+                connect_timeout=1,
+                read_timeout=2,
+                retries={"total_max_attempts": 2, "mode": "standard"},
+            ),
+        )
+    return _cognito_client

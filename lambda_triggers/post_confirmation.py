@@ -40,6 +40,7 @@ try:
         JsonDict,
         LazyConfig,
         child,
+        cognito_client,
         get_str,
         log_config_error,
         log_context,
@@ -53,6 +54,7 @@ except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted 
         JsonDict,
         LazyConfig,
         child,
+        cognito_client,
         get_str,
         log_config_error,
         log_context,
@@ -80,27 +82,6 @@ def parse_config(raw: object) -> Config:
 
 
 CONFIG: Final = LazyConfig(parse_config)
-
-_client: Any = None
-
-
-def cognito_client() -> Any:
-    """The cognito-idp client, created on first use (boto3 costs ~265 ms to import)."""
-    global _client
-    if _client is None:
-        import boto3  # deliberately lazy
-        from botocore.config import Config as BotoConfig
-
-        # Cognito gives the whole trigger 5 seconds: fail fast rather than retry for long.
-        _client = boto3.client(
-            "cognito-idp",
-            config=BotoConfig(
-                connect_timeout=1,
-                read_timeout=2,
-                retries={"total_max_attempts": 2, "mode": "standard"},
-            ),
-        )
-    return _client
 
 
 def group_for(source: str | None, config: Config) -> str | None:

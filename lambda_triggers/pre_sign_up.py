@@ -72,6 +72,7 @@ try:
         LazyConfig,
         as_dict,
         child,
+        cognito_client,
         ensure_response,
         get_str,
         is_true,
@@ -89,6 +90,7 @@ except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted 
         LazyConfig,
         as_dict,
         child,
+        cognito_client,
         ensure_response,
         get_str,
         is_true,
@@ -375,27 +377,6 @@ def select_native_user(
 
 
 # --- AWS ----------------------------------------------------------------------------------
-
-_client: Any = None
-
-
-def cognito_client() -> Any:
-    """The cognito-idp client, created on first use (boto3 costs ~265 ms to import)."""
-    global _client
-    if _client is None:
-        import boto3  # deliberately lazy: ~265 ms
-        from botocore.config import Config as BotoConfig
-
-        # Cognito gives the whole trigger 5 seconds: fail fast rather than retry for long.
-        _client = boto3.client(
-            "cognito-idp",
-            config=BotoConfig(
-                connect_timeout=1,
-                read_timeout=2,
-                retries={"total_max_attempts": 2, "mode": "standard"},
-            ),
-        )
-    return _client
 
 
 def _aws_errors() -> tuple[type[Exception], ...]:

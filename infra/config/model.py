@@ -49,25 +49,6 @@ from infra.config.types import (
     TagValue,
 )
 
-STANDARD_ATTRIBUTES = (
-    "address",
-    "birthdate",
-    "email",
-    "family_name",
-    "gender",
-    "given_name",
-    "locale",
-    "middle_name",
-    "name",
-    "nickname",
-    "phone_number",
-    "picture",
-    "preferred_username",
-    "profile",
-    "updated_at",
-    "website",
-    "zoneinfo",
-)
 StandardAttributeName = Literal[
     "address",
     "birthdate",

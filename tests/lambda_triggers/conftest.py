@@ -16,7 +16,13 @@ from typing import Any
 
 import pytest
 
-from lambda_triggers import custom_message, post_confirmation, pre_sign_up, pre_token_generation
+from lambda_triggers import (
+    _common,
+    custom_message,
+    post_confirmation,
+    pre_sign_up,
+    pre_token_generation,
+)
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 
@@ -34,8 +40,8 @@ def read_event(name: str) -> dict[str, Any]:
 def _reset_triggers() -> None:
     for module in TRIGGER_MODULES:
         module.CONFIG.reset()
-    pre_sign_up._client = None
-    post_confirmation._client = None
+    _common._cognito_client = None
+    _common._cognito_client = None
 
 
 def _no_network(*args: object, **kwargs: object) -> None:

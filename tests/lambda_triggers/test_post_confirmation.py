@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from lambda_triggers import post_confirmation
+from lambda_triggers import _common, post_confirmation
 from lambda_triggers._common import ConfigError
 
 POOL = "us-east-1_EXAMPLE"
@@ -17,7 +17,7 @@ POOL = "us-east-1_EXAMPLE"
 
 @pytest.fixture
 def use_stubbed_client(cognito_idp: Any, stubber: Any) -> Any:
-    post_confirmation._client = cognito_idp
+    _common._cognito_client = cognito_idp
     return stubber
 
 
@@ -32,7 +32,7 @@ def moto_pool() -> Iterator[tuple[Any, str]]:
         pool_id = client.create_user_pool(PoolName="test")["UserPool"]["Id"]
         client.create_group(GroupName="users", UserPoolId=pool_id)
         client.admin_create_user(UserPoolId=pool_id, Username="ann")
-        post_confirmation._client = client
+        _common._cognito_client = client
         yield client, pool_id
 
 
@@ -153,7 +153,7 @@ def test_an_unexpected_error_is_logged_and_the_confirmation_stands(
     set_config: Any, load_event: Any, caplog: Any
 ) -> None:
     set_config({"default_group": "users"})
-    post_confirmation._client = object()
+    _common._cognito_client = object()
     event = load_event("post_confirmation_confirm_sign_up")
     with caplog.at_level(logging.ERROR):
         assert post_confirmation.handler(event, None) is event
@@ -191,7 +191,7 @@ def test_a_missing_group_in_the_pool_is_logged(
 
 
 def test_the_client_is_created_lazily_once() -> None:
-    assert post_confirmation._client is None
-    first = post_confirmation.cognito_client()
-    assert post_confirmation.cognito_client() is first
+    assert _common._cognito_client is None
+    first = _common.cognito_client()
+    assert _common.cognito_client() is first
     assert first.meta.service_model.service_name == "cognito-idp"

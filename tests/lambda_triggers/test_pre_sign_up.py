@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from lambda_triggers import pre_sign_up
+from lambda_triggers import _common, pre_sign_up
 from lambda_triggers._common import ConfigError
 from lambda_triggers.pre_sign_up import SignUpDenied, SignUpUnavailable
 
@@ -66,7 +66,7 @@ def expect_link(stubber: Any, native: str = "ann", provider: str = "Google") -> 
 
 @pytest.fixture
 def use_stubbed_client(cognito_idp: Any, stubber: Any) -> Any:
-    pre_sign_up._client = cognito_idp
+    _common._cognito_client = cognito_idp
     return stubber
 
 
@@ -502,7 +502,7 @@ def test_never_calls_aws_when_linking_does_not_apply(
     name: str, change: dict[str, Any], config: dict[str, Any], set_config: Any, load_event: Any
 ) -> None:
     set_config(config)
-    pre_sign_up._client = object()  # any AWS call would fail with AttributeError
+    _common._cognito_client = object()  # any AWS call would fail with AttributeError
     event = load_event(name)
     event["userName"] = "Google_109876543210987654321"
     for key, value in change.items():
@@ -557,7 +557,7 @@ class _BrokenClient:
 
 def test_an_unexpected_error_fails_closed(set_config: Any, load_event: Any, caplog: Any) -> None:
     set_config(LINKING)
-    pre_sign_up._client = _BrokenClient()
+    _common._cognito_client = _BrokenClient()
     with caplog.at_level(logging.ERROR), pytest.raises(SignUpUnavailable):
         pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
     assert caplog.records[-1].exc_info is not None
@@ -572,7 +572,7 @@ def test_a_malformed_list_users_response_fails_closed(
             return response
 
     set_config(LINKING)
-    pre_sign_up._client = Fake()
+    _common._cognito_client = Fake()
     with pytest.raises(SignUpUnavailable):
         pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
 
@@ -589,8 +589,8 @@ def test_linking_without_a_user_pool_id_fails_closed(
 
 
 def test_the_client_is_created_lazily_once() -> None:
-    assert pre_sign_up._client is None
-    first = pre_sign_up.cognito_client()
-    assert pre_sign_up.cognito_client() is first
+    assert _common._cognito_client is None
+    first = _common.cognito_client()
+    assert _common.cognito_client() is first
     assert first.meta.service_model.service_name == "cognito-idp"
     assert first.meta.config.read_timeout == 2

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as record_path
 from hypothesis import strategies as st
 
+from lambda_triggers import _common
 from lambda_triggers import custom_message as cm
 from lambda_triggers import post_confirmation as pc
 from lambda_triggers import pre_sign_up as psu
@@ -373,7 +374,7 @@ def test_pre_sign_up_handler_never_crashes(
             "trusted_email_providers": ["Google", "SignInWithApple"],
         }
     )
-    psu._client = client
+    _common._cognito_client = client
     original = copy.deepcopy(event)
     caplog.clear()
     try:
@@ -398,7 +399,7 @@ def test_post_confirmation_never_raises(
     if isinstance(event, dict):
         assert pc.process_event(event, POST_CONFIRMATION_CONFIG, lambda: client) is event
     set_config({"default_group": "users"})
-    pc._client = client
+    _common._cognito_client = client
     caplog.clear()
     result: Any = pc.handler(event, None)
     assert result is event
