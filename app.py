@@ -21,6 +21,9 @@ from infra.config.loader import ENVIRONMENTS_DIR
 from stacks.composition import compose
 
 DEFAULT_ENVIRONMENT = "dev"
+# The CDK CLI sets this to false and then reports validation failures without failing
+# (`cdk synth` exits 0 with open cdk-nag findings); the app keeps the gate itself.
+FAIL_SYNTH_ON_VALIDATION_ERRORS = {"@aws-cdk/core:failSynthOnValidationErrors": True}
 ALL_ENVIRONMENTS = "all"
 
 
@@ -35,7 +38,7 @@ def requested_environments(value: object, directory: Path) -> list[str]:
 
 
 def main() -> int:
-    app = cdk.App()
+    app = cdk.App(post_cli_context=FAIL_SYNTH_ON_VALIDATION_ERRORS)
     # -c environments_dir=PATH reads environment files kept outside this repository.
     directory = Path(app.node.try_get_context("environments_dir") or ENVIRONMENTS_DIR)
     names = requested_environments(app.node.try_get_context("env"), directory)

@@ -16,7 +16,7 @@ from infra.config.loader import ENVIRONMENTS_DIR
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_app(context: dict[str, str], outdir: Path) -> subprocess.CompletedProcess[str]:
+def run_app(context: dict[str, str | bool], outdir: Path) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
         "CDK_CONTEXT_JSON": json.dumps(context),
@@ -64,6 +64,29 @@ def test_all_synthesizes_every_environment_with_nag_clean(tmp_path: Path) -> Non
     ]
     report = json.loads((outdir / "validation-report.json").read_text())
     assert all(plugin["violations"] == [] for plugin in report["pluginReports"])
+
+
+def test_an_open_nag_finding_fails_synth_even_as_the_cli_runs_it(tmp_path: Path) -> None:
+    # A whole-bucket wildcard is broader than the per-prefix grants the project acknowledges.
+    text = (ENVIRONMENTS_DIR / "dev.yaml").read_text().replace(
+        "identity_pool:\n  enabled: true\n",
+        "identity_pool:\n  enabled: true\n  authenticated_permissions:\n"
+        "    - actions: [s3:GetObject]\n"
+        '      resources: ["arn:aws:s3:::acme-dev-user-files/*"]\n',
+    )
+    assert "acme-dev-user-files/*" in text
+    (tmp_path / "dev.yaml").write_text(text)
+    # The CDK CLI passes this context and then exits 0 despite open findings.
+    context: dict[str, str | bool] = {
+        "env": "dev",
+        "environments_dir": str(tmp_path),
+        "@aws-cdk/core:failSynthOnValidationErrors": False,
+    }
+    result = run_app(context, tmp_path / "out")
+    assert result.returncode == 1
+    assert "AwsSolutions-IAM5[Resource::arn:aws:s3:::acme-dev-user-files/*]" in result.stderr
+    assert "Synth stopped by policy validation" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 @pytest.mark.parametrize(
