@@ -23,7 +23,13 @@ CDK := cdk --no-notices --no-version-reporting
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup synth synth-all diff deploy test lint format snapshot-update bench docs clean
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+BASELINE ?=
+BASELINE_LABEL ?=
+
+.PHONY: help setup synth synth-all diff deploy deploy-ci test lint format snapshot-update \
+	validate bench docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -35,6 +41,14 @@ $(PY_STAMP): requirements.txt requirements-dev.txt constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check \
 		-r requirements-dev.txt -c constraints.txt
+	@touch $@
+
+# checkov pins boto3, packaging and networkx exactly (conflicting with constraints.txt): own venv.
+$(CHECKOV_STAMP): requirements-checkov.txt constraints-checkov.txt $(PY_STAMP)
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		-r requirements-checkov.txt -c constraints-checkov.txt
 	@touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
@@ -52,6 +66,28 @@ diff: setup ## Show what a deploy of ENV would change (needs AWS credentials)
 
 deploy: setup ## Deploy ENV (needs AWS credentials; the account must be bootstrapped)
 	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+
+deploy-ci: setup ## Deploy ENV without prompting (CI: the GitHub environment is the approval)
+	$(CDK) deploy --all -c env=$(ENV) --require-approval never --ci --progress events
+
+# Without BASELINE, the baseline is HEAD synthesized in a temporary git worktree: locally that
+# shows what the uncommitted change would do; on a clean checkout it equals the candidate.
+validate: setup $(CHECKOV_STAMP) ## Synth every env; cfn-lint, checkov, nag report, guard vs BASELINE
+	@baseline='$(BASELINE)'; label='$(BASELINE_LABEL)'; \
+	if [ -z "$$baseline" ]; then \
+		work="$$(mktemp -d)"; \
+		trap 'git worktree remove --force "$$work/head" >/dev/null 2>&1; rm -rf "$$work"' EXIT; \
+		git worktree add --detach --quiet "$$work/head" HEAD; \
+		(cd "$$work/head" && $(CDK) synth --quiet -c env=all \
+			--app "$(BIN)/python app.py" -o "$$work/baseline" >/dev/null); \
+		baseline="$$work/baseline"; label="$${label:-HEAD $$(git rev-parse --short HEAD)}"; \
+	elif [ "$$baseline" -ef cdk.out ]; then \
+		echo "validate: BASELINE must not be cdk.out, which is synthesized anew" >&2; exit 2; \
+	fi; \
+	rm -rf cdk.out; \
+	$(CDK) synth --quiet -c env=all; \
+	$(BIN)/python -m infra.validate --candidate cdk.out --baseline "$$baseline" \
+		--baseline-label "$${label:-$$baseline}" --checkov $(CHECKOV_VENV)/bin/checkov
 
 test: setup ## Run the whole test suite
 	$(BIN)/pytest

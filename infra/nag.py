@@ -1,4 +1,4 @@
-"""cdk-nag 3 wiring: the five packs and the one way this project acknowledges a finding.
+"""cdk-nag 3 wiring: the five packs, and the one way this project acknowledges a scanner finding.
 
 An acknowledgment uses the qualified ``Pack::RuleId[finding]`` form: it is what cdk-nag
 matches, and it lands in ``cdk.out/validation-report.json`` with its reason (the audit trail).
@@ -19,6 +19,8 @@ from cdk_nag import (
     ServerlessChecks,
 )
 from constructs import IConstruct
+
+CHECKOV_METADATA = "checkov"
 
 Pack = Literal["AwsSolutions", "Serverless", "NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"]
 
@@ -51,3 +53,16 @@ def acknowledge(
         raise ValueError(f"acknowledgment of {pack}::{rule_id} needs a specific reason")
     qualified = f"{pack}::{pack}-{rule_id}" + (f"[{finding}]" if finding else "")
     cdk.Validations.of(construct).acknowledge(cdk.Acknowledgment(id=qualified, reason=reason))
+
+
+def skip_checkov(resource: cdk.CfnResource, check_id: str, *, reason: str) -> None:
+    """Skip one checkov check on one resource, with its reason, in the resource's Metadata.
+
+    checkov reads ``Metadata.checkov.skip`` from the synthesized template; `make validate`
+    lists every skip and its reason in the validation summary.
+    """
+    if len(reason.strip()) < 20:
+        raise ValueError(f"skip of {check_id} needs a specific reason")
+    existing = resource.get_metadata(CHECKOV_METADATA) or {"skip": []}
+    skips = [*existing["skip"], {"id": check_id, "comment": reason}]
+    resource.add_metadata(CHECKOV_METADATA, {"skip": skips})

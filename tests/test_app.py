@@ -68,11 +68,15 @@ def test_all_synthesizes_every_environment_with_nag_clean(tmp_path: Path) -> Non
 
 def test_an_open_nag_finding_fails_synth_even_as_the_cli_runs_it(tmp_path: Path) -> None:
     # A whole-bucket wildcard is broader than the per-prefix grants the project acknowledges.
-    text = (ENVIRONMENTS_DIR / "dev.yaml").read_text().replace(
-        "identity_pool:\n  enabled: true\n",
-        "identity_pool:\n  enabled: true\n  authenticated_permissions:\n"
-        "    - actions: [s3:GetObject]\n"
-        '      resources: ["arn:aws:s3:::acme-dev-user-files/*"]\n',
+    text = (
+        (ENVIRONMENTS_DIR / "dev.yaml")
+        .read_text()
+        .replace(
+            "identity_pool:\n  enabled: true\n",
+            "identity_pool:\n  enabled: true\n  authenticated_permissions:\n"
+            "    - actions: [s3:GetObject]\n"
+            '      resources: ["arn:aws:s3:::acme-dev-user-files/*"]\n',
+        )
     )
     assert "acme-dev-user-files/*" in text
     (tmp_path / "dev.yaml").write_text(text)

@@ -21,7 +21,7 @@ from infra.config.identity_pool import (
     user_files_statements,
 )
 from infra.config.model import GroupConfig
-from infra.nag import acknowledge
+from infra.nag import acknowledge, skip_checkov
 
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 # `arn:...:bucket/<prefix>/*`: a wildcard only over the object keys below a non-empty prefix.
@@ -91,12 +91,9 @@ class IdentityPool(Construct):
                 ),
                 f"{environment}: guest identities of the identity pool (read-only)",
             )
-            acknowledge(
-                self.identity_pool,
-                "AwsSolutions",
-                "COG7",
-                reason=f"{environment}: guest access is on: {config.guest_access_reason}",
-            )
+            guest_reason = f"{environment}: guest access is on: {config.guest_access_reason}"
+            acknowledge(self.identity_pool, "AwsSolutions", "COG7", reason=guest_reason)
+            skip_checkov(self.identity_pool, "CKV_AWS_366", reason=guest_reason)
         self.group_roles: dict[str, iam.Role] = {}
         for group_id, group in group_configs.items():
             if group.iam_permissions is None:
@@ -205,6 +202,6 @@ class IdentityPool(Construct):
                 "AwsSolutions",
                 "IAM5",
                 finding="Resource::" + POLICY_VARIABLE.sub(r"<\1>", resource),
-                reason=f"{description}: only the objects below the prefix "
-                f"{resource.rsplit('/', 1)[0]}/, which the role needs to read and write",
+                reason=f"{description}: limited to the objects below the prefix "
+                f"{resource.rsplit('/', 1)[0]}/ (a wildcard over object keys only)",
             )

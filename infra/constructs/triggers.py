@@ -28,7 +28,7 @@ from constructs import Construct
 from infra.config.federation import IdentityProviderConfig
 from infra.config.model import UserPoolConfig, enabled_providers
 from infra.config.triggers import TriggersConfig
-from infra.nag import acknowledge
+from infra.nag import Pack, acknowledge, skip_checkov
 
 LAMBDA_TRIGGERS_DIR = Path(__file__).resolve().parents[2] / "lambda_triggers"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -176,24 +176,41 @@ def _acknowledge(function: lambda_.Function, log_group: logs.LogGroup, subject: 
         "LambdaTracing": "the JSON logs with request ids are the trace; active X-Ray needs "
         "xray:Put* on every resource and adds latency inside the 5-second budget",
     }
-    packs = {
+    packs: dict[str, tuple[Pack, ...]] = {
         "LambdaDLQ": ("Serverless", "NIST.800.53.R5", "HIPAA.Security"),
         "LambdaInsideVPC": ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"),
         "LambdaConcurrency": ("NIST.800.53.R5", "HIPAA.Security"),
         "LambdaTracing": ("Serverless",),
     }
+    # The same decisions, as checkov names them.
+    checkov = {
+        "LambdaDLQ": "CKV_AWS_116",
+        "LambdaInsideVPC": "CKV_AWS_117",
+        "LambdaConcurrency": "CKV_AWS_115",
+    }
+    function_resource = function.node.default_child
+    assert isinstance(function_resource, lambda_.CfnFunction)
     for rule, rule_packs in packs.items():
         for pack in rule_packs:
-            acknowledge(function, pack, rule, reason=f"{subject}: {reasons[rule]}")  # type: ignore[arg-type]
-    for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-        acknowledge(
-            log_group,
-            pack,  # type: ignore[arg-type]
-            "CloudWatchLogGroupEncrypted",
-            reason=f"{subject}: the log holds user names and sub ids, never passwords, codes "
-            "or tokens, and CloudWatch Logs encrypts it at rest; a customer-managed key would "
-            "add a key whose loss makes the audit trail unreadable",
-        )
+            acknowledge(function, pack, rule, reason=f"{subject}: {reasons[rule]}")
+        if rule in checkov:
+            skip_checkov(function_resource, checkov[rule], reason=f"{subject}: {reasons[rule]}")
+    skip_checkov(
+        function_resource,
+        "CKV_AWS_173",
+        reason=f"{subject}: its only environment variable is TRIGGER_CONFIG, the non-secret "
+        "sign-up policy that is also in the template; Lambda encrypts it at rest",
+    )
+    log_reason = (
+        f"{subject}: the log holds user names and sub ids, never passwords, codes or tokens, "
+        "and CloudWatch Logs encrypts it at rest; a customer-managed key would add a key whose "
+        "loss makes the audit trail unreadable"
+    )
+    for log_pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
+        acknowledge(log_group, log_pack, "CloudWatchLogGroupEncrypted", reason=log_reason)
+    log_resource = log_group.node.default_child
+    assert isinstance(log_resource, logs.CfnLogGroup)
+    skip_checkov(log_resource, "CKV_AWS_158", reason=log_reason)
 
 
 def _runtime_configs(

@@ -207,3 +207,28 @@ def test_asset_hash_ignores_bytecode(tmp_path: Path) -> None:
     assert cdk.FileSystem.fingerprint(str(copy), exclude=ASSET_EXCLUDES) == before
     (copy / "pre_sign_up.py").write_text("# changed\n")
     assert cdk.FileSystem.fingerprint(str(copy), exclude=ASSET_EXCLUDES) != before
+
+
+def test_checkov_skips_carry_the_same_reasons_as_the_nag_acknowledgments(
+    env: Synthesized,
+) -> None:
+    prefix = f"{env.config.name}: the "
+    for logical_id, function in env.resources(FUNCTION).items():
+        skips = {s["id"]: s["comment"] for s in function["Metadata"]["checkov"]["skip"]}
+        assert set(skips) == {"CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"}
+        assert all(comment.startswith(prefix) for comment in skips.values()), logical_id
+        assert "synchronously" in skips["CKV_AWS_116"]
+    for log_group in env.resources("AWS::Logs::LogGroup").values():
+        [skip] = log_group["Metadata"]["checkov"]["skip"]
+        assert skip["id"] == "CKV_AWS_158"
+        assert skip["comment"].startswith(prefix)
+
+
+def test_guest_identity_pool_skip_only_where_guests_are_allowed(env: Synthesized) -> None:
+    pool = env.only("AWS::Cognito::IdentityPool")
+    skips = pool.get("Metadata", {}).get("checkov", {}).get("skip", [])
+    if env.config.identity_pool.guest_access:
+        assert [s["id"] for s in skips] == ["CKV_AWS_366"]
+        assert env.config.identity_pool.guest_access_reason in skips[0]["comment"]
+    else:
+        assert skips == []
