@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Final, Generic, TypeVar
 
 CONFIG_ENV_VAR: Final = "TRIGGER_CONFIG"
@@ -281,6 +281,54 @@ def log_config_error(logger: logging.Logger, error: ConfigError, event: object) 
         "invalid trigger configuration; applying the safe policy",
         extra={**log_context(event), "config_problems": list(error.problems)},
     )
+
+
+def handled_event(
+    event: object, sources: Collection[str], logger: logging.Logger
+) -> JsonDict | None:
+    """The event when its trigger source is one this trigger handles; None to pass it through."""
+    if not isinstance(event, dict):
+        logger.warning("ignoring an event that is not a JSON object", extra=log_context(event))
+        return None
+    if get_str(event, "triggerSource") not in sources:
+        return None
+    return event
+
+
+def config_or_none(config: LazyConfig[T], logger: logging.Logger, event: JsonDict) -> T | None:
+    """The trigger's configuration, or None (logged) when TRIGGER_CONFIG is missing or invalid."""
+    try:
+        return config.get()
+    except ConfigError as error:
+        log_config_error(logger, error, event)
+        return None
+
+
+def run_or_pass_through(
+    event: object,
+    *,
+    sources: Collection[str],
+    config: LazyConfig[T],
+    process: Callable[[JsonDict, T], JsonDict],
+    logger: logging.Logger,
+    fallback: str,
+) -> object:
+    """The handler of a trigger whose failure policy is to return the event unchanged.
+
+    Unknown sources, non-object events, an invalid configuration and unexpected errors all
+    return the event as it came; `fallback` says in the log what Cognito does then.
+    """
+    handled = handled_event(event, sources, logger)
+    if handled is None:
+        return event
+    settings = config_or_none(config, logger, handled)
+    if settings is None:
+        return event
+    try:
+        return process(handled, settings)
+    except Exception:
+        logger.exception(f"unexpected error; {fallback}", extra=log_context(handled))
+        return event
 
 
 _cognito_client: Any = None

@@ -54,29 +54,27 @@ from typing import Final, NamedTuple
 
 try:
     from lambda_triggers._common import (
-        ConfigError,
         ConfigReader,
         JsonDict,
         LazyConfig,
         child,
         ensure_response,
         get_str,
-        log_config_error,
         log_context,
+        run_or_pass_through,
     )
 except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted at the package
     if _error.name != "lambda_triggers":
         raise
     from _common import (  # type: ignore[import-not-found, no-redef]
-        ConfigError,
         ConfigReader,
         JsonDict,
         LazyConfig,
         child,
         ensure_response,
         get_str,
-        log_config_error,
         log_context,
+        run_or_pass_through,
     )
 
 logger = logging.getLogger(__name__)
@@ -364,18 +362,11 @@ def process_event(event: JsonDict, config: Config) -> JsonDict:
 
 def handler(event: object, context: object) -> object:
     """Lambda entry point; see the module docstring for the failure policy."""
-    if not isinstance(event, dict):
-        logger.warning("ignoring an event that is not a JSON object", extra=log_context(event))
-        return event
-    if get_str(event, "triggerSource") not in SOURCES:
-        return event
-    try:
-        config = CONFIG.get()
-    except ConfigError as error:
-        log_config_error(logger, error, event)
-        return event
-    try:
-        return process_event(event, config)
-    except Exception:
-        logger.exception("unexpected error; using the pool's messages", extra=log_context(event))
-        return event
+    return run_or_pass_through(
+        event,
+        sources=SOURCES,
+        config=CONFIG,
+        process=process_event,
+        logger=logger,
+        fallback="using the pool's messages",
+    )

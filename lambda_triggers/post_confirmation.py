@@ -35,29 +35,27 @@ from typing import Any, Final, NamedTuple
 
 try:
     from lambda_triggers._common import (
-        ConfigError,
         ConfigReader,
         JsonDict,
         LazyConfig,
         child,
         cognito_client,
         get_str,
-        log_config_error,
         log_context,
+        run_or_pass_through,
     )
 except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted at the package
     if _error.name != "lambda_triggers":
         raise
     from _common import (  # type: ignore[import-not-found, no-redef]
-        ConfigError,
         ConfigReader,
         JsonDict,
         LazyConfig,
         child,
         cognito_client,
         get_str,
-        log_config_error,
         log_context,
+        run_or_pass_through,
     )
 
 logger = logging.getLogger(__name__)
@@ -132,18 +130,11 @@ def process_event(event: JsonDict, config: Config, client_factory: Callable[[], 
 
 def handler(event: object, context: object) -> object:
     """Lambda entry point; see the module docstring for the failure policy."""
-    if not isinstance(event, dict):
-        logger.warning("ignoring an event that is not a JSON object", extra=log_context(event))
-        return event
-    if get_str(event, "triggerSource") != CONFIRM_SIGN_UP:
-        return event
-    try:
-        config = CONFIG.get()
-    except ConfigError as error:
-        log_config_error(logger, error, event)
-        return event
-    try:
-        return process_event(event, config, cognito_client)
-    except Exception:
-        logger.exception("unexpected error; the user stays confirmed", extra=log_context(event))
-        return event
+    return run_or_pass_through(
+        event,
+        sources=(CONFIRM_SIGN_UP,),
+        config=CONFIG,
+        process=lambda handled, config: process_event(handled, config, cognito_client),
+        logger=logger,
+        fallback="the user stays confirmed",
+    )

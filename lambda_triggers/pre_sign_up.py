@@ -66,17 +66,17 @@ from typing import Any, Final, NamedTuple
 
 try:
     from lambda_triggers._common import (
-        ConfigError,
         ConfigReader,
         JsonDict,
         LazyConfig,
         as_dict,
         child,
         cognito_client,
+        config_or_none,
         ensure_response,
         get_str,
+        handled_event,
         is_true,
-        log_config_error,
         log_context,
         safe_username,
     )
@@ -84,17 +84,17 @@ except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted 
     if _error.name != "lambda_triggers":
         raise
     from _common import (  # type: ignore[import-not-found, no-redef]
-        ConfigError,
         ConfigReader,
         JsonDict,
         LazyConfig,
         as_dict,
         child,
         cognito_client,
+        config_or_none,
         ensure_response,
         get_str,
+        handled_event,
         is_true,
-        log_config_error,
         log_context,
         safe_username,
     )
@@ -520,18 +520,14 @@ def process_event(event: JsonDict, config: Config, client_factory: Callable[[], 
 
 def handler(event: object, context: object) -> object:
     """Lambda entry point; see the module docstring for the policy and failure behaviour."""
-    if not isinstance(event, dict):
-        logger.warning("ignoring an event that is not a JSON object", extra=log_context(event))
+    handled = handled_event(event, SOURCES, logger)
+    if handled is None:
         return event
-    if get_str(event, "triggerSource") not in SOURCES:
-        return event
+    config = config_or_none(CONFIG, logger, handled)
+    if config is None:
+        raise SignUpUnavailable
     try:
-        config = CONFIG.get()
-    except ConfigError as error:
-        log_config_error(logger, error, event)
-        raise SignUpUnavailable from None
-    try:
-        return process_event(event, config, cognito_client)
+        return process_event(handled, config, cognito_client)
     except (SignUpDenied, SignUpUnavailable):
         raise
     except Exception:
