@@ -19,7 +19,8 @@ from infra.constructs.user_pool import UserDirectory
 
 
 class CognitoStack(cdk.Stack):
-    """User pool, resource servers, app clients and hosted domain of one environment."""
+    """Everything one environment deploys: user pool, triggers, resource servers, identity
+    providers, app clients, hosted domain and identity pool, plus their outputs."""
 
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any):
         super().__init__(

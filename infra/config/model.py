@@ -68,10 +68,7 @@ StandardAttributeName = Literal[
     "website",
     "zoneinfo",
 ]
-# Readable but never writable: Cognito sets them when a code is confirmed.
-VERIFICATION_ATTRIBUTES = ("email_verified", "phone_number_verified")
 BUILT_IN_SCOPES = ("openid", "email", "phone", "profile", "aws.cognito.signin.user.admin")
-USER_ADMIN_SCOPE = "aws.cognito.signin.user.admin"
 CDK_DEFAULT_CALLBACK = "https://example.com"
 # Cognito rejects domain prefixes that contain these words.
 RESERVED_PREFIX_WORDS = ("aws", "amazon", "cognito")
