@@ -34,10 +34,6 @@ class Resource:
     def deletion_policy(self) -> Any:
         return self.raw.get("DeletionPolicy")
 
-    @property
-    def update_replace_policy(self) -> Any:
-        return self.raw.get("UpdateReplacePolicy")
-
 
 def parse_resources(template: Any, source: str) -> dict[str, Resource]:
     """The resources of a template, minus AWS::CDK::Metadata; malformed input is an error."""
