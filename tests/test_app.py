@@ -53,19 +53,6 @@ def test_environment_file_with_unknown_key_fails_cleanly(tmp_path: Path) -> None
     assert not list((tmp_path / "out").glob("**/*.json")), "nothing may be synthesized"
 
 
-def test_all_synthesizes_every_environment_with_nag_clean(tmp_path: Path) -> None:
-    outdir = tmp_path / "out"
-    result = run_app({"env": "all"}, outdir)
-    assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in outdir.glob("assembly-*")) == [
-        "assembly-dev",
-        "assembly-prod",
-        "assembly-staging",
-    ]
-    report = json.loads((outdir / "validation-report.json").read_text())
-    assert all(plugin["violations"] == [] for plugin in report["pluginReports"])
-
-
 def test_an_open_nag_finding_fails_synth_even_as_the_cli_runs_it(tmp_path: Path) -> None:
     # A whole-bucket wildcard is broader than the per-prefix grants the project acknowledges.
     text = (
