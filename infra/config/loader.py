@@ -19,12 +19,12 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
+from infra.config.federation import SecretReference
 from infra.config.model import EnvironmentConfig
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
 _MAX_VALUE_CHARS = 80
-SECRET_KEYS = frozenset({"client_secret", "private_key"})
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ _UniqueKeyLoader.add_constructor(
 
 
 def _problem(file: str, detail: ErrorDetails) -> Problem:
-    loc, parent = _walk(detail["loc"])
+    loc, parent, holds_secret = _walk(detail["loc"])
     path = _key_path(loc)
     if detail["type"] == "extra_forbidden":
         allowed = sorted(_field_names(parent))
@@ -161,7 +161,7 @@ def _problem(file: str, detail: ErrorDetails) -> Problem:
         message = f"has the wrong format ({message})"
     if "[key]" in detail["loc"]:
         message = f"invalid key: {message}"
-    if SECRET_KEYS & {str(part) for part in loc}:
+    if holds_secret:
         # Whatever was written where a secret reference belongs may be the secret itself.
         return Problem(file, path, message)
     if isinstance(detail["input"], (dict | list)) and detail["type"] not in (
@@ -174,14 +174,16 @@ def _problem(file: str, detail: ErrorDetails) -> Problem:
     return Problem(file, path, f"{_short(detail['input'])}: {message}")
 
 
-def _walk(loc: tuple[int | str, ...]) -> tuple[tuple[int | str, ...], Any]:
-    """`loc` as key names only, and the model that holds the last key.
+def _walk(loc: tuple[int | str, ...]) -> tuple[tuple[int | str, ...], Any, bool]:
+    """`loc` as key names only, the model that holds the last key, and whether the path runs
+    through a `SecretReference` field (where a literal value may be the secret itself).
 
     Validator names ("function-after[...]") and the tags pydantic inserts for tagged unions
     (an identity provider's `type`) are dropped.
     """
     annotation: Any = EnvironmentConfig
     parent: Any = None
+    holds_secret = False
     cleaned: list[int | str] = []
     for part in loc:
         if isinstance(part, str) and "[" in part and part.endswith("]"):
@@ -192,7 +194,8 @@ def _walk(loc: tuple[int | str, ...]) -> tuple[tuple[int | str, ...], Any]:
             continue
         cleaned.append(part)
         parent, annotation = annotation, _descend(annotation, part)
-    return tuple(cleaned), parent
+        holds_secret = holds_secret or annotation is SecretReference
+    return tuple(cleaned), parent, holds_secret
 
 
 def _key_path(loc: tuple[int | str, ...]) -> str:

@@ -168,3 +168,17 @@ def test_untrusted_saml_may_not_map_email_verified(tmp_path: Path) -> None:
 
     with_providers(tmp_path, {"Corp": {**saml, "email_verified_by_idp": True}})
     assert load_environment("dev", directory=tmp_path).identity_providers["Corp"].enabled
+
+
+def test_no_part_of_a_literal_apple_key_is_echoed(tmp_path: Path) -> None:
+    apple = {
+        "type": "apple",
+        "services_id": "com.example.signin",
+        "team_id": "ABCDE12345",
+        "key_id": "KEY1234567",
+        "private_key": "-----BEGIN PRIVATE KEY-----MIGTAgEAMBMGByqGSM49",
+    }
+    with_providers(tmp_path, {"Apple": apple})
+    [problem] = problems_of(tmp_path, "dev")
+    assert "identity_providers.Apple.private_key: a literal secret is not allowed" in problem
+    assert "MIGTAgEA" not in problem
