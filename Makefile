@@ -8,7 +8,9 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := help
 
-ENV ?= dev
+# ENV names a file in infra/environments/. `make synth` defaults to dev; deploy, diff and
+# destroy have no default, and ENV= (empty) is refused everywhere: a typo must never target dev.
+# Recipes read it as the shell variable $$ENV (make passes command-line variables on).
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 PYTHON ?= python3
@@ -28,8 +30,8 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 BASELINE ?=
 BASELINE_LABEL ?=
 
-.PHONY: help setup synth synth-all diff deploy deploy-ci test lint format snapshot-update \
-	validate bench docs clean
+.PHONY: help setup synth synth-all diff deploy deploy-ci destroy rehearse test lint format \
+	snapshot-update validate bench docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -55,20 +57,38 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-synth: setup ## Synthesize one environment (ENV=dev) into cdk.out/
-	$(CDK) synth --quiet -c env=$(ENV)
+synth: setup ## Synthesize one environment (ENV=dev by default) into cdk.out/
+	$(CDK) synth --quiet -c env="$${ENV-dev}"
 
 synth-all: setup ## Synthesize every environment in infra/environments/ into cdk.out/
 	$(CDK) synth --quiet -c env=all
 
-diff: setup ## Show what a deploy of ENV would change (needs AWS credentials)
-	$(CDK) diff --all -c env=$(ENV)
+# Every stack of an environment sits in its CDK Stage (dev/Cognito): select them by stage path.
+# `--all` selects top-level stacks only, so it would deploy nothing.
+PREFLIGHT = $(BIN)/python -m infra.deploy preflight --env "$${ENV-}" --action
+OUTPUTS_DIR := deploy-outputs
+CDK_ARGS ?=
 
-deploy: setup ## Deploy ENV (needs AWS credentials; the account must be bootstrapped)
-	$(CDK) deploy --all -c env=$(ENV) --require-approval broadening
+diff: setup ## Show what a deploy of ENV would change (needs AWS credentials)
+	@$(PREFLIGHT) diff
+	$(CDK) diff "$$ENV/*" -c env="$$ENV" $(CDK_ARGS)
+
+deploy: setup ## Deploy ENV; stack outputs go to deploy-outputs/ENV.json (needs AWS credentials)
+	@$(PREFLIGHT) deploy
+	$(CDK) deploy "$$ENV/*" -c env="$$ENV" --require-approval broadening \
+		--outputs-file "$(OUTPUTS_DIR)/$$ENV.json" $(CDK_ARGS)
 
 deploy-ci: setup ## Deploy ENV without prompting (CI: the GitHub environment is the approval)
-	$(CDK) deploy --all -c env=$(ENV) --require-approval never --ci --progress events
+	@$(PREFLIGHT) deploy
+	$(CDK) deploy "$$ENV/*" -c env="$$ENV" --require-approval never --ci --progress events \
+		--outputs-file "$(OUTPUTS_DIR)/$$ENV.json" $(CDK_ARGS)
+
+destroy: setup ## Delete ENV's stacks (development tier only; asks first unless CDK_ARGS=--force)
+	@$(PREFLIGHT) destroy
+	$(CDK) destroy "$$ENV/*" -c env="$$ENV" $(CDK_ARGS)
+
+rehearse: setup ## Rehearse deploy, diff and destroy with the real CDK CLI against a local emulator
+	$(BIN)/pytest tests/rehearsal -m rehearsal -q
 
 # Without BASELINE, the baseline is HEAD synthesized in a temporary git worktree: locally that
 # shows what the uncommitted change would do; on a clean checkout it equals the candidate.
@@ -113,4 +133,4 @@ docs: setup ## Regenerate the configuration reference in README.md from the mode
 	$(BIN)/python -m infra.config.docs --write README.md
 
 clean: ## Remove cdk.out and caches (keeps .venv and node_modules)
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks
+	rm -rf cdk.out deploy-outputs .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

@@ -17,7 +17,7 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from infra.config import ConfigError, known_environments, load_environments
-from infra.config.loader import ENVIRONMENTS_DIR
+from infra.config.loader import ENVIRONMENTS_DIR, Problem
 from stacks.composition import compose
 
 DEFAULT_ENVIRONMENT = "dev"
@@ -28,21 +28,36 @@ ALL_ENVIRONMENTS = "all"
 
 
 def requested_environments(value: object, directory: Path) -> list[str]:
-    """The environment names that `-c env=<value>` asks for."""
+    """The environment names that `-c env=<value>` asks for (no `-c env`: the default).
+
+    An empty value is an error, not the default: `make synth ENV=$UNSET` must not mean dev.
+    """
     if value is None:
         return [DEFAULT_ENVIRONMENT]
     text = str(value).strip()
     if text == ALL_ENVIRONMENTS:
         return known_environments(directory)
-    return [name.strip() for name in text.split(",") if name.strip()] or [DEFAULT_ENVIRONMENT]
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    if not names:
+        raise ConfigError(
+            [
+                Problem(
+                    file="-c env=",
+                    path="",
+                    message="the environment name is empty; known environments: "
+                    f"{', '.join(known_environments(directory)) or '(none)'}",
+                )
+            ]
+        )
+    return names
 
 
 def main() -> int:
     app = cdk.App(post_cli_context=FAIL_SYNTH_ON_VALIDATION_ERRORS)
     # -c environments_dir=PATH reads environment files kept outside this repository.
     directory = Path(app.node.try_get_context("environments_dir") or ENVIRONMENTS_DIR)
-    names = requested_environments(app.node.try_get_context("env"), directory)
     try:
+        names = requested_environments(app.node.try_get_context("env"), directory)
         configs = load_environments(names, directory=directory)
     except ConfigError as error:
         print(error, file=sys.stderr)

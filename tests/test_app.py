@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from app import requested_environments
+from infra.config import ConfigError
 from infra.config.loader import ENVIRONMENTS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,8 +88,13 @@ def test_an_open_nag_finding_fails_synth_even_as_the_cli_runs_it(tmp_path: Path)
         ("prod", ["prod"]),
         ("dev, staging", ["dev", "staging"]),
         ("all", ["dev", "prod", "staging"]),
-        ("", ["dev"]),
     ],
 )
 def test_requested_environments(value: str | None, expected: list[str]) -> None:
     assert requested_environments(value, ENVIRONMENTS_DIR) == expected
+
+
+@pytest.mark.parametrize("value", ["", " ", ","])
+def test_an_empty_environment_name_is_an_error_not_the_default(value: str) -> None:
+    with pytest.raises(ConfigError, match="the environment name is empty"):
+        requested_environments(value, ENVIRONMENTS_DIR)

@@ -86,12 +86,12 @@ def load_environment(name: str, *, directory: Path = ENVIRONMENTS_DIR) -> Enviro
                     file=f"-c env={name}",
                     path="",
                     message=f"unknown environment {name!r}; known environments: "
-                    f"{', '.join(known) or '(none)'} (files in {_display(directory)})",
+                    f"{', '.join(known) or '(none)'} (files in {display_path(directory)})",
                 )
             ]
         )
     path = directory / f"{name}.yaml"
-    shown = _display(path)
+    shown = display_path(path)
     raw = _read_yaml(path, shown)
     problems: list[Problem] = []
     if "name" in raw:
@@ -248,7 +248,8 @@ def _short(value: Any) -> str:
     return text if len(text) <= _MAX_VALUE_CHARS else text[: _MAX_VALUE_CHARS - 3] + "..."
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
+    """`path` relative to the working directory when it is below it (shorter messages)."""
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
