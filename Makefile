@@ -58,34 +58,39 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 	@touch $@
 
 synth: setup ## Synthesize one environment (ENV=dev by default) into cdk.out/
-	$(CDK) synth --quiet -c env="$${ENV-dev}"
+	$(CDK) synth --quiet -c env="$${ENV-dev}" $(ENV_CONTEXT)
 
 synth-all: setup ## Synthesize every environment in infra/environments/ into cdk.out/
 	$(CDK) synth --quiet -c env=all
 
 # Every stack of an environment sits in its CDK Stage (dev/Cognito): select them by stage path.
 # `--all` selects top-level stacks only, so it would deploy nothing.
-PREFLIGHT = $(BIN)/python -m infra.deploy preflight --env "$${ENV-}" --action
+# ENVIRONMENTS_DIR=path reads the environment files from another folder (default:
+# infra/environments/).
+ENVIRONMENTS_DIR ?=
+ENV_CONTEXT = $(if $(ENVIRONMENTS_DIR),-c environments_dir="$(abspath $(ENVIRONMENTS_DIR))")
+PREFLIGHT = $(BIN)/python -m infra.deploy preflight --env "$${ENV-}" \
+	$(if $(ENVIRONMENTS_DIR),--directory "$(ENVIRONMENTS_DIR)") --action
 OUTPUTS_DIR := deploy-outputs
 CDK_ARGS ?=
 
 diff: setup ## Show what a deploy of ENV would change (needs AWS credentials)
 	@$(PREFLIGHT) diff
-	$(CDK) diff "$$ENV/*" -c env="$$ENV" $(CDK_ARGS)
+	$(CDK) diff "$$ENV/*" -c env="$$ENV" $(ENV_CONTEXT) $(CDK_ARGS)
 
 deploy: setup ## Deploy ENV; stack outputs go to deploy-outputs/ENV.json (needs AWS credentials)
 	@$(PREFLIGHT) deploy
-	$(CDK) deploy "$$ENV/*" -c env="$$ENV" --require-approval broadening \
+	$(CDK) deploy "$$ENV/*" -c env="$$ENV" $(ENV_CONTEXT) --require-approval broadening \
 		--outputs-file "$(OUTPUTS_DIR)/$$ENV.json" $(CDK_ARGS)
 
 deploy-ci: setup ## Deploy ENV without prompting (CI: the GitHub environment is the approval)
 	@$(PREFLIGHT) deploy
-	$(CDK) deploy "$$ENV/*" -c env="$$ENV" --require-approval never --ci --progress events \
+	$(CDK) deploy "$$ENV/*" -c env="$$ENV" $(ENV_CONTEXT) --require-approval never --ci --progress events \
 		--outputs-file "$(OUTPUTS_DIR)/$$ENV.json" $(CDK_ARGS)
 
 destroy: setup ## Delete ENV's stacks (development tier only; asks first unless CDK_ARGS=--force)
 	@$(PREFLIGHT) destroy
-	$(CDK) destroy "$$ENV/*" -c env="$$ENV" $(CDK_ARGS)
+	$(CDK) destroy "$$ENV/*" -c env="$$ENV" $(ENV_CONTEXT) $(CDK_ARGS)
 
 rehearse: setup ## Rehearse deploy, diff and destroy with the real CDK CLI against a local emulator
 	$(BIN)/pytest tests/rehearsal -m rehearsal -q
