@@ -8,7 +8,7 @@ import aws_cdk as cdk
 from constructs import Construct
 
 from infra.config import EnvironmentConfig
-from infra.config.model import identity_pool_clients
+from infra.config.references import identity_pool_clients
 from infra.constructs.app_clients import AppClients
 from infra.constructs.hosted_domain import HostedDomain
 from infra.constructs.identity_pool import IdentityPool

@@ -1,7 +1,9 @@
 """Typed per-environment configuration: the model and the loader that validates files."""
 
+from infra.config.app_clients import AppClientConfig
+from infra.config.environment import EnvironmentConfig
 from infra.config.loader import ConfigError, known_environments, load_environment, load_environments
-from infra.config.model import AppClientConfig, EnvironmentConfig, UserPoolConfig
+from infra.config.user_pool import UserPoolConfig
 
 __all__ = [
     "AppClientConfig",

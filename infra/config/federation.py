@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     Discriminator,
     Field,
     StringConstraints,
@@ -22,7 +23,7 @@ from pydantic import (
 )
 
 from infra.config.model_base import Section
-from infra.config.types import Bool, NonEmptyStr, Str
+from infra.config.types import Bool, ConstructId, NonEmptyStr, Str
 
 # Cognito fixes these provider names for the social types; SAML/OIDC names are free but must
 # not collide with them or with the Cognito directory itself.
@@ -307,3 +308,36 @@ def email_trust_problems(provider: _Provider) -> list[str]:
             "trusted (set email_verified_by_idp: true only if the IdP guarantees it)"
         )
     return problems
+
+
+def _provider_names(
+    value: dict[str, IdentityProviderConfig],
+) -> dict[str, IdentityProviderConfig]:
+    problems = []
+    names: dict[str, str] = {}
+    for provider_id, provider in value.items():
+        name = provider.provider_name()
+        if provider.type in ("saml", "oidc") and name.lower() in RESERVED_PROVIDER_NAMES:
+            problems.append(f"{provider_id}.name: {name!r} is reserved by Cognito")
+        if name.lower() in names:
+            problems.append(
+                f"{provider_id}: provider name {name!r} is already used by {names[name.lower()]}"
+            )
+        names[name.lower()] = provider_id
+        problems += [f"{provider_id}.{p}" for p in email_trust_problems(provider)]
+    if problems:
+        raise ValueError("; ".join(problems))
+    return value
+
+
+IdentityProviders = Annotated[
+    dict[ConstructId, IdentityProviderConfig], AfterValidator(_provider_names)
+]
+"""The identity providers of an environment by stable construct id; provider names unique."""
+
+
+def enabled_providers(
+    providers: dict[str, IdentityProviderConfig],
+) -> dict[str, IdentityProviderConfig]:
+    """The providers created in this environment, by id."""
+    return {provider_id: p for provider_id, p in providers.items() if p.enabled}

@@ -16,11 +16,12 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
+from infra.config.environment import SECTION_NAMES, EnvironmentConfig
 from infra.config.federation import SecretReference
-from infra.config.model import EnvironmentConfig
+from infra.config.references import Sections, reference_problems
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,19}$")
@@ -98,15 +99,33 @@ def load_environment(name: str, *, directory: Path = ENVIRONMENTS_DIR) -> Enviro
         problems.append(Problem(shown, "name", "remove it: the name is the file name"))
     data = {**raw, "name": name}
     tier = raw.get("tier") if raw.get("tier") in ("development", "production") else "production"
+    context = {"tier": tier, "directory": str(directory)}
     try:
-        config = EnvironmentConfig.model_validate(
-            data, context={"tier": tier, "directory": str(directory)}
-        )
+        config = EnvironmentConfig.model_validate(data, context=context)
     except ValidationError as error:
         problems.extend(_problem(shown, detail) for detail in error.errors())
+        sections = _sections_that_validate(data, context)
+    else:
+        sections = config.sections()
+    problems.extend(Problem(shown, key, message) for key, message in reference_problems(sections))
     if problems:
         raise ConfigError(problems)
     return config
+
+
+def _sections_that_validate(data: dict[str, Any], context: dict[str, Any]) -> Sections:
+    """Each section validated on its own, None where it has errors: when the file as a whole
+    fails, the cross-section checks still run on every section they can trust."""
+    valid: dict[str, Any] = {}
+    for name in SECTION_NAMES:
+        field = EnvironmentConfig.model_fields[name]
+        assert field.annotation is not None  # every section is annotated
+        value = data[name] if name in data else field.get_default(call_default_factory=True)
+        try:
+            valid[name] = TypeAdapter[Any](field.annotation).validate_python(value, context=context)
+        except ValidationError:
+            valid[name] = None
+    return Sections(**valid)
 
 
 def _read_yaml(path: Path, shown: str) -> dict[str, Any]:

@@ -11,14 +11,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
+from infra.config.app_clients import AppClientConfig
 from infra.config.federation import IdentityProviderConfig
-from infra.config.model import (
-    AppClientConfig,
-    UserPoolConfig,
-    client_provider_ids,
-    readable_attributes,
-    writable_attributes,
-)
+from infra.config.references import client_provider_ids
+from infra.config.user_pool import UserPoolConfig, readable_attributes, writable_attributes
 from infra.constructs.identity_providers import IdentityProviders
 from infra.constructs.user_pool import CDK_STANDARD_ATTRIBUTE_NAMES
 

@@ -6,7 +6,7 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from infra.config.model import DomainConfig
+from infra.config.domain import DomainConfig
 
 _MANAGED_LOGIN_VERSION = {
     "classic": cognito.ManagedLoginVersion.CLASSIC_HOSTED_UI,

@@ -20,7 +20,7 @@ from infra.config.identity_pool import (
     PolicyStatementConfig,
     user_files_statements,
 )
-from infra.config.model import GroupConfig
+from infra.config.user_pool import GroupConfig
 from infra.nag import acknowledge, skip_checkov
 
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"

@@ -21,8 +21,8 @@ from infra.config.federation import (
     OidcProvider,
     SamlProvider,
     SecretReference,
+    enabled_providers,
 )
-from infra.config.model import enabled_providers
 
 
 def secret_reference(reference: SecretReference) -> cdk.SecretValue:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from infra.config.model import ResourceServerConfig
+from infra.config.resource_servers import ResourceServerConfig
 
 
 class ResourceServers(Construct):

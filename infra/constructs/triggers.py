@@ -25,9 +25,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.config.federation import IdentityProviderConfig
-from infra.config.model import UserPoolConfig, enabled_providers
+from infra.config.federation import IdentityProviderConfig, enabled_providers
 from infra.config.triggers import TriggersConfig
+from infra.config.user_pool import UserPoolConfig
 from infra.nag import Pack, acknowledge, skip_checkov
 
 LAMBDA_TRIGGERS_DIR = Path(__file__).resolve().parents[2] / "lambda_triggers"

@@ -11,7 +11,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from infra.config.model import CustomAttributeConfig, UserPoolConfig
+from infra.config.user_pool import CustomAttributeConfig, UserPoolConfig
 from infra.nag import acknowledge
 
 # Cognito/OIDC attribute names -> the CDK's StandardAttributes keyword names.

@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from infra.config.model import (
-    AppClientConfig,
-    DomainConfig,
-    EnvironmentConfig,
+from infra.config.app_clients import AppClientConfig
+from infra.config.domain import DomainConfig
+from infra.config.environment import EnvironmentConfig
+from infra.config.user_pool import (
     MfaConfig,
     PasswordPolicyConfig,
     ThreatProtectionConfig,

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from infra.config.docs import BEGIN, END, reference_table, replace_block
-from infra.config.model import EnvironmentConfig, UserPoolConfig
+from infra.config.environment import EnvironmentConfig
+from infra.config.user_pool import UserPoolConfig
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 

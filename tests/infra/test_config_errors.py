@@ -209,9 +209,7 @@ def test_clients_may_not_write_authorisation_attributes(tmp_path: Path) -> None:
     data["app_clients"]["WebApp"]["write_attributes"] = ["email", "custom:tenant_id"]
     write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
-    assert (
-        "app_clients: WebApp.write_attributes: ['custom:tenant_id'] may not be written" in problem
-    )
+    assert "app_clients.WebApp.write_attributes: ['custom:tenant_id'] may not be written" in problem
     assert "custom:newsletter" in problem  # the allowed list names what is writable
 
 
@@ -255,6 +253,22 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         "user_pool.password_policy.min_length",
         "user_pool.email.sender",
     }
+
+
+def test_reference_errors_are_reported_beside_type_errors_of_other_sections(
+    tmp_path: Path,
+) -> None:
+    data = shipped("dev")
+    data["user_pool"]["password_policy"] = {"min_length": "long"}
+    data["app_clients"]["OrdersWorker"]["scopes"] = ["orders/delete"]
+    data["triggers"]["post_confirmation"]["default_group"] = "Nobody"
+    write_env(tmp_path, "dev", data)
+    problems = problems_of(tmp_path, "dev")
+    paths = [p.split(": ")[1] for p in problems]
+    assert paths[0] == "user_pool.password_policy.min_length"
+    # The user pool failed, so checks that read it are skipped; the others still run.
+    assert "app_clients.OrdersWorker.scopes" in paths
+    assert "triggers.post_confirmation.default_group" not in paths
 
 
 def test_problems_across_environments_are_collected_together(tmp_path: Path) -> None:

@@ -1,0 +1,85 @@
+"""The hosted sign-in domain: a Cognito prefix domain or your own domain."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from infra.config.model_base import Section
+from infra.config.types import Str
+
+# Cognito rejects domain prefixes that contain these words.
+RESERVED_PREFIX_WORDS = ("aws", "amazon", "cognito")
+DOMAIN_PREFIX_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+FQDN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+ACM_ARN_PATTERN = re.compile(
+    r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$"
+)
+
+
+class DomainConfig(Section):
+    """The hosted sign-in domain: a Cognito prefix domain or your own domain."""
+
+    prefix: Str | None = Field(
+        None, description="Cognito prefix: `<prefix>.auth.<region>.amazoncognito.com`."
+    )
+    custom_domain: Str | None = Field(None, description="Your own domain, e.g. auth.example.com.")
+    certificate_arn: Str | None = Field(
+        None, description="ACM certificate for custom_domain; must be in us-east-1."
+    )
+    managed_login_version: Literal["classic", "managed_login"] = Field(
+        "managed_login",
+        description="`managed_login` (branded pages; a branding resource per client) or `classic`.",
+    )
+
+    @field_validator("prefix")
+    @classmethod
+    def _prefix(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        if not DOMAIN_PREFIX_PATTERN.match(value):
+            raise ValueError(
+                "allowed: 1-63 lowercase letters, digits and hyphens, not starting or ending "
+                "with a hyphen"
+            )
+        if reserved := [w for w in RESERVED_PREFIX_WORDS if w in value]:
+            raise ValueError(f"Cognito refuses prefixes containing {', '.join(reserved)}")
+        return value
+
+    @field_validator("custom_domain")
+    @classmethod
+    def _custom_domain(cls, value: str | None) -> str | None:
+        if value is not None and not FQDN_PATTERN.match(value):
+            raise ValueError(
+                "allowed: a lowercase fully qualified domain name like auth.example.com"
+            )
+        return value
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate(cls, value: str | None) -> str | None:
+        if value is None:
+            return value
+        match = ACM_ARN_PATTERN.match(value)
+        if not match:
+            raise ValueError("allowed: arn:aws:acm:us-east-1:<account>:certificate/<id>")
+        if match["region"] != "us-east-1":
+            raise ValueError(
+                f"the certificate is in {match['region']}; a Cognito custom domain needs one in "
+                "us-east-1 (CloudFront)"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> DomainConfig:
+        if (self.prefix is None) == (self.custom_domain is None):
+            raise ValueError("set exactly one of prefix or custom_domain")
+        if self.custom_domain is not None and self.certificate_arn is None:
+            raise ValueError(
+                "custom_domain needs certificate_arn (an ACM certificate in us-east-1)"
+            )
+        if self.prefix is not None and self.certificate_arn is not None:
+            raise ValueError("certificate_arn only applies to custom_domain")
+        return self

@@ -1,0 +1,111 @@
+"""One environment file, the top of the configuration model: where it deploys, its tier, its
+tags, and one key per section (each section is defined in its own module).
+
+Rules that depend on the environment's ``tier`` (http://localhost callbacks, SES, retention)
+read the tier from the validation context so that they report alongside every other problem
+instead of after the rest of the file is fixed. Checks that span sections live in
+`infra.config.references` and are run by the loader.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field, ValidationInfo, field_validator
+
+from infra.config.app_clients import AppClientConfig
+from infra.config.domain import DomainConfig
+from infra.config.federation import IdentityProviders
+from infra.config.identity_pool import IdentityPoolConfig
+from infra.config.model_base import Section, Tier, tier_of
+from infra.config.references import Sections
+from infra.config.resource_servers import ResourceServers
+from infra.config.triggers import TriggersConfig
+from infra.config.types import (
+    AccountId,
+    ConstructId,
+    NonEmptyStr,
+    ProjectName,
+    Region,
+    Str,
+    TagKey,
+    TagValue,
+)
+from infra.config.user_pool import UserPoolConfig
+
+SECTION_NAMES = tuple(Sections.__dataclass_fields__)
+"""The sections the cross-section checks read, in the order they are validated."""
+
+
+class EnvironmentConfig(Section):
+    """One deployment environment: everything `cdk deploy -c env=<name>` builds."""
+
+    name: Str = Field(description="Environment name; taken from the file name, never set in it.")
+    tier: Tier = Field(
+        "production",
+        description="`development` allows http://localhost callbacks, the Cognito mail sender "
+        "and destroyable pools; `production` (default) does not.",
+    )
+    account: AccountId | None = Field(
+        None,
+        validate_default=True,
+        description="AWS account id (quoted). Required in production-tier environments.",
+    )
+    region: Region | None = Field(
+        None,
+        validate_default=True,
+        description="AWS region. Required in production-tier environments.",
+    )
+    project: ProjectName = Field("cognito-kit", description="Project name: stack names and tags.")
+    owner: NonEmptyStr = Field(description="Owning team; the `owner` tag on every resource.")
+    cost_center: Str | None = Field(None, description="The `cost-center` tag, if any.")
+    tags: dict[TagKey, TagValue] = Field(
+        default_factory=dict, description="Extra tags on every resource."
+    )
+    user_pool: UserPoolConfig = Field(
+        default_factory=dict, validate_default=True, description="The user pool."
+    )
+    resource_servers: ResourceServers = Field(
+        default_factory=dict, description="Resource servers (APIs with custom scopes), by id."
+    )
+    identity_providers: IdentityProviders = Field(
+        default_factory=dict,
+        description="Federated identity providers by stable construct id; each has a `type`: "
+        "google, facebook, apple, saml or oidc (keys per type below).",
+    )
+    app_clients: dict[ConstructId, AppClientConfig] = Field(
+        default_factory=dict, description="App clients, by stable construct id."
+    )
+    identity_pool: IdentityPoolConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Identity pool: AWS credentials for signed-in users and guests.",
+    )
+    triggers: TriggersConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Lambda triggers (pre sign-up, post confirmation, pre token generation, "
+        "custom message) and their shared settings.",
+    )
+    domain: DomainConfig = Field(description="The hosted sign-in domain.")
+
+    @field_validator("account", "region", mode="after")
+    @classmethod
+    def _pinned_in_production(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is None and tier_of(info) == "production":
+            raise ValueError(
+                f"a production-tier environment must pin its {info.field_name} so that it "
+                "cannot be deployed to the wrong place"
+            )
+        return value
+
+    @field_validator("account", mode="before")
+    @classmethod
+    def _account_is_quoted(cls, value: Any) -> Any:
+        if isinstance(value, int) and not isinstance(value, bool):
+            raise ValueError("write the account id as a quoted string: YAML drops leading zeros")
+        return value
+
+    def sections(self) -> Sections:
+        """The sections the cross-section checks read."""
+        return Sections(**{name: getattr(self, name) for name in SECTION_NAMES})

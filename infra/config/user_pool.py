@@ -1,0 +1,407 @@
+"""The user pool section: sign-in, MFA, threat protection, passwords, attributes, groups, email.
+
+Settings marked immutable cannot change once the pool exists: changing one needs a new pool and
+a user migration (docs/migration.md), and the replacement guard blocks it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import Field, ValidationInfo, field_validator, model_validator
+
+from infra.config.identity_pool import PolicyStatementConfig
+from infra.config.model_base import Section, tier_of
+from infra.config.types import (
+    Bool,
+    ConstructId,
+    CustomAttributeName,
+    EmailAddress,
+    GroupName,
+    Int,
+    NonEmptyStr,
+    Str,
+)
+
+StandardAttributeName = Literal[
+    "address",
+    "birthdate",
+    "email",
+    "family_name",
+    "gender",
+    "given_name",
+    "locale",
+    "middle_name",
+    "name",
+    "nickname",
+    "phone_number",
+    "picture",
+    "preferred_username",
+    "profile",
+    "updated_at",
+    "website",
+    "zoneinfo",
+]
+SES_IDENTITY_ARN_PATTERN = re.compile(
+    r"^arn:aws[a-z-]*:ses:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):identity/(?P<identity>.+)$"
+)
+
+
+class PasswordPolicyConfig(Section):
+    """Password rules. The defaults pass cdk-nag AwsSolutions-COG1 with room to spare."""
+
+    min_length: Int = Field(12, ge=8, le=99, description="Minimum password length (8-99).")
+    require_lowercase: Bool = Field(True, description="Require a lowercase letter.")
+    require_uppercase: Bool = Field(True, description="Require an uppercase letter.")
+    require_digits: Bool = Field(True, description="Require a digit.")
+    require_symbols: Bool = Field(True, description="Require a symbol.")
+    temporary_password_validity_days: Int = Field(
+        3, ge=1, le=365, description="Days an admin-issued temporary password stays valid."
+    )
+    password_history_size: Int | None = Field(
+        None,
+        ge=1,
+        le=24,
+        description="Refuse the last N passwords (needs the essentials or plus feature plan).",
+    )
+
+
+class MfaConfig(Section):
+    """Multi-factor authentication. Anything weaker than `required` needs a written reason."""
+
+    mode: Literal["off", "optional", "required"] = Field(
+        "required", description="`required`, `optional` or `off`."
+    )
+    totp: Bool = Field(True, description="Allow authenticator-app (TOTP) codes.")
+    sms: Bool = Field(
+        False,
+        description="Allow SMS codes (creates an SNS role; SMS costs money and can be phished).",
+    )
+    email: Bool = Field(
+        False, description="Allow email codes (needs the essentials/plus plan and SES email)."
+    )
+    relaxed_reason: NonEmptyStr | None = Field(
+        None,
+        description="Why MFA is not `required` here; becomes the cdk-nag COG2 acknowledgment.",
+    )
+
+    @model_validator(mode="after")
+    def _factors_and_reason(self) -> MfaConfig:
+        if self.mode != "off" and not (self.totp or self.sms or self.email):
+            raise ValueError("MFA is on but no factor is enabled; enable totp, sms or email")
+        if self.mode == "required" and self.relaxed_reason is not None:
+            raise ValueError("relaxed_reason is only allowed when mode is not `required`")
+        if self.mode != "required" and self.relaxed_reason is None:
+            raise ValueError(
+                f"mode `{self.mode}` needs relaxed_reason: a sentence saying why this "
+                "environment does not require MFA (it is the cdk-nag COG2 acknowledgment)"
+            )
+        return self
+
+
+class ThreatProtectionConfig(Section):
+    """Threat protection (compromised credentials, adaptive authentication). Needs the plus plan."""
+
+    mode: Literal["off", "audit", "enforced"] = Field(
+        "enforced",
+        description="`enforced`, `audit` or `off`; anything but `off` needs plan `plus`.",
+    )
+    relaxed_reason: NonEmptyStr | None = Field(
+        None,
+        description="Why the pool is not on plus with enforced protection (the COG8 "
+        "acknowledgment).",
+    )
+
+
+class StandardAttributeConfig(Section):
+    """A standard OIDC attribute the pool keeps. `required` cannot change after creation."""
+
+    required: Bool = Field(False, description="Users must provide it at sign-up (immutable).")
+    mutable: Bool = Field(True, description="Users or admins may change it later.")
+
+
+class CustomAttributeConfig(Section):
+    """A `custom:` attribute. Its type and mutability cannot change once the pool exists."""
+
+    type: Literal["string", "number", "boolean", "datetime"] = Field(
+        "string", description="`string`, `number`, `boolean` or `datetime`."
+    )
+    mutable: Bool = Field(False, description="Whether it can change after it is first set.")
+    min: Int | None = Field(None, ge=0, description="Minimum length (string) or value (number).")
+    max: Int | None = Field(None, ge=0, description="Maximum length (string) or value (number).")
+    user_writable: Bool = Field(
+        False,
+        description="App clients may list it in write_attributes. Never for attributes used "
+        "for authorisation (tenant, role): users would grant themselves access.",
+    )
+
+    @model_validator(mode="after")
+    def _bounds(self) -> CustomAttributeConfig:
+        if self.type in ("boolean", "datetime") and (self.min is not None or self.max is not None):
+            raise ValueError(f"min/max do not apply to a {self.type} attribute")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        if self.type == "string" and self.max is not None and self.max > 2048:
+            raise ValueError("a string attribute holds at most 2048 characters")
+        return self
+
+
+class GroupConfig(Section):
+    """A user-pool group. Its name is create-only: renaming it replaces the group."""
+
+    name: GroupName = Field(description="Group name as it appears in `cognito:groups`.")
+    description: Str | None = Field(None, max_length=2048, description="What the group is for.")
+    precedence: Int = Field(
+        0, ge=0, description="Lower wins when a user is in several groups with IAM roles."
+    )
+    iam_permissions: tuple[PolicyStatementConfig, ...] | None = Field(
+        None,
+        description="Give the group an IAM role with these statements; the identity pool hands "
+        "it to members (`cognito:preferred_role`).",
+    )
+
+
+class EmailConfig(Section):
+    """How the pool sends email. Cognito's own sender stops after 50 mails a day."""
+
+    sender: Literal["cognito", "ses"] = Field(
+        "cognito", description="`cognito` (50 mails a day, dev only) or `ses`."
+    )
+    from_address: EmailAddress | None = Field(
+        None, description="From address; must belong to the SES identity."
+    )
+    from_name: Str | None = Field(None, max_length=64, description="Display name beside it.")
+    reply_to: EmailAddress | None = Field(None, description="Reply-to address.")
+    ses_identity_arn: Str | None = Field(
+        None,
+        description="ARN of the verified SES identity (domain or address) that sends the mail.",
+    )
+    configuration_set: Str | None = Field(
+        None, pattern=r"^[A-Za-z0-9_-]{1,64}$", description="SES configuration set (optional)."
+    )
+
+    @field_validator("ses_identity_arn")
+    @classmethod
+    def _ses_arn(cls, value: str | None) -> str | None:
+        if value is not None and not SES_IDENTITY_ARN_PATTERN.match(value):
+            raise ValueError(
+                "must be an SES identity ARN: arn:aws:ses:<region>:<account>:identity/<domain>"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _ses_needs_identity(self, info: ValidationInfo) -> EmailConfig:
+        if self.sender == "ses":
+            missing = [k for k in ("from_address", "ses_identity_arn") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"sender `ses` needs {' and '.join(missing)}")
+            identity = SES_IDENTITY_ARN_PATTERN.match(self.ses_identity_arn or "")
+            address = self.from_address or ""
+            if identity and not _address_belongs_to(address, identity["identity"]):
+                raise ValueError(
+                    f"from_address {address!r} is not covered by the SES identity "
+                    f"{identity['identity']!r}"
+                )
+        elif tier_of(info) == "production":
+            raise ValueError(
+                "production-tier environments must send email through SES (sender: ses): "
+                "Cognito's own sender drops mail past 50 a day"
+            )
+        return self
+
+    @property
+    def ses_region(self) -> str | None:
+        """The region of the SES identity, read from its ARN."""
+        match = SES_IDENTITY_ARN_PATTERN.match(self.ses_identity_arn or "")
+        return match["region"] if match else None
+
+
+def _address_belongs_to(address: str, identity: str) -> bool:
+    domain = address.rpartition("@")[2].lower()
+    identity = identity.lower()
+    return address.lower() == identity or domain == identity or domain.endswith("." + identity)
+
+
+class MessagesConfig(Section):
+    """Verification and invitation messages; Cognito replaces the placeholders."""
+
+    verification_email_subject: Str = Field(
+        "Your verification code", min_length=1, max_length=140, description="Subject."
+    )
+    verification_email_body: Str = Field(
+        "Your verification code is {####}.",
+        min_length=6,
+        max_length=20000,
+        description="Body; must contain `{####}`.",
+    )
+    verification_sms: Str = Field(
+        "Your verification code is {####}.",
+        min_length=6,
+        max_length=140,
+        description="SMS text; must contain `{####}`.",
+    )
+    invitation_email_subject: Str = Field(
+        "Your temporary password", min_length=1, max_length=140, description="Subject."
+    )
+    invitation_email_body: Str = Field(
+        "Your username is {username} and your temporary password is {####}.",
+        min_length=6,
+        max_length=20000,
+        description="Body; must contain `{username}` and `{####}`.",
+    )
+    invitation_sms: Str = Field(
+        "Your username is {username} and your temporary password is {####}.",
+        min_length=6,
+        max_length=140,
+        description="SMS text; must contain `{username}` and `{####}`.",
+    )
+
+    @field_validator("verification_email_body", "verification_sms")
+    @classmethod
+    def _has_code(cls, value: str) -> str:
+        if "{####}" not in value:
+            raise ValueError("must contain the code placeholder {####}")
+        return value
+
+    @field_validator("invitation_email_body", "invitation_sms")
+    @classmethod
+    def _has_username_and_password(cls, value: str) -> str:
+        missing = [p for p in ("{username}", "{####}") if p not in value]
+        if missing:
+            raise ValueError(f"must contain the placeholder(s) {' and '.join(missing)}")
+        return value
+
+
+SignInIdentifier = Literal["email", "phone", "username", "preferred_username"]
+AccountRecovery = Literal[
+    "email_only",
+    "email_and_phone_without_mfa",
+    "phone_without_mfa_and_email",
+    "phone_and_email",
+    "phone_only_without_mfa",
+    "none",
+]
+
+
+class UserPoolConfig(Section):
+    """The user directory. Settings marked immutable cannot change once the pool exists."""
+
+    name: Str | None = Field(
+        None, max_length=128, description="Pool name; default `<project>-<environment>`."
+    )
+    sign_in_identifiers: tuple[SignInIdentifier, ...] = Field(
+        ("email",),
+        min_length=1,
+        description="What users sign in with: email, phone, username, preferred_username "
+        "(immutable).",
+    )
+    self_sign_up: Bool = Field(
+        False, description="Anyone with a client id may call SignUp; off unless you need it."
+    )
+    feature_plan: Literal["lite", "essentials", "plus"] = Field(
+        "essentials", description="`lite`, `essentials` or `plus` (threat protection)."
+    )
+    threat_protection: ThreatProtectionConfig = Field(
+        default_factory=dict, validate_default=True, description="Threat protection settings."
+    )
+    mfa: MfaConfig = Field(default_factory=dict, validate_default=True, description="MFA settings.")
+    password_policy: PasswordPolicyConfig = Field(
+        default_factory=dict, validate_default=True, description="Password rules."
+    )
+    account_recovery: AccountRecovery = Field(
+        "email_only", description="How users recover a forgotten password."
+    )
+    standard_attributes: dict[StandardAttributeName, StandardAttributeConfig] = Field(
+        default_factory=lambda: {"email": {"required": True}},
+        validate_default=True,
+        description="Standard attributes the pool keeps, by OIDC name (required is immutable).",
+    )
+    custom_attributes: dict[CustomAttributeName, CustomAttributeConfig] = Field(
+        default_factory=dict, description="Custom attributes, by name without `custom:`."
+    )
+    groups: dict[ConstructId, GroupConfig] = Field(
+        default_factory=dict, description="User groups, by stable construct id."
+    )
+    email: EmailConfig = Field(
+        default_factory=dict, validate_default=True, description="Email sending."
+    )
+    messages: MessagesConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Verification and invitation messages.",
+    )
+    deletion_protection: Bool = Field(
+        True, description="Refuse DeleteUserPool; must stay on in production-tier environments."
+    )
+    removal_policy: Literal["retain", "destroy"] = Field(
+        "retain",
+        description="What `cdk destroy` or a replacement does to the pool; `destroy` only in "
+        "development-tier environments.",
+    )
+
+    @field_validator("sign_in_identifiers")
+    @classmethod
+    def _identifiers(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("lists an identifier twice")
+        if "preferred_username" in value and "username" not in value:
+            raise ValueError("preferred_username can only be used together with username")
+        return value
+
+    @field_validator("groups")
+    @classmethod
+    def _unique_group_names(cls, value: dict[str, GroupConfig]) -> dict[str, GroupConfig]:
+        seen: dict[str, str] = {}
+        for group_id, group in value.items():
+            if group.name in seen:
+                raise ValueError(
+                    f"groups {seen[group.name]} and {group_id} share the name {group.name!r}"
+                )
+            seen[group.name] = group_id
+        return value
+
+    @model_validator(mode="after")
+    def _consistency(self, info: ValidationInfo) -> UserPoolConfig:
+        problems = []
+        for identifier, attribute in (("email", "email"), ("phone", "phone_number")):
+            declared = self.standard_attributes.get(attribute)  # type: ignore[call-overload]
+            if identifier in self.sign_in_identifiers and declared is None:
+                problems.append(f"sign-in with {identifier} needs standard_attributes.{attribute}")
+        if self.threat_protection.mode != "off" and self.feature_plan != "plus":
+            problems.append(
+                f"threat_protection.mode `{self.threat_protection.mode}` needs feature_plan `plus`"
+            )
+        fully_protected = self.feature_plan == "plus" and self.threat_protection.mode == "enforced"
+        if not fully_protected and self.threat_protection.relaxed_reason is None:
+            problems.append(
+                "threat_protection.relaxed_reason is required unless feature_plan is `plus` and "
+                "threat_protection.mode is `enforced` (it is the cdk-nag COG8 acknowledgment)"
+            )
+        if self.mfa.email and (self.feature_plan == "lite" or self.email.sender != "ses"):
+            problems.append("mfa.email needs feature_plan essentials/plus and email.sender `ses`")
+        if self.password_policy.password_history_size and self.feature_plan == "lite":
+            problems.append("password_policy.password_history_size needs essentials or plus")
+        if tier_of(info) == "production":
+            if not self.deletion_protection:
+                problems.append("deletion_protection must be true in a production-tier environment")
+            if self.removal_policy != "retain":
+                problems.append("removal_policy must be `retain` in a production-tier environment")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def readable_attributes(pool: UserPoolConfig) -> list[str]:
+    """Every attribute of the pool, as a client would read it."""
+    attributes = [*pool.standard_attributes, *(f"custom:{n}" for n in pool.custom_attributes)]
+    if "email" in pool.standard_attributes:
+        attributes.append("email_verified")
+    if "phone_number" in pool.standard_attributes:
+        attributes.append("phone_number_verified")
+    return sorted(attributes)
+
+
+def writable_attributes(pool: UserPoolConfig) -> list[str]:
+    """The attributes users may write by default: mutable standard ones, never custom ones."""
+    return sorted(name for name, attr in pool.standard_attributes.items() if attr.mutable)
