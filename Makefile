@@ -127,15 +127,15 @@ format: setup ## Apply ruff's formatting and safe fixes
 	$(BIN)/ruff format .
 
 snapshot-update: setup ## Rewrite the template snapshots after an intended change
-	$(BIN)/pytest tests/stacks --snapshot-update
+	$(BIN)/pytest tests/stacks tests/environments --snapshot-update
 
 bench: setup ## Print synth, test and trigger timings beside their baselines
 	$(BIN)/python benchmarks/synth_and_test.py
 	$(BIN)/python benchmarks/trigger_cold_start.py
 	$(BIN)/pytest tests/lambda_triggers -m bench --benchmark-enable --benchmark-columns=median,max,ops -q
 
-docs: setup ## Regenerate the configuration reference in README.md from the model
-	$(BIN)/python -m infra.config.docs --write README.md
+docs: setup ## Regenerate docs/configuration.md (the configuration reference) from the model
+	$(BIN)/python -m infra.config.docs --write docs/configuration.md
 
 clean: ## Remove cdk.out and caches (keeps .venv and node_modules)
 	rm -rf cdk.out deploy-outputs .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

@@ -1,7 +1,15 @@
-"""Session fixtures: the shipped environments are loaded once and synthesized once.
+"""Session fixtures: every environment is loaded once and synthesized once.
+
+Two kinds of environment files meet here:
+- the kit's own fixtures in `tests/fixtures/environments/` (`KIT_ENVIRONMENTS`): behaviour tests
+  read these, so they never depend on the example files a team edits, renames or deletes;
+- the team's environment files in `infra/environments/`, discovered: they are checked
+  generically (they load, synthesize nag-clean and hold every control of shared/SECURITY.md),
+  whatever their names.
 
 Synthesizing costs seconds (node start + aws-cdk-lib), so every template test reads from one
-cloud assembly built here, with all five cdk-nag packs registered exactly as `app.py` does.
+cloud assembly per kind, built here with all five cdk-nag packs registered exactly as `app.py`
+registers them.
 """
 
 from __future__ import annotations
@@ -16,9 +24,16 @@ import pytest
 from aws_cdk.assertions import Template
 
 from infra.config import EnvironmentConfig, known_environments, load_environments
+from infra.config.loader import ENVIRONMENTS_DIR
 from stacks.composition import compose
 
-SHIPPED_ENVIRONMENTS = ("dev", "staging", "prod")
+KIT_ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "fixtures" / "environments"
+KIT_ENVIRONMENTS = ("showcase", "relaxed", "strict", "minimal")
+"""The kit's fixture environments: `showcase` (development tier, every feature on), `relaxed`
+(production tier with written relaxations), `strict` (production tier, secure defaults) and
+`minimal` (username sign-in, SMS, classic hosted UI, nothing optional)."""
+TEAM_ENVIRONMENTS = tuple(known_environments(ENVIRONMENTS_DIR))
+"""The environment files a team keeps, discovered when the tests are collected."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +62,7 @@ class Synthesized:
 
 @dataclass(frozen=True)
 class Assembly:
-    """The cloud assembly of every shipped environment, synthesized once per session."""
+    """The cloud assembly of a set of environments, synthesized once per session."""
 
     outdir: Path
     environments: dict[str, Synthesized]
@@ -57,29 +72,26 @@ class Assembly:
         report: dict[str, Any] = json.loads((self.outdir / "validation-report.json").read_text())
         return report
 
+    def manifest(self, name: str) -> dict[str, Any]:
+        """The nested cloud-assembly manifest of one environment's stage."""
+        path = self.outdir / f"assembly-{name}" / "manifest.json"
+        manifest: dict[str, Any] = json.loads(path.read_text())
+        return manifest
 
-@pytest.fixture(scope="session")
-def shipped_configs() -> dict[str, EnvironmentConfig]:
-    assert set(SHIPPED_ENVIRONMENTS) <= set(known_environments())
-    return {config.name: config for config in load_environments(SHIPPED_ENVIRONMENTS)}
 
-
-@pytest.fixture(scope="session")
-def assembly(
-    shipped_configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory
-) -> Assembly:
-    outdir = tmp_path_factory.mktemp("cdk.out")
+def synthesize(configs: list[EnvironmentConfig], outdir: Path) -> Assembly:
+    """One app with a stage per config and every nag pack, as app.py builds it."""
     app = cdk.App(outdir=str(outdir))
-    stages = compose(app, shipped_configs.values())
+    stages = compose(app, configs)
     app.synth()
     environments = {}
-    for name, stage in stages.items():
-        stack = stage.cognito
+    for config in configs:
+        stack = stages[config.name].cognito
         # The app's synth already wrote each stage; this returns the stage's nested assembly.
-        artifact = stage.synth().get_stack_artifact(stack.artifact_id)
+        artifact = stages[config.name].synth().get_stack_artifact(stack.artifact_id)
         template_json: dict[str, Any] = artifact.template
-        environments[name] = Synthesized(
-            config=shipped_configs[name],
+        environments[config.name] = Synthesized(
+            config=config,
             template_json=template_json,
             template=Template.from_json(template_json),
             stack_name=stack.stack_name,
@@ -87,8 +99,45 @@ def assembly(
     return Assembly(outdir=outdir, environments=environments, stages=dict(stages))
 
 
-@pytest.fixture(params=SHIPPED_ENVIRONMENTS)
+@pytest.fixture(scope="session")
+def kit_configs() -> dict[str, EnvironmentConfig]:
+    configs = load_environments(KIT_ENVIRONMENTS, directory=KIT_ENVIRONMENTS_DIR)
+    return {config.name: config for config in configs}
+
+
+@pytest.fixture(scope="session")
+def assembly(
+    kit_configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory
+) -> Assembly:
+    """The kit's fixture environments, synthesized."""
+    return synthesize(list(kit_configs.values()), tmp_path_factory.mktemp("kit.out"))
+
+
+@pytest.fixture(scope="session")
+def team_assembly(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
+    """The team's environment files, synthesized (a broken file fails here, by name)."""
+    configs = load_environments(TEAM_ENVIRONMENTS, directory=ENVIRONMENTS_DIR)
+    return synthesize(configs, tmp_path_factory.mktemp("team.out"))
+
+
+@pytest.fixture(params=KIT_ENVIRONMENTS)
 def env(request: pytest.FixtureRequest, assembly: Assembly) -> Synthesized:
-    """Each shipped environment in turn (the synth itself happens once per session)."""
+    """Each kit fixture environment in turn: for tests of the kit's behaviour."""
     synthesized: Synthesized = assembly.environments[request.param]
     return synthesized
+
+
+EVERY_ENVIRONMENT = [("kit", name) for name in KIT_ENVIRONMENTS] + [
+    ("team", name) for name in TEAM_ENVIRONMENTS
+]
+
+
+@pytest.fixture(
+    params=EVERY_ENVIRONMENT, ids=[f"{kind}:{name}" for kind, name in EVERY_ENVIRONMENT]
+)
+def any_env(request: pytest.FixtureRequest) -> Synthesized:
+    """Every environment, the kit's fixtures and the team's files: for the controls that must
+    hold in every template whatever its configuration."""
+    kind, name = request.param
+    source: Assembly = request.getfixturevalue("assembly" if kind == "kit" else "team_assembly")
+    return source.environments[name]

@@ -12,7 +12,7 @@ import pytest
 
 from app import requested_environments
 from infra.config import ConfigError
-from infra.config.loader import ENVIRONMENTS_DIR
+from tests.conftest import KIT_ENVIRONMENTS_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,21 +35,28 @@ def run_app(context: dict[str, str | bool], outdir: Path) -> subprocess.Complete
 
 
 def test_unknown_environment_fails_cleanly(tmp_path: Path) -> None:
-    result = run_app({"env": "no-such-env"}, tmp_path / "out")
+    context: dict[str, str | bool] = {
+        "env": "no-such-env",
+        "environments_dir": str(KIT_ENVIRONMENTS_DIR),
+    }
+    result = run_app(context, tmp_path / "out")
     assert result.returncode == 2
-    assert "unknown environment 'no-such-env'; known environments: dev, prod, staging" in (
-        result.stderr
+    assert (
+        "unknown environment 'no-such-env'; known environments: minimal, relaxed, showcase, strict"
+        in result.stderr
     )
     assert "Traceback" not in result.stderr + result.stdout
     assert not list((tmp_path / "out").glob("**/*.json")), "nothing may be synthesized"
 
 
 def test_environment_file_with_unknown_key_fails_cleanly(tmp_path: Path) -> None:
-    text = (ENVIRONMENTS_DIR / "dev.yaml").read_text() + "\nsurprise: true\n"
-    (tmp_path / "dev.yaml").write_text(text)
-    result = run_app({"env": "dev", "environments_dir": str(tmp_path)}, tmp_path / "out")
+    text = (KIT_ENVIRONMENTS_DIR / "showcase.yaml").read_text() + "\nsurprise: true\n"
+    (tmp_path / "showcase.yaml").write_text(text)
+    result = run_app({"env": "showcase", "environments_dir": str(tmp_path)}, tmp_path / "out")
     assert result.returncode == 2
-    assert f"{tmp_path / 'dev.yaml'}: surprise: unknown key; allowed keys here: " in result.stderr
+    assert (
+        f"{tmp_path / 'showcase.yaml'}: surprise: unknown key; allowed keys here: " in result.stderr
+    )
     assert "Traceback" not in result.stderr + result.stdout
     assert not list((tmp_path / "out").glob("**/*.json")), "nothing may be synthesized"
 
@@ -57,26 +64,26 @@ def test_environment_file_with_unknown_key_fails_cleanly(tmp_path: Path) -> None
 def test_an_open_nag_finding_fails_synth_even_as_the_cli_runs_it(tmp_path: Path) -> None:
     # A whole-bucket wildcard is broader than the per-prefix grants the project acknowledges.
     text = (
-        (ENVIRONMENTS_DIR / "dev.yaml")
+        (KIT_ENVIRONMENTS_DIR / "showcase.yaml")
         .read_text()
         .replace(
             "identity_pool:\n  enabled: true\n",
             "identity_pool:\n  enabled: true\n  authenticated_permissions:\n"
             "    - actions: [s3:GetObject]\n"
-            '      resources: ["arn:aws:s3:::acme-dev-user-files/*"]\n',
+            '      resources: ["arn:aws:s3:::acme-showcase-user-files/*"]\n',
         )
     )
-    assert "acme-dev-user-files/*" in text
-    (tmp_path / "dev.yaml").write_text(text)
+    assert "acme-showcase-user-files/*" in text
+    (tmp_path / "showcase.yaml").write_text(text)
     # The CDK CLI passes this context and then exits 0 despite open findings.
     context: dict[str, str | bool] = {
-        "env": "dev",
+        "env": "showcase",
         "environments_dir": str(tmp_path),
         "@aws-cdk/core:failSynthOnValidationErrors": False,
     }
     result = run_app(context, tmp_path / "out")
     assert result.returncode == 1
-    assert "AwsSolutions-IAM5[Resource::arn:aws:s3:::acme-dev-user-files/*]" in result.stderr
+    assert "AwsSolutions-IAM5[Resource::arn:aws:s3:::acme-showcase-user-files/*]" in result.stderr
     assert "Synth stopped by policy validation" in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -85,16 +92,16 @@ def test_an_open_nag_finding_fails_synth_even_as_the_cli_runs_it(tmp_path: Path)
     ("value", "expected"),
     [
         (None, ["dev"]),
-        ("prod", ["prod"]),
-        ("dev, staging", ["dev", "staging"]),
-        ("all", ["dev", "prod", "staging"]),
+        ("strict", ["strict"]),
+        ("showcase, relaxed", ["showcase", "relaxed"]),
+        ("all", ["minimal", "relaxed", "showcase", "strict"]),
     ],
 )
 def test_requested_environments(value: str | None, expected: list[str]) -> None:
-    assert requested_environments(value, ENVIRONMENTS_DIR) == expected
+    assert requested_environments(value, KIT_ENVIRONMENTS_DIR) == expected
 
 
 @pytest.mark.parametrize("value", ["", " ", ","])
 def test_an_empty_environment_name_is_an_error_not_the_default(value: str) -> None:
     with pytest.raises(ConfigError, match="the environment name is empty"):
-        requested_environments(value, ENVIRONMENTS_DIR)
+        requested_environments(value, KIT_ENVIRONMENTS_DIR)

@@ -1,10 +1,10 @@
 """Generate the configuration reference (every key, default and meaning) from the model.
 
     python -m infra.config.docs                 print the Markdown table
-    python -m infra.config.docs --write README.md  replace the block between the markers
+    python -m infra.config.docs --write docs/configuration.md  replace the marked block
 
-A test fails when README.md's block differs from what this generates, so the reference can
-never drift from the model.
+A test fails when the block in docs/configuration.md differs from what this generates, so the
+reference can never drift from the model.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ from infra.config.types import Str
 RESERVED_PREFIX_WORDS = ("aws", "amazon", "cognito")
 DOMAIN_PREFIX_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 FQDN_PATTERN = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+ACCOUNT_PLACEHOLDER = "{account}"
+"""Replaced by the AWS account id at deploy time: prefixes are global per region, so an example
+environment deployed by many teams needs one no other account has taken."""
 ACM_ARN_PATTERN = re.compile(
     r"^arn:aws[a-z-]*:acm:(?P<region>[a-z0-9-]+):\d{12}:certificate/[0-9a-f-]{36}$"
 )
@@ -23,7 +26,9 @@ class DomainConfig(Section):
     """The hosted sign-in domain: a Cognito prefix domain or your own domain."""
 
     prefix: Str | None = Field(
-        None, description="Cognito prefix: `<prefix>.auth.<region>.amazoncognito.com`."
+        None,
+        description="Cognito prefix: `<prefix>.auth.<region>.amazoncognito.com`; `{account}` "
+        "in it becomes the AWS account id at deploy time (prefixes are global per region).",
     )
     custom_domain: Str | None = Field(None, description="Your own domain, e.g. auth.example.com.")
     certificate_arn: Str | None = Field(
@@ -39,10 +44,13 @@ class DomainConfig(Section):
     def _prefix(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        if not DOMAIN_PREFIX_PATTERN.match(value):
+        if value.count(ACCOUNT_PLACEHOLDER) > 1:
+            raise ValueError(f"use {ACCOUNT_PLACEHOLDER} at most once")
+        # The account id is 12 digits: check the prefix as it will be deployed.
+        if not DOMAIN_PREFIX_PATTERN.match(value.replace(ACCOUNT_PLACEHOLDER, "0" * 12)):
             raise ValueError(
-                "allowed: 1-63 lowercase letters, digits and hyphens, not starting or ending "
-                "with a hyphen"
+                "allowed: 1-63 lowercase letters, digits and hyphens (with {account}: the 12 "
+                "digits of the account id count), not starting or ending with a hyphen"
             )
         if reserved := [w for w in RESERVED_PREFIX_WORDS if w in value]:
             raise ValueError(f"Cognito refuses prefixes containing {', '.join(reserved)}")

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import aws_cdk as cdk
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from infra.config.domain import DomainConfig
+from infra.config.domain import ACCOUNT_PLACEHOLDER, DomainConfig
 
 _MANAGED_LOGIN_VERSION = {
     "classic": cognito.ManagedLoginVersion.CLASSIC_HOSTED_UI,
@@ -51,7 +52,9 @@ class HostedDomain(Construct):
             "Domain",
             user_pool=user_pool,
             cognito_domain=(
-                cognito.CognitoDomainOptions(domain_prefix=config.prefix)
+                cognito.CognitoDomainOptions(
+                    domain_prefix=config.prefix.replace(ACCOUNT_PLACEHOLDER, cdk.Aws.ACCOUNT_ID)
+                )
                 if config.prefix is not None
                 else None
             ),

@@ -1,4 +1,4 @@
-"""The README's configuration reference is generated from the model and never drifts."""
+"""docs/configuration.md is generated from the model and never drifts."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from infra.config.docs import BEGIN, END, reference_table, replace_block
 from infra.config.environment import EnvironmentConfig
 from infra.config.user_pool import UserPoolConfig
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+REFERENCE = Path(__file__).resolve().parents[2] / "docs" / "configuration.md"
 
 
-def test_readme_reference_is_up_to_date() -> None:
-    text = README.read_text(encoding="utf-8")
+def test_the_reference_page_is_up_to_date() -> None:
+    text = REFERENCE.read_text(encoding="utf-8")
     assert replace_block(text, reference_table()) == text, "run `make docs`"
 
 

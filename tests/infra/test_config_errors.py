@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from infra.config import ConfigError, load_environment, load_environments
-from infra.config.loader import ENVIRONMENTS_DIR
+from tests.conftest import KIT_ENVIRONMENTS_DIR
 
 
 def write_env(directory: Path, name: str, data: dict[str, Any] | str) -> Path:
@@ -18,8 +18,9 @@ def write_env(directory: Path, name: str, data: dict[str, Any] | str) -> Path:
     return path
 
 
-def shipped(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((ENVIRONMENTS_DIR / f"{name}.yaml").read_text())
+def kit_file(name: str) -> dict[str, Any]:
+    """One of the kit's fixture environment files, as data to modify."""
+    data: dict[str, Any] = yaml.safe_load((KIT_ENVIRONMENTS_DIR / f"{name}.yaml").read_text())
     return data
 
 
@@ -31,10 +32,10 @@ def problems_of(directory: Path, name: str) -> list[str]:
 
 def test_unknown_environment_lists_the_known_ones() -> None:
     with pytest.raises(ConfigError) as caught:
-        load_environments(["no-such-env"])
+        load_environments(["no-such-env"], directory=KIT_ENVIRONMENTS_DIR)
     message = str(caught.value)
     assert "unknown environment 'no-such-env'" in message
-    assert "known environments: dev, prod, staging" in message
+    assert "known environments: minimal, relaxed, showcase, strict" in message
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd", "Prod", "dev.yaml", ""])
@@ -44,7 +45,7 @@ def test_environment_names_cannot_escape_the_directory(name: str) -> None:
 
 
 def test_unknown_key_names_file_path_and_allowed_keys(tmp_path: Path) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["user_pool"]["mfa"]["modee"] = "required"
     path = write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
@@ -55,7 +56,7 @@ def test_unknown_key_names_file_path_and_allowed_keys(tmp_path: Path) -> None:
 
 
 def test_wrong_type_is_not_coerced(tmp_path: Path) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["user_pool"]["password_policy"] = {"min_length": "14", "require_symbols": "yes"}
     write_env(tmp_path, "dev", data)
     problems = problems_of(tmp_path, "dev")
@@ -80,7 +81,7 @@ def test_wrong_type_is_not_coerced(tmp_path: Path) -> None:
     ],
 )
 def test_invalid_domain_prefix(tmp_path: Path, prefix: str, reason: str) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["domain"]["prefix"] = prefix
     write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
@@ -89,7 +90,7 @@ def test_invalid_domain_prefix(tmp_path: Path, prefix: str, reason: str) -> None
 
 
 def test_http_callback_is_refused_outside_development(tmp_path: Path) -> None:
-    data = shipped("staging")
+    data = kit_file("relaxed")
     data["app_clients"]["WebApp"]["callback_urls"] = [
         "http://localhost:3000/callback",
         "http://app.example.com/callback",
@@ -103,7 +104,7 @@ def test_http_callback_is_refused_outside_development(tmp_path: Path) -> None:
 
 
 def test_localhost_callback_is_allowed_in_development(tmp_path: Path) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["app_clients"]["WebApp"]["callback_urls"] = ["http://localhost:5173/"]
     write_env(tmp_path, "dev", data)
     config = load_environment("dev", directory=tmp_path)
@@ -121,7 +122,7 @@ def test_localhost_callback_is_allowed_in_development(tmp_path: Path) -> None:
     ],
 )
 def test_bad_redirect_urls_even_in_development(tmp_path: Path, url: str, reason: str) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["app_clients"]["WebApp"]["logout_urls"] = [url]
     write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
@@ -130,7 +131,7 @@ def test_bad_redirect_urls_even_in_development(tmp_path: Path, url: str, reason:
 
 
 def test_ses_sender_needs_its_identity(tmp_path: Path) -> None:
-    data = shipped("prod")
+    data = kit_file("strict")
     data["user_pool"]["email"] = {"sender": "ses"}
     write_env(tmp_path, "prod", data)
     problems = problems_of(tmp_path, "prod")
@@ -141,7 +142,7 @@ def test_ses_sender_needs_its_identity(tmp_path: Path) -> None:
 
 
 def test_production_tier_refuses_the_cognito_sender(tmp_path: Path) -> None:
-    data = shipped("prod")
+    data = kit_file("strict")
     data["user_pool"]["email"] = {"sender": "cognito"}
     write_env(tmp_path, "prod", data)
     problems = problems_of(tmp_path, "prod")
@@ -149,7 +150,7 @@ def test_production_tier_refuses_the_cognito_sender(tmp_path: Path) -> None:
 
 
 def test_custom_domain_needs_a_us_east_1_certificate(tmp_path: Path) -> None:
-    data = shipped("prod")
+    data = kit_file("strict")
     del data["domain"]["certificate_arn"]
     write_env(tmp_path, "prod", data)
     [problem] = problems_of(tmp_path, "prod")
@@ -166,7 +167,7 @@ def test_custom_domain_needs_a_us_east_1_certificate(tmp_path: Path) -> None:
 
 
 def test_production_tier_must_pin_account_and_region_and_keep_the_pool(tmp_path: Path) -> None:
-    data = shipped("prod")
+    data = kit_file("strict")
     del data["account"]
     del data["region"]
     data["user_pool"]["removal_policy"] = "destroy"
@@ -180,7 +181,9 @@ def test_production_tier_must_pin_account_and_region_and_keep_the_pool(tmp_path:
 
 
 def test_unquoted_account_id_is_explained(tmp_path: Path) -> None:
-    text = (ENVIRONMENTS_DIR / "prod.yaml").read_text().replace('"333333333333"', "033333333333")
+    text = (
+        (KIT_ENVIRONMENTS_DIR / "strict.yaml").read_text().replace('"333333333333"', "033333333333")
+    )
     write_env(tmp_path, "prod", text)
     [problem] = problems_of(tmp_path, "prod")
     assert "account: " in problem
@@ -188,7 +191,7 @@ def test_unquoted_account_id_is_explained(tmp_path: Path) -> None:
 
 
 def test_relaxed_mfa_needs_a_reason(tmp_path: Path) -> None:
-    data = shipped("prod")
+    data = kit_file("strict")
     data["user_pool"]["mfa"] = {"mode": "optional"}
     write_env(tmp_path, "prod", data)
     [problem] = problems_of(tmp_path, "prod")
@@ -196,7 +199,7 @@ def test_relaxed_mfa_needs_a_reason(tmp_path: Path) -> None:
 
 
 def test_user_password_auth_needs_a_reason(tmp_path: Path) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["app_clients"]["WebApp"]["auth_flows"] = ["user_srp", "user_password"]
     write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
@@ -205,7 +208,7 @@ def test_user_password_auth_needs_a_reason(tmp_path: Path) -> None:
 
 
 def test_clients_may_not_write_authorisation_attributes(tmp_path: Path) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["app_clients"]["WebApp"]["write_attributes"] = ["email", "custom:tenant_id"]
     write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
@@ -214,7 +217,7 @@ def test_clients_may_not_write_authorisation_attributes(tmp_path: Path) -> None:
 
 
 def test_unknown_custom_scope_lists_the_defined_ones(tmp_path: Path) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["app_clients"]["OrdersWorker"]["scopes"] = ["orders/delete"]
     write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
@@ -223,7 +226,7 @@ def test_unknown_custom_scope_lists_the_defined_ones(tmp_path: Path) -> None:
 
 
 def test_duplicate_yaml_key_is_an_error_not_a_silent_override(tmp_path: Path) -> None:
-    text = (ENVIRONMENTS_DIR / "dev.yaml").read_text() + "\nowner: someone-else\n"
+    text = (KIT_ENVIRONMENTS_DIR / "showcase.yaml").read_text() + "\nowner: someone-else\n"
     path = write_env(tmp_path, "dev", text)
     [problem] = problems_of(tmp_path, "dev")
     assert problem.startswith(f"{path}: : invalid YAML at line")
@@ -237,7 +240,7 @@ def test_invalid_yaml_reports_the_position(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
-    data = shipped("staging")
+    data = kit_file("relaxed")
     data["colour"] = "blue"
     data["domain"]["prefix"] = "Bad_Prefix"
     data["app_clients"]["WebApp"]["callback_urls"] = ["http://app.example.com/"]
@@ -258,7 +261,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
 def test_reference_errors_are_reported_beside_type_errors_of_other_sections(
     tmp_path: Path,
 ) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["user_pool"]["password_policy"] = {"min_length": "long"}
     data["app_clients"]["OrdersWorker"]["scopes"] = ["orders/delete"]
     data["triggers"]["post_confirmation"]["default_group"] = "Nobody"
@@ -272,7 +275,7 @@ def test_reference_errors_are_reported_beside_type_errors_of_other_sections(
 
 
 def test_problems_across_environments_are_collected_together(tmp_path: Path) -> None:
-    dev, prod = shipped("dev"), shipped("prod")
+    dev, prod = kit_file("showcase"), kit_file("strict")
     dev["owner"] = 42
     prod["owner"] = ""
     write_env(tmp_path, "dev", dev)
@@ -307,3 +310,29 @@ def test_omitted_sections_are_validated_with_the_tier(tmp_path: Path) -> None:
     config = load_environment("sandbox", directory=tmp_path)
     assert config.user_pool.email.sender == "cognito"
     assert config.user_pool.standard_attributes["email"].required is True
+
+
+@pytest.mark.parametrize(
+    ("prefix", "reason"),
+    [
+        ("a-{account}-{account}", "use {account} at most once"),
+        ("x" * 52 + "-{account}", "the 12 digits of the account id count"),
+        ("{account}-", "not starting or ending with a hyphen"),
+    ],
+)
+def test_the_account_placeholder_is_checked_as_deployed(
+    tmp_path: Path, prefix: str, reason: str
+) -> None:
+    data = kit_file("showcase")
+    data["domain"]["prefix"] = prefix
+    write_env(tmp_path, "dev", data)
+    [problem] = problems_of(tmp_path, "dev")
+    assert "domain.prefix: " in problem
+    assert reason in problem
+
+
+def test_the_account_placeholder_fits_when_the_prefix_does(tmp_path: Path) -> None:
+    data = kit_file("showcase")
+    data["domain"]["prefix"] = "x" * 50 + "-{account}"
+    write_env(tmp_path, "dev", data)
+    assert load_environment("dev", directory=tmp_path).domain.prefix == "x" * 50 + "-{account}"

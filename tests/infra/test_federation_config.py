@@ -9,11 +9,11 @@ import pytest
 
 from infra.config import load_environment
 from infra.config.federation import SamlProvider
-from tests.infra.test_config_errors import problems_of, shipped, write_env
+from tests.infra.test_config_errors import kit_file, problems_of, write_env
 
 
 def with_providers(tmp_path: Path, providers: dict[str, Any], **client: Any) -> Path:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["identity_providers"] = providers
     data["app_clients"]["WebApp"].update(client)
     data["app_clients"]["AdminPortal"].pop("identity_providers", None)

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from tests.infra.test_config_errors import problems_of, shipped, write_env
+from tests.infra.test_config_errors import kit_file, problems_of, write_env
 
 
 def with_identity_pool(tmp_path: Path, **settings: Any) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["identity_pool"].update(settings)
     write_env(tmp_path, "dev", data)
 
@@ -26,7 +26,7 @@ def test_guest_write_actions_and_star_resources_are_refused(tmp_path: Path) -> N
 
 
 def test_wildcard_actions_are_refused_everywhere(tmp_path: Path) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     data["identity_pool"]["authenticated_permissions"] = [
         {"actions": ["s3:*"], "resources": ["arn:aws:s3:::b/x/*"]}
     ]
@@ -55,7 +55,7 @@ def test_clients_must_be_defined_interactive_clients(tmp_path: Path) -> None:
 
 
 def test_guest_access_needs_a_reason(tmp_path: Path) -> None:
-    data = shipped("dev")
+    data = kit_file("showcase")
     del data["identity_pool"]["guest_access_reason"]
     write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")

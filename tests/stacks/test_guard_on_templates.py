@@ -5,14 +5,14 @@ from __future__ import annotations
 import copy
 
 from infra.guard import compare
-from tests.conftest import SHIPPED_ENVIRONMENTS, Assembly
-from tests.stacks.test_logical_ids import PINNED
+from tests.conftest import KIT_ENVIRONMENTS, Assembly
+from tests.stacks.test_logical_ids import POOL
 
 
 def templates(assembly: Assembly) -> dict[str, dict[str, object]]:
     return {
         f"{name}/{name}Cognito": assembly.environments[name].template_json
-        for name in SHIPPED_ENVIRONMENTS
+        for name in KIT_ENVIRONMENTS
     }
 
 
@@ -23,7 +23,7 @@ def test_unchanged_templates_pass(assembly: Assembly) -> None:
 
 
 def test_renaming_a_pinned_resource_is_blocked_in_every_environment(assembly: Assembly) -> None:
-    pool_id = next(i for i, t in PINNED.items() if t == "AWS::Cognito::UserPool")
+    [pool_id] = POOL
     candidate = copy.deepcopy(templates(assembly))
     for template in candidate.values():
         resources = template["Resources"]
@@ -32,4 +32,4 @@ def test_renaming_a_pinned_resource_is_blocked_in_every_environment(assembly: As
     result = compare(templates(assembly), candidate)
     assert not result.passed
     removed = {(f.environment, f.logical_id) for f in result.blocking if f.kind == "removed"}
-    assert removed == {(name, pool_id) for name in SHIPPED_ENVIRONMENTS}
+    assert removed == {(name, pool_id) for name in KIT_ENVIRONMENTS}

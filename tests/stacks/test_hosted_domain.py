@@ -11,7 +11,7 @@ BRANDING = "AWS::Cognito::ManagedLoginBranding"
 
 
 @pytest.mark.parametrize(
-    ("name", "prefix"), [("dev", "acme-dev-signin"), ("staging", "acme-staging-signin")]
+    ("name", "prefix"), [("showcase", "acme-dev-signin"), ("relaxed", "acme-staging-signin")]
 )
 def test_prefix_domain(assembly: Assembly, name: str, prefix: str) -> None:
     properties = assembly.environments[name].only(DOMAIN)["Properties"]
@@ -20,7 +20,7 @@ def test_prefix_domain(assembly: Assembly, name: str, prefix: str) -> None:
 
 
 def test_prod_custom_domain_uses_the_us_east_1_certificate(assembly: Assembly) -> None:
-    prod = assembly.environments["prod"]
+    prod = assembly.environments["strict"]
     prod.template.has_resource_properties(
         DOMAIN,
         {
@@ -32,32 +32,35 @@ def test_prod_custom_domain_uses_the_us_east_1_certificate(assembly: Assembly) -
 
 
 def test_prod_publishes_the_dns_alias_target(assembly: Assembly) -> None:
-    outputs = assembly.environments["prod"].template_json["Outputs"]
+    outputs = assembly.environments["strict"].template_json["Outputs"]
     target = outputs["CustomDomainAliasTarget"]["Value"]
     assert target == {
         "Fn::GetAtt": [
-            next(iter(assembly.environments["prod"].resources(DOMAIN))),
+            next(iter(assembly.environments["strict"].resources(DOMAIN))),
             "CloudFrontDistribution",
         ]
     }
 
 
-def test_managed_login_has_a_branding_per_interactive_client(env: Synthesized) -> None:
-    env.template.has_resource_properties(DOMAIN, {"ManagedLoginVersion": 2})
-    clients = env.resources("AWS::Cognito::UserPoolClient")
+def test_managed_login_has_a_branding_per_interactive_client(any_env: Synthesized) -> None:
+    if any_env.config.domain.managed_login_version == "classic":
+        assert any_env.resources(BRANDING) == {}
+        pytest.skip("classic hosted UI: no branding resources")
+    any_env.template.has_resource_properties(DOMAIN, {"ManagedLoginVersion": 2})
+    clients = any_env.resources("AWS::Cognito::UserPoolClient")
     interactive = {
         logical_id
         for logical_id, client in clients.items()
-        if env.config.app_clients[client["Properties"]["ClientName"]].kind != "machine"
+        if any_env.config.app_clients[client["Properties"]["ClientName"]].kind != "machine"
     }
-    branded = {b["Properties"]["ClientId"]["Ref"] for b in env.resources(BRANDING).values()}
+    branded = {b["Properties"]["ClientId"]["Ref"] for b in any_env.resources(BRANDING).values()}
     assert branded == interactive
-    for branding in env.resources(BRANDING).values():
+    for branding in any_env.resources(BRANDING).values():
         assert branding["Properties"]["UseCognitoProvidedValues"] is True
 
 
-def test_outputs_publish_ids_and_endpoints_but_never_a_secret(env: Synthesized) -> None:
-    outputs = env.template_json["Outputs"]
+def test_outputs_publish_ids_and_endpoints_but_never_a_secret(any_env: Synthesized) -> None:
+    outputs = any_env.template_json["Outputs"]
     expected = {
         "UserPoolId",
         "UserPoolArn",
@@ -68,23 +71,28 @@ def test_outputs_publish_ids_and_endpoints_but_never_a_secret(env: Synthesized) 
         "TokenEndpoint",
         "UserInfoEndpoint",
         "LogoutEndpoint",
-    } | {f"{client_id}ClientId" for client_id in env.config.app_clients}
+    } | {f"{client_id}ClientId" for client_id in any_env.config.app_clients}
     assert expected <= set(outputs)
     assert "ClientSecret" not in str(outputs)
     assert "secretsmanager" not in str(outputs)
 
 
 def test_prod_endpoints_are_on_the_custom_domain(assembly: Assembly) -> None:
-    outputs = assembly.environments["prod"].template_json["Outputs"]
+    outputs = assembly.environments["strict"].template_json["Outputs"]
     assert outputs["AuthorizeEndpoint"]["Value"] == "https://auth.example.com/oauth2/authorize"
     assert outputs["TokenEndpoint"]["Value"] == "https://auth.example.com/oauth2/token"
     assert outputs["UserInfoEndpoint"]["Value"] == "https://auth.example.com/oauth2/userInfo"
     assert outputs["LogoutEndpoint"]["Value"] == "https://auth.example.com/logout"
 
 
-def test_jwks_url_is_under_the_issuer(env: Synthesized) -> None:
-    pool_id = next(iter(env.resources("AWS::Cognito::UserPool")))
-    jwks = env.template_json["Outputs"]["JwksUrl"]["Value"]
+def test_jwks_url_is_under_the_issuer(any_env: Synthesized) -> None:
+    pool_id = next(iter(any_env.resources("AWS::Cognito::UserPool")))
+    jwks = any_env.template_json["Outputs"]["JwksUrl"]["Value"]
     assert jwks == {
         "Fn::Join": ["", [{"Fn::GetAtt": [pool_id, "ProviderURL"]}, "/.well-known/jwks.json"]]
     }
+
+
+def test_the_account_placeholder_becomes_the_account_id_at_deploy_time(assembly: Assembly) -> None:
+    domain = assembly.environments["minimal"].only(DOMAIN)["Properties"]
+    assert domain["Domain"] == {"Fn::Join": ["", ["kit-minimal-", {"Ref": "AWS::AccountId"}]]}

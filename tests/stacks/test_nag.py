@@ -11,7 +11,7 @@ from collections import defaultdict
 import pytest
 
 from infra.nag import nag_packs
-from tests.conftest import SHIPPED_ENVIRONMENTS, Assembly
+from tests.conftest import KIT_ENVIRONMENTS, Assembly
 
 PACKS = ("AwsSolutions", "Serverless", "NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
 
@@ -37,7 +37,7 @@ def test_validation_report_has_no_open_finding(assembly: Assembly) -> None:
         assert plugin["conclusion"] == "success", plugin["pluginName"]
 
 
-@pytest.mark.parametrize("name", SHIPPED_ENVIRONMENTS)
+@pytest.mark.parametrize("name", KIT_ENVIRONMENTS)
 def test_every_pack_finding_is_acknowledged(assembly: Assembly, name: str) -> None:
     # validate_scope ignores acknowledgments: it shows what each pack really finds.
     acknowledged_here = acknowledged(assembly)[name]
@@ -66,12 +66,12 @@ def test_acknowledgments_are_qualified_and_name_their_environment(assembly: Asse
 
 
 def test_prod_needs_no_acknowledgment_for_mfa_or_feature_plan(assembly: Assembly) -> None:
-    rules = {rule for rule, _ in acknowledged(assembly)["prod"]}
+    rules = {rule for rule, _ in acknowledged(assembly)["strict"]}
     assert "AwsSolutions-COG2" not in rules
     assert "AwsSolutions-COG8" not in rules
 
 
-@pytest.mark.parametrize("name", ["dev", "staging"])
+@pytest.mark.parametrize("name", ["showcase", "relaxed"])
 def test_relaxed_environments_acknowledge_cog2_and_cog8_with_their_reason(
     assembly: Assembly, name: str
 ) -> None:

@@ -13,7 +13,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.conftest import SHIPPED_ENVIRONMENTS, Assembly
+from tests.conftest import KIT_ENVIRONMENTS, Assembly
 
 ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
@@ -42,7 +42,7 @@ def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("name", SHIPPED_ENVIRONMENTS)
+@pytest.mark.parametrize("name", KIT_ENVIRONMENTS)
 def test_template_matches_snapshot(
     assembly: Assembly, name: str, json_snapshot: SnapshotAssertion
 ) -> None:
