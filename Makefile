@@ -95,22 +95,23 @@ destroy: setup ## Delete ENV's stacks (development tier only; asks first unless 
 rehearse: setup ## Rehearse deploy, diff and destroy with the real CDK CLI against a local emulator
 	$(BIN)/pytest tests/rehearsal -m rehearsal -q
 
-# Without BASELINE, the baseline is HEAD synthesized in a temporary git worktree: locally that
-# shows what the uncommitted change would do; on a clean checkout it equals the candidate.
-validate: setup $(CHECKOV_STAMP) ## Synth every env; cfn-lint, checkov, nag report, guard vs BASELINE
-	@baseline='$(BASELINE)'; label='$(BASELINE_LABEL)'; \
+# The guard's baseline: BASE=<git ref> synthesized in a temporary worktree (default: the merge
+# base with the default branch; see infra/validate/baseline.py), BASE=deployed for the templates
+# ENV has deployed (needs credentials), or BASELINE=<folder> synthesized elsewhere.
+# ENV=<name> validates one environment; default: every environment.
+BASE ?=
+validate: setup $(CHECKOV_STAMP) ## cfn-lint, checkov, nag report and guard vs BASE (see docs/ci.md)
+	@work="$$(mktemp -d)"; trap 'rm -rf "$$work"' EXIT; \
+	rm -rf cdk.out; \
+	$(CDK) synth --quiet -c env="$${ENV-all}" $(ENV_CONTEXT); \
+	baseline='$(BASELINE)'; label='$(BASELINE_LABEL)'; \
 	if [ -z "$$baseline" ]; then \
-		work="$$(mktemp -d)"; \
-		trap 'git worktree remove --force "$$work/head" >/dev/null 2>&1; rm -rf "$$work"' EXIT; \
-		git worktree add --detach --quiet "$$work/head" HEAD; \
-		(cd "$$work/head" && $(CDK) synth --quiet -c env=all \
-			--app "$(BIN)/python app.py" -o "$$work/baseline" >/dev/null); \
-		baseline="$$work/baseline"; label="$${label:-HEAD $$(git rev-parse --short HEAD)}"; \
+		baseline="$$work/baseline"; \
+		label="$$($(BIN)/python -m infra.validate.baseline --out "$$baseline" \
+			--base '$(BASE)' --env "$${ENV-}")"; \
 	elif [ "$$baseline" -ef cdk.out ]; then \
 		echo "validate: BASELINE must not be cdk.out, which is synthesized anew" >&2; exit 2; \
 	fi; \
-	rm -rf cdk.out; \
-	$(CDK) synth --quiet -c env=all; \
 	$(BIN)/python -m infra.validate --candidate cdk.out --baseline "$$baseline" \
 		--baseline-label "$${label:-$$baseline}" --checkov $(CHECKOV_VENV)/bin/checkov
 

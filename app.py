@@ -62,7 +62,7 @@ def main() -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
-    compose(app, configs)
+    compose(app, configs, directory=directory)
     try:
         app.synth()
     except RuntimeError as error:

@@ -16,13 +16,23 @@ from infra.constructs.identity_providers import IdentityProviders
 from infra.constructs.resource_servers import ResourceServers
 from infra.constructs.triggers import Triggers
 from infra.constructs.user_pool import UserDirectory
+from infra.nag import acknowledge
+from infra.provenance import Provenance, environment_metadata
 
 
 class CognitoStack(cdk.Stack):
     """Everything one environment deploys: user pool, triggers, resource servers, identity
     providers, app clients, hosted domain and identity pool, plus their outputs."""
 
-    def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any):
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        config: EnvironmentConfig,
+        source_file: str,
+        **kwargs: Any,
+    ):
         super().__init__(
             scope,
             id_,
@@ -90,6 +100,47 @@ class CognitoStack(cdk.Stack):
                 group_configs=config.user_pool.groups,
             )
         self._outputs()
+        self.provenance = self._provenance(config)
+        self.template_options.metadata = environment_metadata(config.name, config.tier, source_file)
+        self._acknowledge_from_config(config, source_file)
+
+    def _provenance(self, config: EnvironmentConfig) -> Provenance:
+        """Label every resource with the config key that produced it (see infra.provenance)."""
+        provenance = Provenance()
+        provenance.mark(self.directory, "user_pool")
+        for group_id, group in self.directory.groups.items():
+            provenance.mark(group, f"user_pool.groups.{group_id}")
+        for server_id, server in self.resource_servers.servers.items():
+            provenance.mark(server, f"resource_servers.{server_id}")
+        for provider_id, provider in self.identity_providers.providers.items():
+            provenance.mark(provider, f"identity_providers.{provider_id}")
+        for client_id, client in self.app_clients.clients.items():
+            provenance.mark(client, f"app_clients.{client_id}")
+        provenance.mark(self.hosted_domain, "domain")
+        if self.identity_pool is not None:
+            provenance.mark(self.identity_pool, "identity_pool")
+            for group_id, role in self.identity_pool.group_roles.items():
+                provenance.mark(role, f"user_pool.groups.{group_id}.iam_permissions")
+        for key, parts in self.triggers.parts.items():
+            for part in parts:
+                provenance.mark(part, f"triggers.{key}")
+        provenance.label()
+        return provenance
+
+    def _acknowledge_from_config(self, config: EnvironmentConfig, source_file: str) -> None:
+        for index, entry in enumerate(config.acknowledgments):
+            reason = (
+                f"{config.name}: {entry.reason} (acknowledged in {source_file}: "
+                f"acknowledgments[{index}])"
+            )
+            for construct in self.provenance.constructs(entry.key):
+                acknowledge(
+                    construct,
+                    entry.pack,  # type: ignore[arg-type]
+                    entry.rule_id,
+                    reason=reason,
+                    finding=entry.finding,
+                )
 
     def _outputs(self) -> None:
         pool = self.directory.user_pool

@@ -13,13 +13,13 @@ from stacks.cognito_stack import CognitoStack
 class CognitoStage(cdk.Stage):
     """Everything one environment deploys, tagged with its environment, project and owner."""
 
-    def __init__(self, scope: Construct, *, config: EnvironmentConfig) -> None:
+    def __init__(self, scope: Construct, *, config: EnvironmentConfig, source_file: str) -> None:
         super().__init__(
             scope,
             config.name,
             env=cdk.Environment(account=config.account, region=config.region),
         )
-        self.cognito = CognitoStack(self, "Cognito", config=config)
+        self.cognito = CognitoStack(self, "Cognito", config=config, source_file=source_file)
         tags = {
             "environment": config.name,
             "project": config.project,

@@ -79,10 +79,10 @@ class Assembly:
         return manifest
 
 
-def synthesize(configs: list[EnvironmentConfig], outdir: Path) -> Assembly:
+def synthesize(configs: list[EnvironmentConfig], outdir: Path, directory: Path) -> Assembly:
     """One app with a stage per config and every nag pack, as app.py builds it."""
     app = cdk.App(outdir=str(outdir))
-    stages = compose(app, configs)
+    stages = compose(app, configs, directory=directory)
     app.synth()
     environments = {}
     for config in configs:
@@ -110,14 +110,16 @@ def assembly(
     kit_configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory
 ) -> Assembly:
     """The kit's fixture environments, synthesized."""
-    return synthesize(list(kit_configs.values()), tmp_path_factory.mktemp("kit.out"))
+    return synthesize(
+        list(kit_configs.values()), tmp_path_factory.mktemp("kit.out"), KIT_ENVIRONMENTS_DIR
+    )
 
 
 @pytest.fixture(scope="session")
 def team_assembly(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
     """The team's environment files, synthesized (a broken file fails here, by name)."""
     configs = load_environments(TEAM_ENVIRONMENTS, directory=ENVIRONMENTS_DIR)
-    return synthesize(configs, tmp_path_factory.mktemp("team.out"))
+    return synthesize(configs, tmp_path_factory.mktemp("team.out"), ENVIRONMENTS_DIR)
 
 
 @pytest.fixture(params=KIT_ENVIRONMENTS)

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from infra.config.acknowledgments import AcknowledgmentConfig
 from infra.config.app_clients import AppClientConfig
 from infra.config.domain import DomainConfig
 from infra.config.federation import IdentityProviders
@@ -88,6 +89,11 @@ class EnvironmentConfig(Section):
         "custom message) and their shared settings.",
     )
     domain: DomainConfig = Field(description="The hosted sign-in domain.")
+    acknowledgments: tuple[AcknowledgmentConfig, ...] = Field(
+        (),
+        description="cdk-nag findings accepted for the resources a config key creates, each "
+        "with its reason (audited in the validation report).",
+    )
 
     @field_validator("account", "region", mode="after")
     @classmethod

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from infra.config.acknowledgments import AcknowledgmentConfig
 from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
 from infra.config.federation import IdentityProviderConfig, enabled_providers
 from infra.config.identity_pool import IdentityPoolConfig
@@ -35,6 +36,7 @@ class Sections:
     app_clients: dict[str, AppClientConfig] | None = None
     identity_pool: IdentityPoolConfig | None = None
     triggers: TriggersConfig | None = None
+    acknowledgments: tuple[AcknowledgmentConfig, ...] | None = None
 
 
 def reference_problems(sections: Sections) -> list[Reference]:
@@ -43,7 +45,57 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_client_problems(sections),
         *_identity_pool_problems(sections),
         *_trigger_problems(sections),
+        *_acknowledgment_problems(sections),
     ]
+
+
+TRIGGER_KEYS = ("pre_sign_up", "post_confirmation", "pre_token_generation", "custom_message")
+
+
+def resource_keys(sections: Sections) -> list[str] | None:
+    """The config keys that create resources, as the stack marks them (`infra.provenance`);
+    None when a section they depend on did not validate."""
+    pool, servers = sections.user_pool, sections.resource_servers
+    providers, clients = sections.identity_providers, sections.app_clients
+    identity_pool, triggers = sections.identity_pool, sections.triggers
+    if (
+        pool is None
+        or servers is None
+        or providers is None
+        or clients is None
+        or identity_pool is None
+        or triggers is None
+    ):
+        return None
+    keys = ["user_pool", "domain"]
+    keys += [f"user_pool.groups.{group_id}" for group_id in pool.groups]
+    keys += [f"resource_servers.{server_id}" for server_id in servers]
+    keys += [f"identity_providers.{provider_id}" for provider_id in enabled_providers(providers)]
+    keys += [f"app_clients.{client_id}" for client_id in clients]
+    if identity_pool.enabled:
+        keys.append("identity_pool")
+        keys += [
+            f"user_pool.groups.{group_id}.iam_permissions"
+            for group_id, group in pool.groups.items()
+            if group.iam_permissions is not None
+        ]
+    keys += [f"triggers.{name}" for name in TRIGGER_KEYS if getattr(triggers, name).enabled]
+    return sorted(keys)
+
+
+def _acknowledgment_problems(sections: Sections) -> Iterator[Reference]:
+    if not sections.acknowledgments:
+        return
+    keys = resource_keys(sections)
+    if keys is None:
+        return
+    for index, acknowledgment in enumerate(sections.acknowledgments):
+        key = acknowledgment.key
+        if not any(k == key or k.startswith(f"{key}.") for k in keys):
+            yield (
+                f"acknowledgments[{index}].key",
+                f"{key!r} creates no resource in this environment; allowed: {keys}",
+            )
 
 
 # --- helpers the constructs share -------------------------------------------------------------

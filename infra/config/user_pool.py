@@ -7,7 +7,7 @@ a user migration (docs/migration.md), and the replacement guard blocks it.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -43,6 +43,7 @@ StandardAttributeName = Literal[
     "website",
     "zoneinfo",
 ]
+STANDARD_ATTRIBUTE_NAMES = frozenset(get_args(StandardAttributeName))
 SES_IDENTITY_ARN_PATTERN = re.compile(
     r"^arn:aws[a-z-]*:ses:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):identity/(?P<identity>.+)$"
 )

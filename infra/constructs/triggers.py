@@ -71,6 +71,8 @@ class Triggers(Construct):
     Attributes:
         functions: the Lambda functions by trigger id (PreSignUp, PostConfirmation, ...).
         runtime_configs: the TRIGGER_CONFIG each function receives, by trigger id.
+        parts: every construct a trigger consists of (function, role, policies, log group),
+            by its config key (`pre_sign_up`, ...).
     """
 
     def __init__(
@@ -87,14 +89,16 @@ class Triggers(Construct):
         super().__init__(scope, id_)
         self.runtime_configs = _runtime_configs(config, pool_config, identity_providers)
         self.functions: dict[str, lambda_.Function] = {}
+        self.parts: dict[str, list[Construct]] = {}
         code = lambda_.Code.from_asset(str(LAMBDA_TRIGGERS_DIR), exclude=ASSET_EXCLUDES)
         for trigger_id, runtime_config in self.runtime_configs.items():
             spec = _SPECS[trigger_id]
+            self.parts[spec.module] = []
             function = self._function(trigger_id, spec, code, config, runtime_config, environment)
             user_pool.add_trigger(spec.operation, function, spec.lambda_version)
             if spec.actions:
                 # Separate managed policy: see the module docstring (dependency cycle).
-                iam.ManagedPolicy(
+                pool_access = iam.ManagedPolicy(
                     self,
                     f"{trigger_id}PoolAccess",
                     roles=[function.role] if function.role else [],
@@ -104,6 +108,7 @@ class Triggers(Construct):
                         )
                     ],
                 )
+                self.parts[spec.module].append(pool_access)
             self.functions[trigger_id] = function
 
     def _function(
@@ -132,7 +137,7 @@ class Triggers(Construct):
             description=f"{environment}: {spec.module} trigger",
         )
         # Only its own log group; the AWS-managed basic execution policy allows every group.
-        iam.ManagedPolicy(
+        logging = iam.ManagedPolicy(
             self,
             f"{trigger_id}Logging",
             roles=[role],
@@ -161,6 +166,7 @@ class Triggers(Construct):
             description=f"{environment}: Cognito {spec.module} trigger",
         )
         _acknowledge(function, log_group, f"{environment}: the {spec.module} trigger")
+        self.parts[spec.module] += [function, role, log_group, logging]
         return function
 
 

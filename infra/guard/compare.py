@@ -8,8 +8,9 @@ from typing import Any
 
 from infra.guard import report
 from infra.guard.accepted_risks import AcceptedRisk
+from infra.guard.config_keys import environment_of, locate
 from infra.guard.findings import EnvironmentSummary, Finding, TemplateChange
-from infra.guard.rules import Site, check_pair, probable_rename, removed
+from infra.guard.rules import Site, check_pair, probable_rename, removed, tier_lowered
 from infra.guard.stateful import is_stateful
 from infra.guard.templates import Resource, parse_resources
 from infra.guard.values import normalize
@@ -125,17 +126,26 @@ def compare(
         before = old_resources or {}
         after = new_resources or {}
         renames: dict[str, str] = {}
+        site_findings: list[Finding] = []
         for logical_id, old in before.items():
             if logical_id in after or not is_stateful(old.type):
                 continue
             candidates = added_by_environment.get(environment, [])
             rename = probable_rename(old, candidates, same_template=stem)
-            findings.append(removed(site, old, rename))
+            site_findings.append(removed(site, old, rename))
             if rename and "/" not in rename:
                 renames[logical_id] = rename
         for logical_id, old in before.items():
             if logical_id in after:
-                findings.extend(check_pair(site, old, after[logical_id], renames))
+                site_findings.extend(check_pair(site, old, after[logical_id], renames))
+        old_template, new_template = baseline.get(key), candidate.get(key)
+        if old_resources is not None and new_resources is not None:
+            site_findings += tier_lowered(
+                site,
+                environment_of(old_template).get("tier"),
+                environment_of(new_template).get("tier"),
+            )
+        findings += [locate(f, old_template, new_template) for f in site_findings]
         status = (
             "added" if old_resources is None else "removed" if new_resources is None else "compared"
         )

@@ -21,6 +21,10 @@ class FindingKind(StrEnum):
     PROTECTION_WEAKENED = "protection-weakened"
     """Deletion protection, DeletionPolicy or UpdateReplacePolicy no longer protects the data."""
 
+    TIER_LOWERED = "tier-lowered"
+    """An environment goes from production to development tier: its stack loses termination
+    protection and its pool may become destroyable."""
+
 
 @dataclass(frozen=True, slots=True)
 class Finding:
@@ -40,6 +44,12 @@ class Finding:
     probable_rename: str | None = None
     """For `removed`: the new logical id (same type) that probably replaces this one."""
     accepted_reason: str | None = None
+    config_file: str | None = None
+    """The environment file that produced the resource (from the template's metadata)."""
+    config_key: str | None = None
+    """The key behind the resource and property, e.g. `user_pool.sign_in_identifiers`."""
+    config_fix: str | None = None
+    """What to do about it, in config terms."""
 
     @property
     def accepted(self) -> bool:

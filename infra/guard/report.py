@@ -24,6 +24,8 @@ def finding_line(finding: Finding) -> str:
         f"{status} {finding.location} {finding.logical_id} {finding.resource_type} "
         f"{finding.property_path or '-'} : {finding.consequence} -> {finding.remedy}"
     )
+    if finding.config_key is not None:
+        line += f" [config: {finding.config_file}: {finding.config_key}: {finding.config_fix}]"
     if finding.accepted_reason is not None:
         line += f" [accepted: {finding.accepted_reason}]"
     return line
@@ -97,14 +99,15 @@ def markdown(result: GuardResult) -> str:
             "",
             "### Findings",
             "",
-            "| Status | Template | Logical id | Type | Property | What will happen "
+            "| Status | Config | Template | Logical id | Type | Property | What will happen "
             "| What to do instead |",
-            "|---|---|---|---|---|---|---|",
+            "|---|---|---|---|---|---|---|---|",
         ]
         for f in ordered:
             status = "BLOCK" if f.blocking else f"ACCEPTED: {f.accepted_reason}"
+            config = f"`{f.config_file}`: `{f.config_key}`: {f.config_fix}" if f.config_key else "-"
             out.append(
-                f"| {_cell(status)} | {_cell(f.location)} | `{f.logical_id}` "
+                f"| {_cell(status)} | {_cell(config)} | {_cell(f.location)} | `{f.logical_id}` "
                 f"| {_cell(f.resource_type)} | {_cell(f.property_path or '-')} "
                 f"| {_cell(f.consequence)} | {_cell(f.remedy)} |"
             )

@@ -426,3 +426,30 @@ def check_pair(
         *immutable_pool_settings(site, old, new),
         *protection_weakened(site, old, new),
     ]
+
+
+# --- 5. an environment's tier lowered ---------------------------------------------------------
+
+STACK_TYPE = "AWS::CloudFormation::Stack"
+STACK_ID = "Stack"
+
+
+def tier_lowered(site: Site, before_tier: object, after_tier: object) -> list[Finding]:
+    """A template whose environment metadata goes from production to development tier."""
+    if before_tier != "production" or after_tier != "development":
+        return []
+    return [
+        Finding(
+            kind=FindingKind.TIER_LOWERED,
+            environment=site.environment,
+            template=site.template,
+            logical_id=STACK_ID,
+            resource_type=STACK_TYPE,
+            property_path="tier",
+            consequence="the environment goes from production to development tier: the stack "
+            "loses termination protection, and development defaults (destroyable pool, no "
+            "deletion protection) may follow, so one command can delete every user",
+            remedy="keep the production tier on an environment that has served users; create "
+            "a new development environment instead",
+        )
+    ]

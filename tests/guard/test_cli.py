@@ -155,7 +155,7 @@ def test_markdown_report_is_written(
     assert code == 1
     assert text.startswith("## Replacement guard: FAILED: 1 blocking finding(s)")
     assert "| dev | 1 | 0 | 0 | 0 | 1 | 0 | 1 | 0 |" in text
-    assert f"| BLOCK | {KEY} | `{POOL}` | AWS::Cognito::UserPool | UsernameAttributes |" in text
+    assert f"| BLOCK | - | {KEY} | `{POOL}` | AWS::Cognito::UserPool | UsernameAttributes |" in text
 
 
 @pytest.mark.parametrize(

@@ -336,3 +336,34 @@ def test_the_account_placeholder_fits_when_the_prefix_does(tmp_path: Path) -> No
     data["domain"]["prefix"] = "x" * 50 + "-{account}"
     write_env(tmp_path, "dev", data)
     assert load_environment("dev", directory=tmp_path).domain.prefix == "x" * 50 + "-{account}"
+
+
+@pytest.mark.parametrize(
+    ("entry", "path", "message"),
+    [
+        (
+            {"key": "app_clients.Nobody", "rule": "AwsSolutions-IAM5", "reason": "x" * 20},
+            "acknowledgments[0].key",
+            "'app_clients.Nobody' creates no resource in this environment; allowed: ",
+        ),
+        (
+            {"key": "identity_pool", "rule": "IAM5", "reason": "x" * 20},
+            "acknowledgments[0].rule",
+            "has the wrong format",
+        ),
+        (
+            {"key": "identity_pool", "rule": "AwsSolutions-IAM5", "reason": "because"},
+            "acknowledgments[0].reason",
+            "at least 20 characters",
+        ),
+    ],
+)
+def test_acknowledgments_name_a_key_with_resources_a_rule_and_a_reason(
+    tmp_path: Path, entry: dict[str, str], path: str, message: str
+) -> None:
+    data = kit_file("showcase")
+    data["acknowledgments"] = [entry]
+    write_env(tmp_path, "dev", data)
+    [problem] = problems_of(tmp_path, "dev")
+    assert f": {path}: " in problem
+    assert message in problem
