@@ -173,7 +173,8 @@ class HttpsFetcher:
                 raise ValueError(f"JWKS larger than {self.max_bytes} bytes")
             chunks: list[bytes] = []
             size = 0
-            while chunk := response.read(min(8192, self.max_bytes + 1 - size)):
+            # read1 returns what has arrived, so the deadline is checked while bytes trickle in.
+            while chunk := response.read1(min(8192, self.max_bytes + 1 - size)):
                 chunks.append(chunk)
                 size += len(chunk)
                 if size > self.max_bytes:
