@@ -31,7 +31,7 @@ BASELINE ?=
 BASELINE_LABEL ?=
 
 .PHONY: help setup synth synth-all diff deploy deploy-ci destroy rehearse test lint format \
-	snapshot-update validate bench docs clean
+	snapshot-update validate bench package-check docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -134,6 +134,18 @@ bench: setup ## Print synth, test and trigger timings beside their baselines
 	$(BIN)/python benchmarks/synth_and_test.py
 	$(BIN)/python benchmarks/trigger_cold_start.py
 	$(BIN)/pytest tests/lambda_triggers -m bench --benchmark-enable --benchmark-columns=median,max,ops -q
+	$(BIN)/pytest integrations/python/tests -m bench --benchmark-enable \
+		--benchmark-columns=median,max,ops -q
+
+# A user's install: integrations/python into a fresh venv (its own build backend, its own
+# dependencies), then verify tokens with the installed package, not the repository's source.
+PACKAGE_VENV := $(VENV)/package-check
+package-check: ## pip install integrations/python into a fresh venv and verify tokens with it
+	rm -rf $(PACKAGE_VENV)
+	$(PYTHON) -m venv $(PACKAGE_VENV)
+	$(PACKAGE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		./integrations/python -c constraints.txt
+	$(PACKAGE_VENV)/bin/python integrations/python/tests/installed_smoke.py
 
 docs: setup ## Regenerate docs/configuration.md (the configuration reference) from the model
 	$(BIN)/python -m infra.config.docs --write docs/configuration.md

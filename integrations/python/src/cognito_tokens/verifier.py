@@ -1,0 +1,282 @@
+"""`CognitoTokenVerifier`: the checks of AWS's aws-jwt-verify (`CognitoJwtVerifier`), in Python.
+
+The order of the checks is aws-jwt-verify's, so that a token with several faults is rejected for
+the same reason by both: parse, issuer, `kid`, JWK and algorithm, signature, `exp`, `nbf`, scope,
+groups, `token_use`, client. Where this verifier is stricter (it requires `exp`, rejects an `iat`
+in the future, and ties the algorithm to the JWK's key type) the README says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any, Final, Literal
+
+from .errors import (
+    InvalidSignature,
+    JwksUnavailable,
+    MalformedToken,
+    MissingClaim,
+    MissingScope,
+    NotInGroup,
+    TokenExpired,
+    TokenNotYetValid,
+    WrongClient,
+    WrongIssuer,
+    WrongTokenUse,
+)
+from .jwks import JwksCache
+
+__all__ = ["CognitoTokenVerifier", "TokenUse", "parse_user_pool_id"]
+
+TokenUse = Literal["id", "access"]
+
+# aws-jwt-verify's patterns; re.ASCII because \d would otherwise match any Unicode digit.
+_USER_POOL_ID: Final = re.compile(
+    r"(?P<region>(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d)_[a-zA-Z0-9]+", re.ASCII
+)
+_COMPACT_JWS: Final = re.compile(
+    r"[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}\.[A-Za-z0-9_-]+={0,2}", re.ASCII
+)
+_NUMERIC_CLAIMS: Final = ("exp", "nbf", "iat")
+# ID tokens name the app client in aud, access tokens in client_id (and have no aud).
+_CLIENT_CLAIM: Final[dict[str, str]] = {"id": "aud", "access": "client_id"}
+_STRING_CLAIMS: Final = ("iss", "sub", "scope", "jti")
+
+
+def parse_user_pool_id(user_pool_id: str) -> tuple[str, dict[str, str]]:
+    """The region and `{issuer: JWKS URI}` for both issuer forms Cognito uses for a pool.
+
+    Cognito signs with `https://cognito-idp.<region>.amazonaws.com/<pool>` and, for pools on the
+    newer form, `https://issuer-cognito-idp.<region>.amazonaws.com/<pool>` (aws-jwt-verify 5.2
+    accepts both); each issuer publishes its JWKS under `/.well-known/jwks.json`.
+    """
+    match = _USER_POOL_ID.fullmatch(user_pool_id) if isinstance(user_pool_id, str) else None
+    if match is None:
+        raise ValueError(
+            f"invalid Cognito user pool id {user_pool_id!r}: expected <region>_<id>, "
+            "for example eu-west-1_AbCdEf123"
+        )
+    region = match["region"]
+    issuers = {
+        f"https://{host}.{region}.amazonaws.com/{user_pool_id}": (
+            f"https://{host}.{region}.amazonaws.com/{user_pool_id}/.well-known/jwks.json"
+        )
+        for host in ("cognito-idp", "issuer-cognito-idp")
+    }
+    return region, issuers
+
+
+def _as_tuple(name: str, value: str | Sequence[str]) -> tuple[str, ...]:
+    values = (value,) if isinstance(value, str) else tuple(value)
+    if not values or not all(isinstance(item, str) and item for item in values):
+        raise ValueError(f"{name} must be a non-empty string or a non-empty list of them")
+    return values
+
+
+def _b64decode(segment: str) -> bytes:
+    # Node's Buffer decoder, which aws-jwt-verify uses: padding optional, a dangling sixth
+    # character ignored. The signature covers the raw segments, so leniency here changes nothing.
+    stripped = segment.rstrip("=")
+    if len(stripped) % 4 == 1:
+        stripped = stripped[:-1]
+    return base64.urlsafe_b64decode(stripped + "=" * (-len(stripped) % 4))
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"invalid JSON constant {name}")
+
+
+def _json_object(segment: str, part: str) -> dict[str, Any]:
+    try:
+        # Invalid UTF-8 becomes U+FFFD, as with Node's Buffer.toString (aws-jwt-verify).
+        text = _b64decode(segment).decode("utf-8", errors="replace")
+        value = json.loads(text, parse_constant=_reject_constant)
+    except (ValueError, binascii.Error, RecursionError):
+        raise MalformedToken(f"the token's {part} is not valid base64url-encoded JSON") from None
+    if not isinstance(value, dict):
+        raise MalformedToken(f"the token's {part} is not a JSON object")
+    return value
+
+
+def _is_finite_number(value: object) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond float range is Infinity in JavaScript
+        return False
+
+
+def _check_payload_types(payload: Mapping[str, Any]) -> None:
+    for claim in _NUMERIC_CLAIMS:
+        if claim in payload and not _is_finite_number(payload[claim]):
+            raise MalformedToken(f"the token's {claim} claim is not a number")
+    for claim in _STRING_CLAIMS:
+        if claim in payload and not isinstance(payload[claim], str):
+            raise MalformedToken(f"the token's {claim} claim is not a string")
+    if "aud" in payload:
+        aud = payload["aud"]
+        if not isinstance(aud, str) and not (
+            isinstance(aud, list) and all(isinstance(item, str) for item in aud)
+        ):
+            raise MalformedToken("the token's aud claim is not a string or a list of strings")
+
+
+def _overlaps(actual: object, expected: frozenset[str]) -> bool:
+    """aws-jwt-verify's `assertStringArraysOverlap`: a string or list of strings sharing a member
+    with `expected`; the list is scanned in order and a non-string before a match fails.
+    """
+    if not actual:
+        return False
+    items = [actual] if isinstance(actual, str) else actual
+    if not isinstance(items, list):
+        return False
+    for item in items:
+        if not isinstance(item, str):
+            return False
+        if item in expected:
+            return True
+    return False
+
+
+class CognitoTokenVerifier:
+    """Verify ID or access tokens of one Amazon Cognito user pool.
+
+    `client_ids` is required: the app client id(s) whose tokens are accepted, or `None` to accept
+    any client of the pool (an explicit opt-out, as `clientId: null` in aws-jwt-verify).
+    `scopes` / `groups`: when given, the token must carry at least one of them.
+    `jwks`: the pool's JWKS as a dict, for tests and air-gapped services; nothing is fetched then.
+    `leeway`: seconds of clock skew tolerated for `exp`, `nbf` and `iat` (default 0).
+    `jwks_cache`: share one `JwksCache` between verifiers (default: one per verifier).
+    """
+
+    def __init__(
+        self,
+        user_pool_id: str,
+        *,
+        client_ids: str | Sequence[str] | None,
+        token_use: TokenUse,
+        scopes: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
+        jwks: Mapping[str, Any] | None = None,
+        leeway: float = 0,
+        jwks_cache: JwksCache | None = None,
+    ) -> None:
+        self.region, self._jwks_uris = parse_user_pool_id(user_pool_id)
+        self.user_pool_id = user_pool_id
+        if token_use not in ("id", "access"):
+            raise ValueError("token_use must be 'id' or 'access'")
+        self.token_use: TokenUse = token_use
+        self._client_claim = _CLIENT_CLAIM[token_use]
+        self.client_ids = None if client_ids is None else _as_tuple("client_ids", client_ids)
+        self._client_ids = frozenset(self.client_ids or ())
+        self.scopes = None if scopes is None else _as_tuple("scopes", scopes)
+        self._scopes = frozenset(self.scopes or ())
+        self.groups = None if groups is None else _as_tuple("groups", groups)
+        self._groups = frozenset(self.groups or ())
+        if isinstance(leeway, bool) or not _is_finite_number(leeway) or leeway < 0:
+            raise ValueError("leeway must be a finite number of seconds >= 0")
+        self.leeway = float(leeway)
+        if jwks is not None:
+            if jwks_cache is not None:
+                raise ValueError("pass jwks or jwks_cache, not both")
+            jwks_cache = JwksCache(offline=True)
+            for jwks_uri in self._jwks_uris.values():
+                jwks_cache.add(jwks_uri, jwks)
+        self.jwks_cache = jwks_cache if jwks_cache is not None else JwksCache()
+
+    @property
+    def issuer(self) -> str:
+        """The pool's issuer in its original (regional) form."""
+        return next(iter(self._jwks_uris))
+
+    @property
+    def jwks_uri(self) -> str:
+        """The JWKS URI of the original issuer form."""
+        return self._jwks_uris[self.issuer]
+
+    def hydrate(self) -> None:
+        """Fetch the JWKS of both issuer forms now (at start-up), so the first request does not.
+
+        Raises `JwksUnavailable` only when no fetch succeeded (as aws-jwt-verify's `hydrate`).
+        """
+        if self.jwks_cache.offline:
+            return
+        failures: list[JwksUnavailable] = []
+        for jwks_uri in self._jwks_uris.values():
+            try:
+                self.jwks_cache.refresh(jwks_uri)
+            except JwksUnavailable as exc:
+                failures.append(exc)
+        if len(failures) == len(self._jwks_uris):
+            raise failures[0]
+
+    def verify(self, token: str) -> dict[str, Any]:
+        """The token's claims if it is valid for this pool and configuration.
+
+        Raises a subclass of `TokenVerificationError` naming the first reason it is not.
+        """
+        if not isinstance(token, str) or not _COMPACT_JWS.fullmatch(token):
+            raise MalformedToken("not a JWT of three base64url segments")
+        header_b64, payload_b64, signature_b64 = token.split(".")
+        header = _json_object(header_b64, "header")
+        for member in ("alg", "kid"):
+            if member in header and not isinstance(header[member], str):
+                raise MalformedToken(f"the token header's {member} is not a string")
+        payload = _json_object(payload_b64, "payload")
+        _check_payload_types(payload)
+
+        jwks_uri = self._jwks_uris.get(payload.get("iss", ""))
+        if jwks_uri is None:
+            raise WrongIssuer(f"the token's issuer is not {self.issuer}")
+        kid = header.get("kid")
+        if kid is None:
+            raise MalformedToken("the token header has no kid")
+
+        verification_key = self.jwks_cache.get_key(jwks_uri, kid, header.get("alg"))
+        signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
+        signature = _b64decode(signature_b64)
+        if not verification_key.algorithm.verify(signing_input, verification_key.key, signature):
+            raise InvalidSignature("the token's signature does not verify")
+
+        self._check_time(payload)
+        self._check_claims(payload)
+        return payload
+
+    def _check_time(self, payload: Mapping[str, Any]) -> None:
+        now = time.time()
+        exp = payload.get("exp")
+        if exp is None:
+            # aws-jwt-verify accepts a token without exp; Cognito always sets it, and a token
+            # that never expires is not one to accept.
+            raise MissingClaim("the token has no exp claim")
+        if exp + self.leeway < now:
+            raise TokenExpired("the token has expired")
+        nbf = payload.get("nbf")
+        if nbf is not None and nbf - self.leeway > now:
+            raise TokenNotYetValid("the token is not valid yet (nbf)")
+        iat = payload.get("iat")
+        if iat is not None and iat - self.leeway > now:
+            raise TokenNotYetValid("the token was issued in the future (iat)")
+
+    def _check_claims(self, payload: Mapping[str, Any]) -> None:
+        if self.scopes is not None:
+            scope = payload.get("scope")
+            if scope is None or not _overlaps(scope.split(" "), self._scopes):
+                raise MissingScope(f"the token has none of the scopes {', '.join(self.scopes)}")
+        if self.groups is not None and not _overlaps(payload.get("cognito:groups"), self._groups):
+            raise NotInGroup(f"the token's user is in none of the groups {', '.join(self.groups)}")
+        if payload.get("token_use") != self.token_use:
+            raise WrongTokenUse(f"the token's token_use is not {self.token_use}")
+        if self.client_ids is not None:
+            client = payload.get(self._client_claim)
+            if not isinstance(client, str) or client not in self._client_ids:
+                raise WrongClient(
+                    f"the token's {self._client_claim} is not an allowed app client id"
+                )
