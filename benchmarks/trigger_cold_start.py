@@ -22,6 +22,7 @@ it does not gate) unless ``--strict`` is given and a scenario is over its target
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import platform
@@ -63,7 +64,7 @@ assert isinstance(result, dict), result
 """
 STUB = """\
 from botocore.stub import Stubber
-stub = Stubber(trigger.cognito_client())
+stub = Stubber(trigger.{client})
 {responses}
 stub.activate()
 """
@@ -74,6 +75,31 @@ NATIVE_ANN = {
         {"Name": "email", "Value": "ann@example.com"},
         {"Name": "email_verified", "Value": "true"},
     ],
+}
+
+OLD_REGION = "eu-west-1"
+OLD_SUB = "7d8ca528-4931-4254-9273-ea5ee853f271"
+# An access token of the old pool: the trigger reads only its payload (username, sub).
+ANN_TOKEN = "eyJhbGciOiJSUzI1NiJ9.{}.c2ln".format(
+    base64.urlsafe_b64encode(json.dumps({"sub": OLD_SUB, "username": "ann"}).encode())
+    .rstrip(b"=")
+    .decode()
+)
+OLD_ANN = {
+    "Username": "ann",
+    "Enabled": True,
+    "UserStatus": "CONFIRMED",
+    "UserAttributes": [
+        {"Name": "sub", "Value": OLD_SUB},
+        {"Name": "email", "Value": "ann@example.com"},
+        {"Name": "email_verified", "Value": "true"},
+    ],
+}
+MIGRATION_CONFIG: dict[str, object] = {
+    "from_user_pool_id": f"{OLD_REGION}_OLDPOOL01",
+    "from_client_id": "oldclient0123456789",
+    "attributes": ["email", "email_verified", "given_name"],
+    "case_sensitive": False,
 }
 
 
@@ -92,6 +118,7 @@ def _trigger(
     event: str,
     config: dict[str, object],
     aws_responses: list[tuple[str, dict[str, object]]] | None = None,
+    client: str = "cognito_client()",
 ) -> Scenario:
     stub, check = "", ""
     if aws_responses is not None:
@@ -99,7 +126,7 @@ def _trigger(
             f"stub.add_response({operation!r}, {response!r})"
             for operation, response in aws_responses
         )
-        stub = STUB.format(responses=responses)
+        stub = STUB.format(client=client, responses=responses)
         check = "stub.assert_no_pending_responses()"  # proves the AWS path really ran
     code = TRIGGER.format(module=module, stub=stub, check=check)
     return Scenario(
@@ -146,6 +173,25 @@ def scenarios() -> list[Scenario]:
                 "groups_claim": "roles",
                 "group_scopes": {"admins": ["api/admin"]},
             },
+        ),
+        _trigger(
+            "UserMigration_Authentication, migrates",
+            "user_migration",
+            "user_migration_authentication",
+            MIGRATION_CONFIG,
+            [
+                ("admin_initiate_auth", {"AuthenticationResult": {"AccessToken": ANN_TOKEN}}),
+                ("admin_get_user", OLD_ANN),
+            ],
+            client=f"old_pool_client({OLD_REGION!r})",
+        ),
+        _trigger(
+            "UserMigration_ForgotPassword, migrates",
+            "user_migration",
+            "user_migration_forgot_password",
+            MIGRATION_CONFIG,
+            [("admin_get_user", OLD_ANN)],
+            client=f"old_pool_client({OLD_REGION!r})",
         ),
         _trigger(
             "CustomMessage_AdminCreateUser",

@@ -155,6 +155,7 @@ def test_event_fixtures_have_the_documented_common_shape(path: Path) -> None:
         "pre": "PreSignUp_" if path.stem.startswith("pre_sign_up") else "TokenGeneration_",
         "post": "PostConfirmation_",
         "custom": "CustomMessage_",
+        "user": "UserMigration_",
     }[trigger]
     assert event["triggerSource"].startswith(prefix)
 

@@ -1,16 +1,20 @@
 """Property tests: malformed, sparse and random-shaped events never crash a trigger.
 
-Only a deliberate denial (``SignUpDenied``) or the documented generic failure
-(``SignUpUnavailable``) may leave a trigger; never KeyError, TypeError, AttributeError,
-IndexError or ValueError. The ``process_event`` functions have no catch-all, so they are tested
-directly; the handlers are also checked not to need their last-resort ``except Exception``
-("unexpected error" log). AWS is a fake that returns random, possibly malformed, responses.
+Only a deliberate denial (``SignUpDenied``, ``MigrationDenied``) or the documented generic
+failure (``SignUpUnavailable``, ``MigrationUnavailable``) may leave a trigger; never KeyError,
+TypeError, AttributeError, IndexError or ValueError. The user migration trigger is also fed a
+known password and must never log it. The ``process_event`` functions have no catch-all, so
+they are tested directly; the handlers are also checked not to need their last-resort
+``except Exception`` ("unexpected error" log). AWS is a fake that returns random, possibly
+malformed, responses.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,7 @@ from lambda_triggers import custom_message as cm
 from lambda_triggers import post_confirmation as pc
 from lambda_triggers import pre_sign_up as psu
 from lambda_triggers import pre_token_generation as ptg
+from lambda_triggers import user_migration as um
 from lambda_triggers._common import is_true
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
@@ -522,6 +527,212 @@ def test_messages_always_keep_placeholders_within_limits(
         assert f"Hello {name.strip()[:1]}" not in messages.email_message
 
 
+# --- user migration -----------------------------------------------------------------------
+
+MIGRATION_PASSWORD = "Old-Pool-Passw0rd!"  # also the password in the fixture
+MIGRATION_SUB = "7d8ca528-4931-4254-9273-ea5ee853f271"
+MIGRATION_ATTRIBUTES = ["email", "email_verified", "given_name", "phone_number", "custom:tenant_id"]
+USER_MIGRATION_CONFIG_RAW = {
+    "from_user_pool_id": "eu-west-1_OLDPOOL01",
+    "from_client_id": "oldclient0123456789",
+    "attributes": MIGRATION_ATTRIBUTES,
+    "case_sensitive": False,
+}
+USER_MIGRATION_CONFIG = um.parse_config(USER_MIGRATION_CONFIG_RAW)
+MIGRATION_ESCAPES = (um.MigrationDenied, um.MigrationUnavailable)
+
+
+def _jwt(claims: object) -> str:
+    payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    return f"eyJhbGciOiJSUzI1NiJ9.{payload}.c2ln"
+
+
+ANN_TOKEN = _jwt({"sub": MIGRATION_SUB, "username": "ann"})
+ANN_OLD = {
+    "Username": "ann",
+    "Enabled": True,
+    "UserStatus": "CONFIRMED",
+    "UserAttributes": [
+        {"Name": "sub", "Value": MIGRATION_SUB},
+        {"Name": "email", "Value": "ann@example.com"},
+        {"Name": "email_verified", "Value": "true"},
+        {"Name": "given_name", "Value": "Ann"},
+    ],
+}
+access_tokens = st.one_of(
+    st.just(ANN_TOKEN),
+    st.builds(_jwt, json_values),
+    st.builds(
+        _jwt,
+        st.fixed_dictionaries(
+            {"sub": maybe(st.just(MIGRATION_SUB)), "username": maybe(st.sampled_from(["ann"]))}
+        ),
+    ),
+    json_values,
+)
+initiate_auth_results = st.one_of(
+    st.fixed_dictionaries(
+        {"AuthenticationResult": maybe(st.fixed_dictionaries({"AccessToken": access_tokens}))}
+    ),
+    st.fixed_dictionaries(
+        {
+            "ChallengeName": st.one_of(
+                st.sampled_from(["SOFTWARE_TOKEN_MFA", "SMS_MFA", "NEW_PASSWORD_REQUIRED"]),
+                scalars,
+            )
+        },
+        optional={"AuthenticationResult": st.just({"AccessToken": ANN_TOKEN})},
+    ),
+    json_values,
+    st.just("client-error"),
+)
+old_records = st.fixed_dictionaries(
+    {
+        "Username": st.one_of(st.just("ann"), usernames),
+        "Enabled": maybe(st.booleans()),
+        "UserStatus": maybe(
+            st.sampled_from(["CONFIRMED", "UNCONFIRMED", "RESET_REQUIRED", "EXTERNAL_PROVIDER"])
+        ),
+        "UserAttributes": maybe(
+            st.lists(
+                st.fixed_dictionaries(
+                    {
+                        "Name": maybe(
+                            st.sampled_from(
+                                [
+                                    *MIGRATION_ATTRIBUTES,
+                                    "sub",
+                                    "identities",
+                                    "cognito:user_status",
+                                    "phone_number_verified",
+                                    "nickname",
+                                ]
+                            )
+                        ),
+                        "Value": st.one_of(st.just(MIGRATION_SUB), attribute_values),
+                    }
+                ),
+                max_size=6,
+            )
+        ),
+    },
+    optional={
+        "UserMFASettingList": maybe(st.lists(st.sampled_from(["SMS_MFA", "EMAIL_OTP"]))),
+        "PreferredMfaSetting": maybe(st.sampled_from(["", "SMS_MFA"])),
+        "MFAOptions": json_values,
+    },
+)
+get_user_results = st.one_of(st.just(ANN_OLD), old_records, json_values, st.just("client-error"))
+
+
+class FakeOldPool:
+    """The old pool, answering with whatever hypothesis drew; records every call."""
+
+    def __init__(self, initiate_result: Any, get_user_result: Any) -> None:
+        self.initiate_result = initiate_result
+        self.get_user_result = get_user_result
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _answer(self, operation: str, result: Any, params: dict[str, Any]) -> Any:
+        self.calls.append((operation, params))
+        if result == "client-error":
+            raise _client_error(operation)
+        return copy.deepcopy(result)
+
+    def admin_initiate_auth(self, **params: Any) -> Any:
+        return self._answer("AdminInitiateAuth", self.initiate_result, params)
+
+    def admin_get_user(self, **params: Any) -> Any:
+        return self._answer("AdminGetUser", self.get_user_result, params)
+
+
+fake_old_pools = st.builds(FakeOldPool, initiate_auth_results, get_user_results)
+# The migration paths need a nearly intact event: give the mutated fixtures their own share.
+migration_events = st.one_of(
+    any_events(um.SOURCES, "user_migration"), mutated_fixtures("user_migration")
+)
+
+
+def assert_migration_was_warranted(event: dict[str, Any], old_pool: FakeOldPool) -> None:
+    """A returned migration event carries only what the policy allows, from an eligible user."""
+    response = event["response"]
+    attributes = response["userAttributes"]
+    assert attributes
+    for name, value in attributes.items():
+        assert isinstance(value, str)
+        assert name in {*MIGRATION_ATTRIBUTES, "email_verified", "phone_number_verified"}
+        assert name not in {"sub", "identities"}
+        assert not name.startswith("cognito:")
+    for flag, base in (("email_verified", "email"), ("phone_number_verified", "phone_number")):
+        if flag in attributes:
+            assert attributes[flag] == "true"
+            assert base in attributes
+    assert response["messageAction"] == "SUPPRESS"
+    assert response["forceAliasCreation"] is False
+    record = old_pool.get_user_result
+    assert record["Enabled"] is True
+    assert record["UserStatus"] == "CONFIRMED"
+    assert not record.get("UserMFASettingList")
+    assert not record.get("PreferredMfaSetting")
+    if event["triggerSource"] == um.AUTHENTICATION:
+        assert response["finalUserStatus"] == "CONFIRMED"
+        operations = [operation for operation, _ in old_pool.calls]
+        assert operations == ["AdminInitiateAuth", "AdminGetUser"]
+        assert old_pool.initiate_result.get("ChallengeName") is None
+        assert old_pool.calls[0][1]["AuthParameters"]["PASSWORD"] == event["request"]["password"]
+    else:
+        assert "finalUserStatus" not in response
+        assert um.has_verified_contact(attributes)
+    known = [record["Username"], *(attributes.get(n) for n in ("email", "phone_number"))]
+    assert any(isinstance(k, str) and k.lower() == event["userName"].lower() for k in known)
+
+
+@PROPERTY
+@given(event=migration_events, old_pool=fake_old_pools)
+def test_user_migration_process_event_raises_only_its_own_errors(
+    event: Any, old_pool: FakeOldPool
+) -> None:
+    if not isinstance(event, dict):
+        return
+    try:
+        result = um.process_event(
+            event, USER_MIGRATION_CONFIG, lambda region: old_pool, um.Deadline(4.0)
+        )
+    except MIGRATION_ESCAPES as error:
+        record_path(type(error).__name__)
+        return
+    assert result is event
+    if source_of(event) in um.SOURCES:
+        record_path("migrated")
+        assert_migration_was_warranted(event, old_pool)
+    else:
+        assert not old_pool.calls
+
+
+@PROPERTY
+@given(event=migration_events, old_pool=fake_old_pools)
+def test_user_migration_handler_never_crashes_or_logs_the_password(
+    event: Any, old_pool: FakeOldPool, set_config: Any, caplog: Any
+) -> None:
+    set_config(USER_MIGRATION_CONFIG_RAW)
+    um.CONFIG.reset()
+    um._old_pool_clients["eu-west-1"] = old_pool
+    if isinstance(event, dict) and isinstance(event.get("request"), dict):
+        event["request"]["password"] = MIGRATION_PASSWORD
+    caplog.clear()
+    caplog.set_level(logging.DEBUG)
+    try:
+        um.handler(event, None)
+    except MIGRATION_ESCAPES:
+        pass
+    finally:
+        um._old_pool_clients.clear()
+        um.CONFIG.reset()
+    assert no_unexpected_errors(caplog)
+    logged = "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
+    assert MIGRATION_PASSWORD not in logged
+
+
 # --- domain policy ------------------------------------------------------------------------
 
 labels = st.from_regex(r"[a-z0-9](?:[a-z0-9-]{0,10}[a-z0-9])?", fullmatch=True)
@@ -578,4 +789,4 @@ def test_normalize_domain_is_idempotent(value: str) -> None:
 
 def test_the_fixtures_cover_every_source_of_every_trigger() -> None:
     sources = {event["triggerSource"] for event in FIXTURES.values()}
-    assert psu.SOURCES | {pc.CONFIRM_SIGN_UP} | ptg.SOURCES | cm.SOURCES <= sources
+    assert psu.SOURCES | {pc.CONFIRM_SIGN_UP} | ptg.SOURCES | cm.SOURCES | um.SOURCES <= sources

@@ -1,0 +1,659 @@
+"""User migration trigger: move a user from an OLD user pool into this (new) pool on first use.
+
+Trigger sources handled: ``UserMigration_Authentication`` (sign-in with a password by a user the
+new pool does not know) and ``UserMigration_ForgotPassword`` (forgot-password by such a user).
+Any other source, or an event that is not a JSON object, is returned unchanged.
+
+Event reference:
+https://docs.aws.amazon.com/cognito/latest/developerguide/user-pool-lambda-migrate-user.html
+
+Configuration: one environment variable, ``TRIGGER_CONFIG``, holding a JSON object. Unknown keys
+are a configuration error; every problem is reported at once.
+
+``from_user_pool_id`` (string, required)
+    The old pool, ``<region>_<id>``.
+``from_client_id`` (string, required)
+    An app client of the old pool with ``ALLOW_ADMIN_USER_PASSWORD_AUTH`` and WITHOUT a client
+    secret (AdminInitiateAuth would need a SECRET_HASH, which needs the secret in this
+    function). Enable that flow only for the migration period.
+``region`` (string or null, default: the region prefix of ``from_user_pool_id``)
+    Must equal that prefix; the old pool may be in another region than this function.
+``attributes`` (array of strings, required, not empty)
+    The new pool's attribute names (``email``, ``custom:tenant_id``...). Only these are carried
+    over. ``sub``, ``identities`` and ``cognito:*`` are refused: the new pool assigns its own.
+``case_sensitive`` (boolean, required)
+    Whether the NEW pool's usernames are case-sensitive (the kit's pools are not).
+
+What a migration does:
+
+- ``UserMigration_Authentication``: AdminInitiateAuth(old pool, ``ADMIN_USER_PASSWORD_AUTH``,
+  USERNAME = ``userName`` as typed, PASSWORD = ``request.password``). Only an
+  ``AuthenticationResult`` counts. Any challenge is refused: ``NEW_PASSWORD_REQUIRED`` needs a
+  password change, and an MFA challenge (``SMS_MFA``, ``SOFTWARE_TOKEN_MFA``, ``EMAIL_OTP``,
+  ``SELECT_MFA_TYPE``, ``MFA_SETUP``...) means the old pool wants a second factor: migrating on
+  the password alone would let someone who knows only the password into the new pool, where
+  they could enrol their own second factor. Those users move with the bulk import (see
+  docs/migration.md) and reset their password. The username and ``sub`` are then read from the
+  access token the old pool just issued (it came straight from Cognito in the response to this
+  signed request, so it is as trustworthy as any other field of it; the tokens are discarded
+  and never logged), and AdminGetUser(that exact username) must return that ``sub``: the
+  profile carried over is always the profile of the user whose password was checked.
+  Response: ``userAttributes``, ``finalUserStatus: "CONFIRMED"`` (the user keeps the password),
+  ``messageAction: "SUPPRESS"``, ``forceAliasCreation: false``.
+- ``UserMigration_ForgotPassword``: AdminGetUser(old pool, ``userName`` as typed) only; there is
+  no password. Response: ``userAttributes``, ``messageAction: "SUPPRESS"``,
+  ``forceAliasCreation: false`` and no ``finalUserStatus``: AWS documents it for sign-in
+  (``CONFIRMED``) and otherwise sets ``RESET_REQUIRED``; Cognito then sends the reset code. The
+  user must have a verified email or phone number that is carried over, or no code can reach
+  them, so the migration is refused.
+
+``forceAliasCreation`` is always false: a migrating user must never take an email or phone alias
+away from a user who already exists in the new pool.
+
+Users refused in both sources: disabled in the old pool; any status other than ``CONFIRMED``
+(``UNCONFIRMED``, ``FORCE_CHANGE_PASSWORD``, ``RESET_REQUIRED``, ``EXTERNAL_PROVIDER``,
+``COMPROMISED``, ``ARCHIVED``, ``UNKNOWN``...); MFA set up in the old pool (AdminGetUser's
+``UserMFASettingList``, ``PreferredMfaSetting`` or ``MFAOptions``), because a migration by
+password or by reset code alone would drop that factor.
+
+Attributes carried: those of the old user whose names are in ``attributes``, never ``sub``,
+``identities`` or ``cognito:*``; ``email_verified`` / ``phone_number_verified`` as ``"true"`` only
+when the old pool says ``"true"`` and the email / phone number itself is carried. A user with no
+attribute to carry is refused (Cognito requires at least one).
+
+Username lookup and case. The typed ``userName`` is sent to the old pool exactly as typed; the
+old pool resolves it by its own rules (its own case sensitivity and aliases). The trigger never
+tries other spellings or searches with ListUsers: in a case-sensitive old pool, ``Ann`` and
+``ann`` may be two users, and trying variants would pick between them by password. Then the
+typed ``userName`` must equal one of the old user's identifiers (username, ``email``,
+``phone_number``, ``preferred_username``) under the NEW pool's rule: exactly when
+``case_sensitive`` is true, ignoring case (``str.lower``) when false. Otherwise the migration is
+refused: a case-insensitive old pool resolves ``ANN`` to ``ann``, and a case-sensitive new pool
+would create ``ANN`` and later, for a sign-in as ``ann``, a second user from the same old one.
+Consequences: users of a case-sensitive old pool type their old spelling once (as they always
+had to); two old users whose names differ only in case cannot both move into a
+case-insensitive new pool (the first to sign in takes the name; the export helper reports such
+collisions before you start).
+
+Time: Cognito waits 5 seconds in total. The old pool's client has a 0.5 s connect and 1.5 s read
+timeout and makes one attempt (no retries); a call is only started when at least its worst case
+(2 s) fits into a 4 s budget counted from the start of the invocation (less when the Lambda
+context says less time remains). A sign-in that runs out of budget is refused as "try again".
+
+Failure policy (fail closed):
+
+- ``MigrationDenied`` (message ``Incorrect username or password``) for every deliberate refusal:
+  wrong password, unknown user, a challenge, a refused status, MFA, no verified contact, an
+  identifier mismatch, a malformed event. One message for all, so a response never tells
+  whether a user exists or whether a password was right; the reason is logged.
+- ``MigrationUnavailable`` (``Sign-in is temporarily unavailable. Please try again``) for a
+  missing or invalid ``TRIGGER_CONFIG``, AWS errors (throttling, timeouts, a missing pool or
+  client, a client with a secret or without the flow), an inconsistent AWS response, no time
+  left, or an unexpected error. Nothing is migrated then, so the user can simply retry.
+
+Logging: trigger source, pool, username (an email-like one redacted), ``reason``,
+``aws_operation`` and ``error_code``. Never the password, a token, an attribute value or an AWS
+error message. An unexpected error is logged with its type and location only, not its message
+or traceback (a message may quote a parameter). The botocore, boto3 and urllib3 loggers are kept
+at WARNING or above, because at DEBUG botocore logs request bodies, which carry the password.
+
+IAM: ``cognito-idp:AdminInitiateAuth`` and ``cognito-idp:AdminGetUser`` on the old pool's ARN.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Mapping
+from typing import Any, Final, NamedTuple, NoReturn
+
+try:
+    from lambda_triggers._common import (
+        ConfigReader,
+        JsonDict,
+        LazyConfig,
+        as_dict,
+        child,
+        config_or_none,
+        get_str,
+        handled_event,
+        log_context,
+    )
+except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted at the package
+    if _error.name != "lambda_triggers":
+        raise
+    from _common import (  # type: ignore[import-not-found, no-redef]
+        ConfigReader,
+        JsonDict,
+        LazyConfig,
+        as_dict,
+        child,
+        config_or_none,
+        get_str,
+        handled_event,
+        log_context,
+    )
+
+logger = logging.getLogger(__name__)
+
+AUTHENTICATION: Final = "UserMigration_Authentication"
+FORGOT_PASSWORD: Final = "UserMigration_ForgotPassword"  # noqa: S105 - a trigger source
+SOURCES: Final = frozenset({AUTHENTICATION, FORGOT_PASSWORD})
+
+DENIED_MESSAGE: Final = "Incorrect username or password"
+UNAVAILABLE_MESSAGE: Final = "Sign-in is temporarily unavailable. Please try again"
+
+KNOWN_KEYS: Final = (
+    "from_user_pool_id",
+    "from_client_id",
+    "region",
+    "attributes",
+    "case_sensitive",
+)
+NEVER_CARRIED: Final = frozenset({"sub", "identities"})
+VERIFIED_FLAGS: Final = {"email_verified": "email", "phone_number_verified": "phone_number"}
+IDENTIFIER_ATTRIBUTES: Final = ("email", "phone_number", "preferred_username")
+MIGRATABLE_STATUS: Final = "CONFIRMED"
+
+CONNECT_TIMEOUT_S: Final = 0.5
+READ_TIMEOUT_S: Final = 1.5
+CALL_WORST_CASE_S: Final = CONNECT_TIMEOUT_S + READ_TIMEOUT_S  # one attempt, no retries
+TIME_BUDGET_S: Final = 4.0  # of Cognito's 5 s, leaving room for the runtime's own start
+CONTEXT_MARGIN_S: Final = 0.2
+
+MAX_USERNAME_LEN: Final = 2048  # an alias (email) may be typed instead of a username
+MAX_PASSWORD_LEN: Final = 256  # Cognito's limit
+MAX_ATTRIBUTE_VALUE_LEN: Final = 2048  # Cognito's limit
+MAX_CLIENT_ID_LEN: Final = 128
+
+REGION_PATTERN: Final = r"[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d"
+_USER_POOL_ID_RE: Final = re.compile(rf"(?P<region>{REGION_PATTERN})_[0-9A-Za-z]{{1,40}}")
+_REGION_RE: Final = re.compile(REGION_PATTERN)
+_CLIENT_ID_RE: Final = re.compile(r"[\w+]+")
+_STANDARD_ATTRIBUTE_RE: Final = re.compile(r"[a-z][a-z_]{0,31}")
+_CUSTOM_ATTRIBUTE_RE: Final = re.compile(r"custom:[A-Za-z0-9_]{1,20}")
+
+# Error codes of AdminInitiateAuth / AdminGetUser that mean "this user may not migrate"; every
+# other error is a failure to be retried.
+_DENIAL_CODES: Final = frozenset(
+    {
+        "NotAuthorizedException",
+        "UserNotFoundException",
+        "UserNotConfirmedException",
+        "PasswordResetRequiredException",
+    }
+)
+# NotAuthorizedException also reports a misconfigured client; those must not look like a
+# wrong password in the logs (every user would be refused without an ERROR).
+_CLIENT_MISCONFIGURED_HINTS: Final = ("secret hash", "client secret")
+
+
+class MigrationDenied(Exception):  # noqa: N818 - the name says what the user experiences
+    """A deliberate refusal. The message is the same for every reason; the reason is logged."""
+
+    def __init__(self) -> None:
+        super().__init__(DENIED_MESSAGE)
+
+
+class MigrationUnavailable(Exception):  # noqa: N818
+    """A retryable failure (configuration, AWS error, no time left). Nothing was migrated."""
+
+    def __init__(self) -> None:
+        super().__init__(UNAVAILABLE_MESSAGE)
+
+
+class Config(NamedTuple):
+    from_user_pool_id: str
+    from_client_id: str
+    region: str
+    attributes: frozenset[str]
+    case_sensitive: bool
+
+
+class OldUser(NamedTuple):
+    """What AdminGetUser said about the user in the old pool."""
+
+    username: str
+    enabled: bool
+    status: str
+    attributes: dict[str, str]
+    has_mfa: bool
+
+
+# --- configuration ------------------------------------------------------------------------
+
+
+def pool_region(user_pool_id: str) -> str | None:
+    """The region prefix of a user pool id (``eu-west-1_AbC`` -> ``eu-west-1``), or None."""
+    match = _USER_POOL_ID_RE.fullmatch(user_pool_id)
+    return match.group("region") if match else None
+
+
+def attribute_name_problem(name: str) -> str | None:
+    """Why ``name`` cannot be a carried attribute, or None if it can."""
+    if name in NEVER_CARRIED or name.lower().startswith("cognito:"):
+        return f"{name!r} is assigned by the new pool and is never carried over"
+    if _STANDARD_ATTRIBUTE_RE.fullmatch(name) or _CUSTOM_ATTRIBUTE_RE.fullmatch(name):
+        return None
+    return f"{name!r} is not an attribute name like 'email' or 'custom:tenant_id'"
+
+
+def parse_config(raw: object) -> Config:
+    """Validate a decoded ``TRIGGER_CONFIG``; raise ``ConfigError`` listing every problem."""
+    reader = ConfigReader(raw, KNOWN_KEYS)
+    pool_id = reader.optional_string("from_user_pool_id", max_len=55) or ""
+    derived_region = pool_region(pool_id)
+    if not reader.has("from_user_pool_id"):
+        reader.problem("from_user_pool_id", "required: the old pool's id, like 'eu-west-1_AbC123'")
+    elif pool_id and derived_region is None:
+        reader.problem("from_user_pool_id", "expected '<region>_<id>', like 'eu-west-1_AbC123'")
+    client_id = reader.optional_string("from_client_id", max_len=MAX_CLIENT_ID_LEN) or ""
+    if not reader.has("from_client_id"):
+        reader.problem("from_client_id", "required: an app client id of the old pool")
+    elif client_id and not _CLIENT_ID_RE.fullmatch(client_id):
+        reader.problem("from_client_id", "expected letters, digits, '_' or '+'")
+    region = reader.optional_string("region", max_len=32)
+    if region is not None and not _REGION_RE.fullmatch(region):
+        reader.problem("region", f"{region!r} is not a region name like 'eu-west-1'")
+    elif region is not None and derived_region is not None and region != derived_region:
+        reader.problem(
+            "region", f"{region!r} does not match the pool id's region {derived_region!r}"
+        )
+    attributes: list[str] = []
+    if not reader.has("attributes"):
+        reader.problem("attributes", "required: the new pool's attribute names")
+    for index, name in enumerate(reader.string_list("attributes")):
+        if (problem := attribute_name_problem(name)) is not None:
+            reader.problem(f"attributes[{index}]", problem)
+        elif name in attributes:
+            reader.problem(f"attributes[{index}]", f"{name!r} is listed twice")
+        else:
+            attributes.append(name)
+    if isinstance(raw, dict) and raw.get("attributes") == []:
+        reader.problem("attributes", "must list at least one attribute")
+    if not reader.has("case_sensitive"):
+        reader.problem(
+            "case_sensitive", "required: true if the new pool's usernames are case-sensitive"
+        )
+    case_sensitive = reader.boolean("case_sensitive", default=True)
+    reader.finish()
+    return Config(
+        from_user_pool_id=pool_id,
+        from_client_id=client_id,
+        region=region or derived_region or "",
+        attributes=frozenset(attributes),
+        case_sensitive=case_sensitive,
+    )
+
+
+CONFIG: Final = LazyConfig(parse_config)
+
+
+# --- time budget --------------------------------------------------------------------------
+
+
+class Deadline:
+    """The time left for AWS calls in this invocation."""
+
+    def __init__(self, budget_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._end = clock() + budget_s
+
+    @classmethod
+    def for_context(cls, context: object) -> Deadline:
+        """The 4 s budget, shortened when the Lambda context says less time remains."""
+        budget = TIME_BUDGET_S
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        if callable(remaining):
+            try:
+                millis = remaining()
+            except Exception:  # a broken context must not block the sign-in
+                millis = None
+            if isinstance(millis, int | float) and not isinstance(millis, bool):
+                budget = min(budget, millis / 1000 - CONTEXT_MARGIN_S)
+        return cls(budget)
+
+    def remaining(self) -> float:
+        return self._end - self._clock()
+
+
+# --- pure logic ---------------------------------------------------------------------------
+
+
+def same_identifier(typed: str, known: str, *, case_sensitive: bool) -> bool:
+    """Whether the new pool would treat ``typed`` and ``known`` as the same identifier."""
+    return typed == known if case_sensitive else typed.lower() == known.lower()
+
+
+def identifies(user: OldUser, typed: str, *, case_sensitive: bool) -> bool:
+    """Whether ``typed`` is one of the old user's sign-in identifiers under the new pool's rule."""
+    candidates = [user.username, *(user.attributes.get(name) for name in IDENTIFIER_ATTRIBUTES)]
+    return any(
+        candidate is not None and same_identifier(typed, candidate, case_sensitive=case_sensitive)
+        for candidate in candidates
+    )
+
+
+def refusal_reason(user: OldUser) -> str | None:
+    """Why the old pool's state forbids migrating this user, or None."""
+    if not user.enabled:
+        return "the user is disabled in the old pool"
+    if user.status != MIGRATABLE_STATUS:
+        return f"the user's status in the old pool is {user.status or 'unknown'}"
+    if user.has_mfa:
+        return "the user has MFA set up in the old pool"
+    return None
+
+
+def carried_attributes(old: Mapping[str, str], allowed: frozenset[str]) -> dict[str, str]:
+    """The attributes the new pool receives: listed ones only, verification flags only if true."""
+    carried = {
+        name: value
+        for name, value in old.items()
+        if name in allowed
+        and name not in NEVER_CARRIED
+        and name not in VERIFIED_FLAGS
+        and not name.lower().startswith("cognito:")
+        and len(value) <= MAX_ATTRIBUTE_VALUE_LEN
+    }
+    for flag, base in VERIFIED_FLAGS.items():
+        if base in carried and old.get(flag) == "true":
+            carried[flag] = "true"
+    return carried
+
+
+def has_verified_contact(attributes: Mapping[str, str]) -> bool:
+    """Whether a reset code can reach the user: a carried, verified email or phone number."""
+    return any(
+        attributes.get(flag) == "true" and bool(attributes.get(base))
+        for flag, base in VERIFIED_FLAGS.items()
+    )
+
+
+def parse_old_user(response: object) -> OldUser | None:
+    """An AdminGetUser response as an ``OldUser``; None when it lacks what a decision needs."""
+    record = as_dict(response)
+    username = get_str(record, "Username")
+    enabled = record.get("Enabled")
+    status = get_str(record, "UserStatus")
+    raw_attributes = record.get("UserAttributes")
+    if not username or not isinstance(enabled, bool) or status is None:
+        return None
+    if not isinstance(raw_attributes, list):
+        return None
+    attributes: dict[str, str] = {}
+    for item in raw_attributes:
+        name = get_str(item, "Name")
+        value = get_str(item, "Value")
+        if name is not None and value is not None:
+            attributes[name] = value
+    has_mfa = any(
+        isinstance(record.get(key), list) and bool(record.get(key))
+        for key in ("UserMFASettingList", "MFAOptions")
+    ) or bool(get_str(record, "PreferredMfaSetting"))
+    return OldUser(username, enabled, status, attributes, has_mfa)
+
+
+def token_claims(token: object) -> JsonDict | None:
+    """The payload of a JWT the old pool just returned to us (no signature check needed)."""
+    if not isinstance(token, str):
+        return None
+    parts = token.split(".")
+    if len(parts) != 3 or not parts[1]:
+        return None
+    try:
+        payload = base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4))
+        claims = json.loads(payload)
+    except (ValueError, RecursionError):  # binascii.Error and JSONDecodeError are ValueErrors
+        return None
+    return claims if isinstance(claims, dict) else None
+
+
+def classify_error(operation: str, code: str, message: str) -> tuple[bool, str]:
+    """(is a denial, reason) for an AWS error; a non-denial is a retryable failure."""
+    if operation == "AdminInitiateAuth" and code == "NotAuthorizedException":
+        lowered = message.lower()
+        if any(hint in lowered for hint in _CLIENT_MISCONFIGURED_HINTS):
+            return False, "the old pool's app client has a secret; it must not"
+    if operation == "AdminInitiateAuth" and code == "InvalidParameterException":
+        return False, "the old pool's app client refused the request (is the auth flow allowed?)"
+    if code in _DENIAL_CODES:
+        return True, f"the old pool answered {code}"
+    return False, f"{operation} failed"
+
+
+# --- AWS ----------------------------------------------------------------------------------
+
+
+_old_pool_clients: dict[str, Any] = {}
+_METHODS: Final = {"AdminInitiateAuth": "admin_initiate_auth", "AdminGetUser": "admin_get_user"}
+
+
+def _quiet_aws_loggers() -> None:
+    # botocore logs request bodies at DEBUG, and AdminInitiateAuth's body carries the password.
+    for name in ("botocore", "boto3", "urllib3"):
+        aws_logger = logging.getLogger(name)
+        if aws_logger.getEffectiveLevel() < logging.WARNING:
+            aws_logger.setLevel(logging.WARNING)
+
+
+def old_pool_client(region: str) -> Any:
+    """The cognito-idp client for the old pool's region, created on first use (boto3 is lazy)."""
+    client = _old_pool_clients.get(region)
+    if client is None:
+        import boto3  # deliberately lazy: ~265 ms
+        from botocore.config import Config as BotoConfig
+
+        _quiet_aws_loggers()
+        client = boto3.client(
+            "cognito-idp",
+            region_name=region,
+            config=BotoConfig(
+                connect_timeout=CONNECT_TIMEOUT_S,
+                read_timeout=READ_TIMEOUT_S,
+                retries={"total_max_attempts": 1, "mode": "standard"},
+            ),
+        )
+        _old_pool_clients[region] = client
+    return client
+
+
+def _error_details(error: Exception) -> tuple[str, str]:
+    response = getattr(error, "response", None)
+    details = child(response, "Error")
+    code = get_str(details, "Code") or type(error).__name__
+    return code, get_str(details, "Message") or ""
+
+
+def _call_old_pool(
+    client: Any,
+    operation: str,
+    params: Mapping[str, object],
+    deadline: Deadline,
+    fields: Mapping[str, object],
+) -> JsonDict:
+    """One AWS call; raises ``MigrationDenied`` or ``MigrationUnavailable`` as classified."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if deadline.remaining() < CALL_WORST_CASE_S:
+        logger.error(
+            "not enough time left for the old pool; refusing so the sign-in can be retried",
+            extra={**fields, "aws_operation": operation},
+        )
+        raise MigrationUnavailable
+    try:
+        response = getattr(client, _METHODS[operation])(**params)
+    except (BotoCoreError, ClientError) as error:
+        code, message = _error_details(error)
+        denied, reason = classify_error(operation, code, message)
+        log_fields = {**fields, "aws_operation": operation, "error_code": code, "reason": reason}
+        if denied:
+            logger.info("migration refused", extra=log_fields)
+            raise MigrationDenied from None
+        logger.error("old pool call failed; nothing migrated", extra=log_fields)
+        raise MigrationUnavailable from None
+    return as_dict(response)
+
+
+def _deny(reason: str, fields: Mapping[str, object], *, level: int = logging.WARNING) -> NoReturn:
+    logger.log(level, "migration refused", extra={**fields, "reason": reason})
+    raise MigrationDenied
+
+
+def _unavailable(reason: str, fields: Mapping[str, object]) -> NoReturn:
+    logger.error(
+        "unusable answer from the old pool; nothing migrated", extra={**fields, "reason": reason}
+    )
+    raise MigrationUnavailable
+
+
+def authenticate(
+    client: Any,
+    config: Config,
+    credentials: tuple[str, str],
+    deadline: Deadline,
+    fields: Mapping[str, object],
+) -> tuple[str, str]:
+    """Check (username, password) in the old pool; the authenticated user's (username, sub)."""
+    username, password = credentials
+    result = _call_old_pool(
+        client,
+        "AdminInitiateAuth",
+        {
+            "UserPoolId": config.from_user_pool_id,
+            "ClientId": config.from_client_id,
+            "AuthFlow": "ADMIN_USER_PASSWORD_AUTH",
+            "AuthParameters": {"USERNAME": username, "PASSWORD": password},
+        },
+        deadline,
+        fields,
+    )
+    challenge = result.get("ChallengeName")
+    if challenge is not None:  # any challenge at all: only tokens prove a completed sign-in
+        _deny(f"the old pool answered with the challenge {str(challenge)[:64]}", fields)
+    claims = token_claims(child(result, "AuthenticationResult").get("AccessToken"))
+    old_username = get_str(claims, "username")
+    sub = get_str(claims, "sub")
+    if not old_username or not sub:
+        _unavailable("AdminInitiateAuth returned no usable access token", fields)
+    return old_username, sub
+
+
+def read_old_user(
+    client: Any, config: Config, username: str, deadline: Deadline, fields: Mapping[str, object]
+) -> OldUser:
+    """AdminGetUser in the old pool; ``MigrationUnavailable`` for an unusable answer."""
+    response = _call_old_pool(
+        client,
+        "AdminGetUser",
+        {"UserPoolId": config.from_user_pool_id, "Username": username},
+        deadline,
+        fields,
+    )
+    user = parse_old_user(response)
+    if user is None:
+        _unavailable("AdminGetUser returned an unexpected response", fields)
+    return user
+
+
+# --- event handling -----------------------------------------------------------------------
+
+
+def _typed_username(event: JsonDict, fields: Mapping[str, object]) -> str:
+    username = get_str(event, "userName")
+    if not username or len(username) > MAX_USERNAME_LEN:
+        _deny("the event has no usable userName", fields, level=logging.INFO)
+    return username
+
+
+def _password(event: JsonDict, fields: Mapping[str, object]) -> str:
+    password = get_str(child(event, "request"), "password")
+    if not password or len(password) > MAX_PASSWORD_LEN:
+        _deny("the event has no usable password", fields, level=logging.INFO)
+    return password
+
+
+def process_event(
+    event: JsonDict,
+    config: Config,
+    client_factory: Callable[[str], Any],
+    deadline: Deadline,
+) -> JsonDict:
+    """Migrate the user of a migration event; raise ``MigrationDenied``/``MigrationUnavailable``."""
+    source = get_str(event, "triggerSource")
+    if source not in SOURCES:
+        return event
+    fields = log_context(event)
+    typed = _typed_username(event, fields)
+    if source == AUTHENTICATION:
+        credentials = (typed, _password(event, fields))
+        client = client_factory(config.region)
+        old_username, sub = authenticate(client, config, credentials, deadline, fields)
+        user = read_old_user(client, config, old_username, deadline, fields)
+        if user.username != old_username or user.attributes.get("sub") != sub:
+            _unavailable("AdminGetUser returned another user than the one authenticated", fields)
+    else:
+        user = read_old_user(client_factory(config.region), config, typed, deadline, fields)
+    if (reason := refusal_reason(user)) is not None:
+        _deny(reason, fields)
+    if not identifies(user, typed, case_sensitive=config.case_sensitive):
+        _deny(
+            "userName is none of the old user's identifiers under the new pool's case rule", fields
+        )
+    attributes = carried_attributes(user.attributes, config.attributes)
+    if not attributes:
+        _deny("the user has no attribute the new pool keeps", fields)
+    response: JsonDict = {
+        "userAttributes": attributes,
+        "messageAction": "SUPPRESS",
+        "forceAliasCreation": False,
+    }
+    if source == AUTHENTICATION:
+        response["finalUserStatus"] = MIGRATABLE_STATUS
+    elif not has_verified_contact(attributes):
+        _deny("no verified email or phone number to send the reset code to", fields)
+    event["response"] = response
+    logger.info(
+        "migrated the user from the old pool",
+        extra={**fields, "attribute_names": sorted(attributes)},
+    )
+    return event
+
+
+def _error_location(error: BaseException) -> str:
+    traceback = error.__traceback__
+    while traceback is not None and traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    if traceback is None:
+        return "unknown"
+    code = traceback.tb_frame.f_code
+    return f"{code.co_filename.rsplit('/', 1)[-1]}:{traceback.tb_lineno} in {code.co_name}"
+
+
+def handler(event: object, context: object) -> object:
+    """Lambda entry point; see the module docstring for the policy and failure behaviour."""
+    deadline = Deadline.for_context(context)
+    handled = handled_event(event, SOURCES, logger)
+    if handled is None:
+        return event
+    config = config_or_none(CONFIG, logger, handled)
+    if config is None:
+        raise MigrationUnavailable
+    try:
+        return process_event(handled, config, old_pool_client, deadline)
+    except (MigrationDenied, MigrationUnavailable):
+        raise
+    except Exception as error:
+        # Fail closed. Log the type and place only: a message may quote a request parameter.
+        logger.error(
+            "unexpected error; refusing the migration",
+            extra={
+                **log_context(handled),
+                "error_type": type(error).__name__,
+                "error_at": _error_location(error),
+            },
+        )
+        raise MigrationUnavailable from None
