@@ -31,7 +31,7 @@ BASELINE ?=
 BASELINE_LABEL ?=
 
 .PHONY: help setup synth synth-all diff deploy deploy-ci destroy rehearse test lint format \
-	snapshot-update validate bench package-check docs clean
+	snapshot-update validate prerequisites bench package-check docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -91,6 +91,10 @@ deploy-ci: setup ## Deploy ENV without prompting (CI: the GitHub environment is 
 destroy: setup ## Delete ENV's stacks (development tier only; asks first unless CDK_ARGS=--force)
 	@$(PREFLIGHT) destroy
 	$(CDK) destroy "$$ENV/*" -c env="$$ENV" $(ENV_CONTEXT) $(CDK_ARGS)
+
+prerequisites: setup ## List what must exist before ENV deploys (default: every environment)
+	$(BIN)/python -m infra.prerequisites $${ENV:+--env "$$ENV"} \
+		$(if $(ENVIRONMENTS_DIR),--directory "$(ENVIRONMENTS_DIR)")
 
 rehearse: setup ## Rehearse deploy, diff and destroy with the real CDK CLI against a local emulator
 	$(BIN)/pytest tests/rehearsal -m rehearsal -q

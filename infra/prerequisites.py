@@ -1,0 +1,142 @@
+"""What must exist in the AWS account (and outside it) before an environment deploys.
+
+    python -m infra.prerequisites [--env NAME ...]     (make prerequisites [ENV=name])
+
+Derived from the environment file, so the list is always the file's own: a secret is listed
+because a provider references it, a certificate because the domain is custom. The README
+points here instead of keeping a hand-written list per environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from infra.config import ConfigError, EnvironmentConfig, known_environments, load_environments
+from infra.config.federation import (
+    AppleProvider,
+    OidcProvider,
+    SamlProvider,
+    SecretReference,
+    enabled_providers,
+)
+from infra.config.loader import ENVIRONMENTS_DIR
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """One thing to create or check before `make deploy`, and the config key that needs it."""
+
+    key: str
+    what: str
+
+
+def _where(config: EnvironmentConfig) -> str:
+    account = config.account or "<account>"
+    region = config.region or "<region>"
+    return f"aws://{account}/{region}"
+
+
+def prerequisites(config: EnvironmentConfig) -> list[Prerequisite]:
+    """Everything `config` needs before its first deploy, in the order to set it up."""
+    return list(_prerequisites(config))
+
+
+def _prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:
+    where = _where(config)
+    yield Prerequisite(
+        "account/region",
+        f"the account bootstrapped for the CDK: `cdk bootstrap {where}` (see README)",
+    )
+    email = config.user_pool.email
+    if email.sender == "ses":
+        yield Prerequisite(
+            "user_pool.email.ses_identity_arn",
+            f"a verified SES identity {email.ses_identity_arn} (out of the SES sandbox to mail "
+            "any address)",
+        )
+        if email.configuration_set:
+            yield Prerequisite(
+                "user_pool.email.configuration_set",
+                f"the SES configuration set {email.configuration_set} in {email.ses_region}",
+            )
+    domain = config.domain
+    if domain.custom_domain is not None:
+        parent = domain.custom_domain.partition(".")[2]
+        yield Prerequisite(
+            "domain.certificate_arn",
+            f"an issued ACM certificate in us-east-1 covering {domain.custom_domain}: "
+            f"{domain.certificate_arn}",
+        )
+        yield Prerequisite(
+            "domain.custom_domain",
+            f"a DNS A record for the parent domain {parent} (Cognito refuses a custom domain "
+            "whose parent does not resolve); after the deploy, an alias record for "
+            f"{domain.custom_domain} to the output CustomDomainAliasTarget",
+        )
+    for provider_id, provider in enabled_providers(config.identity_providers).items():
+        key = f"identity_providers.{provider_id}"
+        for field, value in provider:
+            if isinstance(value, SecretReference):
+                yield Prerequisite(
+                    f"{key}.{field}",
+                    f"a Secrets Manager secret {value.secret_id} (in the deploy region) whose "
+                    f"JSON holds the key {value.json_key}",
+                )
+        if isinstance(provider, SamlProvider) and provider.metadata_url is not None:
+            yield Prerequisite(
+                f"{key}.metadata_url",
+                f"the SAML metadata served at {provider.metadata_url}",
+            )
+        if isinstance(provider, OidcProvider):
+            yield Prerequisite(
+                f"{key}.issuer_url",
+                f"the OIDC issuer {provider.issuer_url} serving /.well-known/openid-configuration",
+            )
+        if isinstance(provider, SamlProvider):
+            registration = (
+                "the application at the SAML IdP with the ACS URL https://<hosted domain>/"
+                "saml2/idpresponse and the entity id urn:amazon:cognito:sp:<user pool id>"
+            )
+        else:
+            app = "the Services ID" if isinstance(provider, AppleProvider) else "the OAuth client"
+            registration = (
+                f"{app} at {provider.provider_name()} allowing the redirect "
+                "https://<hosted domain>/oauth2/idpresponse"
+            )
+        yield Prerequisite(key, f"{registration} (the outputs name the domain and pool id)")
+    user_files = config.identity_pool.user_files
+    if config.identity_pool.enabled and user_files is not None:
+        yield Prerequisite(
+            "identity_pool.user_files.bucket_name",
+            f"the S3 bucket {user_files.bucket_name} (the kit grants access to it, never "
+            "creates it)",
+        )
+
+
+def render(config: EnvironmentConfig) -> str:
+    lines = [f"{config.name} ({config.tier} tier) needs:"]
+    lines += [f"  - {p.what}  [{p.key}]" for p in prerequisites(config)]
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.prerequisites")
+    parser.add_argument("--env", action="append", default=[], help="environment (repeatable)")
+    parser.add_argument("--directory", type=Path, default=ENVIRONMENTS_DIR)
+    args = parser.parse_args(argv)
+    names = args.env or known_environments(args.directory)
+    try:
+        configs = load_environments(names, directory=args.directory)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 2
+    print("\n\n".join(render(config) for config in configs))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

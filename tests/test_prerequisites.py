@@ -1,0 +1,63 @@
+"""What an environment needs before its first deploy, derived from its file."""
+
+from __future__ import annotations
+
+import pytest
+
+from infra.config import EnvironmentConfig
+from infra.prerequisites import main, prerequisites
+from tests.conftest import KIT_ENVIRONMENTS_DIR
+
+
+def keys(config: EnvironmentConfig) -> list[str]:
+    return [p.key for p in prerequisites(config)]
+
+
+def test_an_environment_without_external_dependencies_needs_only_a_bootstrap(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    [only] = prerequisites(kit_configs["minimal"])
+    assert only.key == "account/region"
+    assert "cdk bootstrap aws://<account>/<region>" in only.what
+
+
+def test_every_secret_metadata_url_issuer_and_bucket_is_listed(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    showcase = kit_configs["showcase"]
+    listed = keys(showcase)
+    for provider_id, provider in showcase.identity_providers.items():
+        assert f"identity_providers.{provider_id}" in listed
+        secret = {"apple": "private_key", "saml": None}.get(provider.type, "client_secret")
+        if secret:
+            assert f"identity_providers.{provider_id}.{secret}" in listed
+    assert "identity_providers.CorporateSso.metadata_url" in listed
+    assert "identity_providers.PartnerLogin.issuer_url" in listed
+    assert "identity_pool.user_files.bucket_name" in listed
+    [saml] = [p for p in prerequisites(showcase) if p.key == "identity_providers.CorporateSso"]
+    assert "saml2/idpresponse" in saml.what
+
+
+def test_production_needs_ses_certificate_and_parent_dns(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    strict = kit_configs["strict"]
+    listed = {p.key: p.what for p in prerequisites(strict)}
+    assert "cdk bootstrap aws://333333333333/eu-west-1" in listed["account/region"]
+    assert str(strict.user_pool.email.ses_identity_arn) in listed["user_pool.email.ses_identity_arn"]
+    assert "cognito-mail" in listed["user_pool.email.configuration_set"]
+    assert "us-east-1" in listed["domain.certificate_arn"]
+    assert "parent domain example.com" in listed["domain.custom_domain"]
+
+
+def test_the_command_prints_each_environment_asked_for(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["--env", "minimal", "--env", "strict", "--directory", str(KIT_ENVIRONMENTS_DIR)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert out.startswith("minimal (development tier) needs:")
+    assert "\n\nstrict (production tier) needs:" in out
+
+
+def test_an_unknown_environment_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--env", "nope", "--directory", str(KIT_ENVIRONMENTS_DIR)]) == 2
+    assert "unknown environment 'nope'" in capsys.readouterr().err
