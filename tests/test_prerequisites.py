@@ -44,7 +44,8 @@ def test_production_needs_ses_certificate_and_parent_dns(
     strict = kit_configs["strict"]
     listed = {p.key: p.what for p in prerequisites(strict)}
     assert "cdk bootstrap aws://333333333333/eu-west-1" in listed["account/region"]
-    assert str(strict.user_pool.email.ses_identity_arn) in listed["user_pool.email.ses_identity_arn"]
+    identity = str(strict.user_pool.email.ses_identity_arn)
+    assert identity in listed["user_pool.email.ses_identity_arn"]
     assert "cognito-mail" in listed["user_pool.email.configuration_set"]
     assert "us-east-1" in listed["domain.certificate_arn"]
     assert "parent domain example.com" in listed["domain.custom_domain"]
