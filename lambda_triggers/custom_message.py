@@ -35,8 +35,12 @@ characters). Every user-supplied or configured value in the HTML is escaped with
 ``CustomMessage_AdminCreateUser``, ``request.usernameParameter`` (``"{username}"`` when missing)
 are copied verbatim and unescaped: Cognito replaces them and rejects a message without them.
 Over a limit, the user's name is shortened first, then the app name; placeholders are never cut.
-The greeting uses ``given_name``, else ``name``: at most 256 characters, control and format
-characters removed. The email address is never put into a message.
+The greeting uses ``given_name``, else ``name``, which users choose themselves, so it is only
+used where the message goes to an address already verified or set by an administrator
+(``GREETED_SOURCES``: ForgotPassword, Authentication, AdminCreateUser); a sign-up or a new email
+address could be anyone's, and the kit's branded mail must not carry a stranger's text to it.
+Even there the name is cut to 40 characters of letters, spaces, apostrophes and hyphens, so it
+can hold no link, address or line break. The email address is never put into a message.
 
 Failure policy (fall back to the pool's messages): a missing or invalid ``TRIGGER_CONFIG`` or an
 unexpected error is logged at ERROR level and the event is returned unchanged, so Cognito sends
@@ -48,6 +52,7 @@ from __future__ import annotations
 import html
 import logging
 import re
+import unicodedata
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Final, NamedTuple
@@ -85,7 +90,10 @@ DEFAULT_USERNAME_PARAMETER: Final = "{username}"
 MAX_EMAIL_MESSAGE: Final = 20_000
 MAX_EMAIL_SUBJECT: Final = 140
 MAX_SMS_MESSAGE: Final = 140
-MAX_NAME_LEN: Final = 256
+MAX_NAME_LEN: Final = 40
+# Sources whose message goes to an address that is verified, or was set by an administrator.
+GREETED_SOURCES: Final = frozenset({"ForgotPassword", "Authentication", "AdminCreateUser"})
+NAME_PUNCTUATION: Final = frozenset(" '-\u2019")
 MAX_APP_NAME_LEN: Final = 128
 MAX_APP_URL_LEN: Final = 1024
 MAX_SUPPORT_EMAIL_LEN: Final = 254
@@ -253,6 +261,17 @@ def fit(render: Callable[[list[str]], str], values: list[str], limit: int) -> st
     return text if len(text) <= limit else None
 
 
+def greeting_name(value: str) -> str:
+    """A user-chosen name made harmless: letters, marks, spaces, apostrophes and hyphens only
+    (no digit, dot, slash, colon or @, so nothing a mail client turns into a link), one line,
+    at most ``MAX_NAME_LEN`` characters."""
+    kept = "".join(
+        char if unicodedata.category(char)[0] in "LM" or char in NAME_PUNCTUATION else " "
+        for char in value[: MAX_NAME_LEN * 4]
+    )
+    return " ".join(kept.split())[:MAX_NAME_LEN].strip()
+
+
 def printable(text: str) -> str:
     """``text`` with whitespace as plain spaces and other control characters removed."""
     if text.isprintable():
@@ -302,10 +321,10 @@ def build_messages(
     """Subject, HTML email and SMS for one trigger source (pure)."""
     kind = KINDS[suffix]
     name = ""
-    for attribute in ("given_name", "name"):
+    for attribute in ("given_name", "name") if suffix in GREETED_SOURCES else ():
         value = attributes.get(attribute)
         if isinstance(value, str):
-            name = printable(value).strip()[:MAX_NAME_LEN]
+            name = greeting_name(value)
             if name:
                 break
     sms = fit(

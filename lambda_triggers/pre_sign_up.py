@@ -1,4 +1,4 @@
-"""Pre sign-up trigger: email-domain policy, and linking of federated sign-ins to native users.
+"""Pre sign-up trigger: email-domain policy, invite-only federation, and safe account linking.
 
 Trigger sources handled: ``PreSignUp_SignUp``, ``PreSignUp_AdminCreateUser``,
 ``PreSignUp_ExternalProvider``. Any other source, or an event that is not a JSON object, is
@@ -16,10 +16,20 @@ are a configuration error.
     Email addresses at these domains may not sign up. A denial wins over an allowance.
 ``account_linking`` (boolean, default ``false``)
     Link a first federated sign-in to an existing native user with the same email.
-``trusted_email_providers`` (array of strings, default ``[]``)
-    Identity-provider names, spelled as in the user pool (e.g. ``"Google"``,
-    ``"SignInWithApple"``), whose ``email_verified`` claim is trusted for linking. A SAML or OIDC
-    provider belongs here only if that IdP guarantees verified email. Names may not contain ``_``.
+``provider_email_domains`` (object: provider name -> array of domains, default ``{}``)
+    The email domains each identity provider may vouch for: only domains it owns (Google:
+    gmail.com, googlemail.com and the organisation's Workspace domains; a SAML or OIDC IdP: its
+    own domains). Provider names are spelled as in the user pool (``"Google"``,
+    ``"SignInWithApple"``) and contain no ``_``. A provider not listed vouches for nothing.
+``protected_groups`` (array of group names, default ``[]``)
+    A native user in one of these groups is never a link target.
+``federated_sign_up`` (``"open"`` or ``"invite_only"``, default ``"open"``)
+    ``invite_only``: a first federated sign-in that is not linked to an existing user is
+    refused unless its provider vouches for its verified email and the email's domain is in
+    ``federated_sign_up_domains``. ``AllowAdminCreateUserOnly`` governs only the SignUp API, so
+    without this an invite-only pool admits anyone with an account at a provider.
+``federated_sign_up_domains`` (array of strings, default ``[]``)
+    The domains ``invite_only`` admits.
 
 Domain policy (all three sources): domains compare case-insensitively in their IDNA (ASCII)
 form, as the exact domain or any subdomain of it: ``a.example.com`` matches ``example.com``
@@ -27,20 +37,27 @@ form, as the exact domain or any subdomain of it: ``a.example.com`` matches ``ex
 ``example.com.evil.net`` do not. When a policy is configured, an email address whose domain is
 not a valid DNS name is denied; a missing email is denied only when an allow-list is set.
 
+A provider *vouches* for a federated sign-in when: ``userName`` is ``<Provider>_<subject>``
+(split on the first ``_``) with a provider in ``provider_email_domains`` (compared
+case-insensitively, because Cognito may lower-case it; the configured spelling is sent to AWS);
+``userAttributes.email_verified`` is ``"true"`` (any case) or JSON ``true``; and the email's
+domain is one the provider may vouch for. Whoever can make a provider assert an address at a
+domain it does not own (a Google account opened on a corporate address, an enterprise IdP
+asserting a customer's gmail.com address) is never trusted with it.
+
 Account linking happens only when ALL of these hold: the source is
-``PreSignUp_ExternalProvider``; ``account_linking`` is true; the provider, taken from
-``userName`` (``<Provider>_<subject>``, split on the first ``_``), is in
-``trusted_email_providers`` (compared case-insensitively, because Cognito may lower-case it; the
-configured spelling is sent to AWS); ``userAttributes.email_verified`` is ``"true"`` (any case)
-or JSON ``true``; the email contains no ``"``, ``\\`` or control character (it is quoted into a
+``PreSignUp_ExternalProvider``; ``account_linking`` is true; the provider vouches for the email
+(above); the email contains no ``"``, ``\\`` or control character (it is quoted into a
 ListUsers filter); and ListUsers(``email = "<email>"``) finds exactly one native user: not in
-status ``EXTERNAL_PROVIDER``, username not ``<known provider>_...``. That user must have a
-verified email and be CONFIRMED, FORCE_CHANGE_PASSWORD or RESET_REQUIRED: linking to a native
-account whose email was never verified would hand the federated user's sign-ins to whoever
-registered that address first. Several matches: no link, a warning. The link is
+status ``EXTERNAL_PROVIDER``, username not ``<known provider>_...``, with a verified email and
+status CONFIRMED, FORCE_CHANGE_PASSWORD or RESET_REQUIRED. Before linking, the target is looked
+up: a user with MFA set up (AdminGetUser: ``UserMFASettingList``, ``PreferredMfaSetting`` or
+``MFAOptions``) or in a protected group (AdminListGroupsForUser) is never linked, because a
+federated sign-in is not challenged by the pool's MFA: the sign-up is refused with a message
+that tells the user to sign in with their password and link from the app instead. The link is
 AdminLinkProviderForUser(DestinationUser = the native user, SourceUser = ``Cognito_Subject`` of
-the federated identity). The first federated sign-in then still fails once in Cognito ("Already
-found an entry for username ...") and the next one signs in as the native user; see
+the federated identity). The first federated sign-in then still fails once in Cognito
+("Already found an entry for username ...") and the next one signs in as the native user; see
 docs/triggers.md.
 
 Auto-confirmation is deliberately not offered, and the response always carries
@@ -50,11 +67,13 @@ email is unverified, so confirming by domain lets anyone claim an address at tha
 all three flags for ``PreSignUp_AdminCreateUser``; federated users need no confirmation.
 
 Failure policy (fail closed):
-- a policy denial raises ``SignUpDenied``; Cognito shows its message to the user;
-- a missing or invalid ``TRIGGER_CONFIG``, a failed ListUsers or AdminLinkProviderForUser call,
-  or an unexpected error raises ``SignUpUnavailable`` with a generic "try again" message; the
-  cause is logged (trigger source, username, AWS error code). A silently unlinked duplicate
-  account is hard to undo, so linking errors block the sign-in instead.
+- a policy denial (domain, invite-only, protected link target) raises ``SignUpDenied``; Cognito
+  shows its message to the user;
+- a missing or invalid ``TRIGGER_CONFIG``, a failed ListUsers, AdminGetUser,
+  AdminListGroupsForUser or AdminLinkProviderForUser call, or an unexpected error raises
+  ``SignUpUnavailable`` with a generic "try again" message; the cause is logged (trigger source,
+  username, AWS error code, never the email). A silently unlinked duplicate account is hard to
+  undo, so linking errors block the sign-in instead.
 """
 
 from __future__ import annotations
@@ -62,6 +81,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Iterable, Mapping
+from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
 try:
@@ -110,12 +130,22 @@ SOURCES: Final = frozenset({SIGN_UP, ADMIN_CREATE_USER, EXTERNAL_PROVIDER})
 GENERIC_FAILURE_MESSAGE: Final = "Sign-up could not be completed right now. Please try again"
 INVALID_EMAIL_MESSAGE: Final = "Sign-up requires a valid email address"
 DENIED_DOMAIN_MESSAGE: Final = "Sign-up with an email address at this domain is not allowed"
+INVITE_ONLY_MESSAGE: Final = "Sign-up is by invitation only"
+LINK_REFUSED_MESSAGE: Final = (
+    "An account with this email address already exists. Sign in with your password, then "
+    "connect this sign-in method from your account settings"
+)
 
+INVITE_ONLY: Final = "invite_only"
+FEDERATED_SIGN_UP_MODES: Final = ("open", INVITE_ONLY)
 KNOWN_KEYS: Final = (
     "allowed_email_domains",
     "denied_email_domains",
     "account_linking",
-    "trusted_email_providers",
+    "provider_email_domains",
+    "protected_groups",
+    "federated_sign_up",
+    "federated_sign_up_domains",
 )
 # Statuses of a native user that may receive a link: their email ownership was established by
 # sign-up confirmation or by an administrator.
@@ -124,6 +154,9 @@ MAX_EMAIL_LEN: Final = 2048  # Cognito's limit for an attribute value
 MAX_PROVIDER_NAME_LEN: Final = 32
 LIST_USERS_PAGE_SIZE: Final = 60  # the API's maximum
 LIST_USERS_MAX_PAGES: Final = 3
+LIST_GROUPS_PAGE_SIZE: Final = 60  # the API's maximum
+LIST_GROUPS_MAX_PAGES: Final = 2
+MAX_GROUP_NAME_LEN: Final = 128
 MAX_DOMAINS_IN_MESSAGE: Final = 3
 
 _DOMAIN_RE: Final = re.compile(
@@ -147,19 +180,27 @@ class Config(NamedTuple):
     allowed_email_domains: tuple[str, ...] = ()
     denied_email_domains: tuple[str, ...] = ()
     account_linking: bool = False
-    trusted_email_providers: tuple[str, ...] = ()
+    provider_email_domains: Mapping[str, tuple[str, ...]] = MappingProxyType({})
+    protected_groups: tuple[str, ...] = ()
+    federated_sign_up: str = "open"
+    federated_sign_up_domains: tuple[str, ...] = ()
+
+    @property
+    def providers(self) -> tuple[str, ...]:
+        return tuple(self.provider_email_domains)
 
 
-class LinkCandidate(NamedTuple):
-    """A federated identity eligible for linking, before the user pool is searched."""
+class Vouched(NamedTuple):
+    """A federated identity whose provider vouches for its verified email (see the docstring)."""
 
     provider: str  # as spelled in the configuration, which is how AdminLinkProviderForUser wants it
     subject: str
     email: str
+    domain: str
 
 
-class LinkPlan(NamedTuple):
-    candidate: LinkCandidate | None
+class Voucher(NamedTuple):
+    vouched: Vouched | None
     reason: str
 
 
@@ -202,28 +243,55 @@ def parse_config(raw: object) -> Config:
     for domain in sorted(set(allowed) & set(denied)):
         reader.problem("denied_email_domains", f"{domain!r} is also in allowed_email_domains")
     linking = reader.boolean("account_linking", default=False)
-    providers: list[str] = []
-    for index, name in enumerate(reader.string_list("trusted_email_providers")):
-        if "_" in name or any(char.isspace() for char in name):
-            reader.problem(
-                f"trusted_email_providers[{index}]",
-                f"{name!r}: identity-provider names contain neither '_' nor whitespace",
-            )
-        elif len(name) > MAX_PROVIDER_NAME_LEN:
-            reader.problem(f"trusted_email_providers[{index}]", "longer than 32 characters")
-        elif name.lower() in (known.lower() for known in providers):
-            reader.problem(f"trusted_email_providers[{index}]", f"{name!r} is listed twice")
-        else:
-            providers.append(name)
+    vouching = _read_provider_domains(reader)
+    groups: list[str] = []
+    for index, group in enumerate(reader.string_list("protected_groups")):
+        if len(group) > MAX_GROUP_NAME_LEN or not group.isprintable():
+            reader.problem(f"protected_groups[{index}]", "not a group name")
+        elif group not in groups:
+            groups.append(group)
+    mode = reader.optional_string("federated_sign_up", max_len=32) or "open"
+    if mode not in FEDERATED_SIGN_UP_MODES:
+        reader.problem("federated_sign_up", f"{mode!r}: allowed: {list(FEDERATED_SIGN_UP_MODES)}")
+    admitted = _read_domains(reader, "federated_sign_up_domains")
     reader.finish()
-    if linking and not providers:
-        logger.warning("account_linking is on but trusted_email_providers is empty: never links")
+    if linking and not vouching:
+        logger.warning("account_linking is on but no provider may vouch for email: never links")
     return Config(
         allowed_email_domains=allowed,
         denied_email_domains=denied,
         account_linking=linking,
-        trusted_email_providers=tuple(providers),
+        provider_email_domains=MappingProxyType(vouching),
+        protected_groups=tuple(groups),
+        federated_sign_up=mode,
+        federated_sign_up_domains=admitted,
     )
+
+
+def _read_provider_domains(reader: ConfigReader) -> dict[str, tuple[str, ...]]:
+    key = "provider_email_domains"
+    vouching: dict[str, tuple[str, ...]] = {}
+    for name, items in reader.string_list_map(key).items():
+        if "_" in name or any(char.isspace() for char in name):
+            reader.problem(
+                f"{key}.{name}", "identity-provider names contain neither '_' nor whitespace"
+            )
+            continue
+        if len(name) > MAX_PROVIDER_NAME_LEN:
+            reader.problem(f"{key}.{name}", "longer than 32 characters")
+            continue
+        if name.lower() in (known.lower() for known in vouching):
+            reader.problem(f"{key}.{name}", "listed twice (names compare case-insensitively)")
+            continue
+        domains = []
+        for item in items:
+            domain = normalize_domain(item)
+            if domain is None or item.startswith("@"):
+                reader.problem(f"{key}.{name}", f"{item!r} is not a domain name")
+            elif domain not in domains:
+                domains.append(domain)
+        vouching[name] = tuple(domains)
+    return vouching
 
 
 CONFIG: Final = LazyConfig(parse_config)
@@ -293,34 +361,35 @@ def split_federated_username(username: str) -> tuple[str, str] | None:
     return provider, subject
 
 
-def plan_link(
+def vouch(
     source: str | None, username: object, attributes: Mapping[str, object], config: Config
-) -> LinkPlan:
-    """Decide, without AWS, whether this sign-up may be linked and to which identity."""
+) -> Voucher:
+    """Whether the provider of a federated sign-up vouches for its email (pure)."""
     if source != EXTERNAL_PROVIDER:
-        return LinkPlan(None, "not a federated sign-in")
-    if not config.account_linking:
-        return LinkPlan(None, "account linking is off")
+        return Voucher(None, "not a federated sign-in")
     if not isinstance(username, str):
-        return LinkPlan(None, "userName missing")
+        return Voucher(None, "userName missing")
     parts = split_federated_username(username)
     if parts is None:
-        return LinkPlan(None, "userName is not <Provider>_<subject>")
+        return Voucher(None, "userName is not <Provider>_<subject>")
     provider_in_event, subject = parts
     provider = next(
-        (p for p in config.trusted_email_providers if p.lower() == provider_in_event.lower()),
+        (p for p in config.providers if p.lower() == provider_in_event.lower()),
         None,
     )
     if provider is None:
-        return LinkPlan(None, "provider is not trusted for email")
+        return Voucher(None, "the provider may vouch for no email domain")
     if not is_true(attributes.get("email_verified")):
-        return LinkPlan(None, "provider did not assert a verified email")
+        return Voucher(None, "provider did not assert a verified email")
     email = attributes.get("email")
     if not isinstance(email, str) or not email:
-        return LinkPlan(None, "no email")
-    if not filter_safe_email(email):
-        return LinkPlan(None, "email cannot be used in a ListUsers filter")
-    return LinkPlan(LinkCandidate(provider=provider, subject=subject, email=email), "eligible")
+        return Voucher(None, "no email")
+    domain = email_domain(email)
+    if domain is None:
+        return Voucher(None, "the email has no valid domain")
+    if not any(domain_matches(domain, rule) for rule in config.provider_email_domains[provider]):
+        return Voucher(None, "the provider does not own the email's domain")
+    return Voucher(Vouched(provider, subject, email, domain), "vouched")
 
 
 def list_users_filter(email: str) -> str:
@@ -391,94 +460,136 @@ def _error_code(error: Exception) -> str:
     return code or type(error).__name__
 
 
-def _list_users_by_email(client: Any, user_pool_id: str, email: str) -> tuple[list[object], bool]:
-    """All users ListUsers returns for the email filter, and whether the result was cut short."""
-    users: list[object] = []
+def _call(client: Any, method: str, fields: Mapping[str, object], **params: object) -> JsonDict:
+    """`client.<method>(**params)`; an AWS error or a malformed answer fails closed, logged
+    with the API name and error code (never the parameters: they hold the email)."""
+    operation = "".join(part.title() for part in method.split("_"))
+    try:
+        response = getattr(client, method)(**params)
+    except _aws_errors() as error:
+        logger.error(
+            f"{operation} failed; blocking the sign-in so it can be retried",
+            extra={**fields, "aws_operation": operation, "error_code": _error_code(error)},
+        )
+        raise SignUpUnavailable from None
+    if not isinstance(response, dict):
+        logger.error(
+            f"{operation} returned an unexpected response",
+            extra={**fields, "aws_operation": operation},
+        )
+        raise SignUpUnavailable
+    return response
+
+
+def _collect(
+    client: Any,
+    method: str,
+    fields: Mapping[str, object],
+    *,
+    items: str,
+    next_key: str,
+    max_pages: int,
+    **params: object,
+) -> tuple[list[object], bool]:
+    """The `items` of up to `max_pages` pages, and whether there were more (bounded time)."""
+    collected: list[object] = []
     token: str | None = None
-    for _ in range(LIST_USERS_MAX_PAGES):
-        params: dict[str, object] = {
-            "UserPoolId": user_pool_id,
-            "Filter": list_users_filter(email),
-            "AttributesToGet": ["email", "email_verified"],
-            "Limit": LIST_USERS_PAGE_SIZE,
-        }
-        if token is not None:
-            params["PaginationToken"] = token
-        page = client.list_users(**params)
-        if not isinstance(page, dict) or not isinstance(page.get("Users"), list):
+    for _ in range(max_pages):
+        request = params if token is None else {**params, next_key: token}
+        page = _call(client, method, fields, **request)
+        page_items = page.get(items)
+        if not isinstance(page_items, list):
+            logger.error(f"{method} returned no {items} list", extra=dict(fields))
             raise SignUpUnavailable
-        users.extend(page["Users"])
-        token = get_str(page, "PaginationToken") or None
+        collected.extend(page_items)
+        token = get_str(page, next_key) or None
         if token is None:
-            return users, False
-    return users, True
+            return collected, False
+    return collected, True
+
+
+def _protection(
+    client: Any, user_pool_id: str, username: str, config: Config, fields: Mapping[str, object]
+) -> str | None:
+    """Why the native user must not become a link target, or None."""
+    user = _call(client, "admin_get_user", fields, UserPoolId=user_pool_id, Username=username)
+    if user.get("UserMFASettingList") or user.get("PreferredMfaSetting") or user.get("MFAOptions"):
+        return "the native user has MFA set up"
+    if not config.protected_groups:
+        return None
+    groups, truncated = _collect(
+        client,
+        "admin_list_groups_for_user",
+        fields,
+        items="Groups",
+        next_key="NextToken",
+        max_pages=LIST_GROUPS_MAX_PAGES,
+        UserPoolId=user_pool_id,
+        Username=username,
+        Limit=LIST_GROUPS_PAGE_SIZE,
+    )
+    if truncated:
+        return "the native user is in more groups than can be checked"
+    if {get_str(group, "GroupName") for group in groups} & set(config.protected_groups):
+        return "the native user is in a protected group"
+    return None
 
 
 def link_to_native_user(
     client: Any,
     user_pool_id: str,
-    candidate: LinkCandidate,
-    providers: Iterable[str],
+    vouched: Vouched,
+    config: Config,
     fields: Mapping[str, object],
 ) -> str | None:
-    """Link the federated identity to the single matching native user; return its username.
+    """Link the federated identity to the single matching native user; return its username,
+    or None when there is no linkable native user.
 
-    Raises ``SignUpUnavailable`` when an AWS call fails (fail closed).
+    Raises ``SignUpDenied`` when the native user is protected (MFA, protected group) and
+    ``SignUpUnavailable`` when an AWS call fails (fail closed).
     """
-    try:
-        users, truncated = _list_users_by_email(client, user_pool_id, candidate.email)
-    except _aws_errors() as error:
-        logger.error(
-            "ListUsers failed; blocking the sign-in so it can be retried",
-            extra={**fields, "aws_operation": "ListUsers", "error_code": _error_code(error)},
-        )
-        raise SignUpUnavailable from None
-    except SignUpUnavailable:
-        logger.error("ListUsers returned an unexpected response", extra=dict(fields))
-        raise
+    users, truncated = _collect(
+        client,
+        "list_users",
+        fields,
+        items="Users",
+        next_key="PaginationToken",
+        max_pages=LIST_USERS_MAX_PAGES,
+        UserPoolId=user_pool_id,
+        Filter=list_users_filter(vouched.email),
+        AttributesToGet=["email", "email_verified"],
+        Limit=LIST_USERS_PAGE_SIZE,
+    )
     if truncated:
         logger.warning("too many users share this email; not linking", extra=dict(fields))
         return None
-    selection = select_native_user(users, candidate.email, (*providers, candidate.provider))
+    selection = select_native_user(users, vouched.email, config.providers)
+    native = {**fields, "provider": vouched.provider}
     if selection.username is None:
         logger.log(
             logging.WARNING if selection.suspicious else logging.INFO,
             "not linking: " + selection.reason,
-            extra={**fields, "provider": candidate.provider},
+            extra=native,
         )
         return None
-    try:
-        client.admin_link_provider_for_user(
-            UserPoolId=user_pool_id,
-            DestinationUser={
-                "ProviderName": "Cognito",
-                "ProviderAttributeValue": selection.username,
-            },
-            SourceUser={
-                "ProviderName": candidate.provider,
-                "ProviderAttributeName": "Cognito_Subject",
-                "ProviderAttributeValue": candidate.subject,
-            },
-        )
-    except _aws_errors() as error:
-        logger.error(
-            "AdminLinkProviderForUser failed; blocking the sign-in so it can be retried",
-            extra={
-                **fields,
-                "aws_operation": "AdminLinkProviderForUser",
-                "error_code": _error_code(error),
-                "provider": candidate.provider,
-            },
-        )
-        raise SignUpUnavailable from None
-    logger.info(
-        "linked the federated identity to an existing native user",
-        extra={
-            **fields,
-            "provider": candidate.provider,
-            "native_username": safe_username(selection.username),
+    native["native_username"] = safe_username(selection.username)
+    refusal = _protection(client, user_pool_id, selection.username, config, fields)
+    if refusal is not None:
+        logger.warning("refusing to link: " + refusal, extra=native)
+        raise SignUpDenied(LINK_REFUSED_MESSAGE)
+    _call(
+        client,
+        "admin_link_provider_for_user",
+        fields,
+        UserPoolId=user_pool_id,
+        DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": selection.username},
+        SourceUser={
+            "ProviderName": vouched.provider,
+            "ProviderAttributeName": "Cognito_Subject",
+            "ProviderAttributeValue": vouched.subject,
         },
     )
+    logger.info("linked the federated identity to an existing native user", extra=native)
     return selection.username
 
 
@@ -502,19 +613,31 @@ def process_event(event: JsonDict, config: Config, client_factory: Callable[[], 
     response["autoConfirmUser"] = False
     response["autoVerifyEmail"] = False
     response["autoVerifyPhone"] = False
-
-    plan = plan_link(source, event.get("userName"), attributes, config)
-    if plan.candidate is None:
-        if source == EXTERNAL_PROVIDER and config.account_linking:
-            logger.info("not linking: " + plan.reason, extra=fields)
+    if source != EXTERNAL_PROVIDER:
         return event
-    user_pool_id = get_str(event, "userPoolId")
-    if user_pool_id is None or not _USER_POOL_ID_RE.fullmatch(user_pool_id):
-        logger.error("cannot link: the event has no valid userPoolId", extra=fields)
-        raise SignUpUnavailable
-    link_to_native_user(
-        client_factory(), user_pool_id, plan.candidate, config.trusted_email_providers, fields
-    )
+
+    voucher = vouch(source, event.get("userName"), attributes, config)
+    vouched = voucher.vouched
+    if config.account_linking and vouched is not None and filter_safe_email(vouched.email):
+        user_pool_id = get_str(event, "userPoolId")
+        if user_pool_id is None or not _USER_POOL_ID_RE.fullmatch(user_pool_id):
+            logger.error("cannot link: the event has no valid userPoolId", extra=fields)
+            raise SignUpUnavailable
+        if link_to_native_user(client_factory(), user_pool_id, vouched, config, fields):
+            return event
+    elif config.account_linking:
+        logger.info("not linking: " + voucher.reason, extra=fields)
+
+    if config.federated_sign_up == INVITE_ONLY:
+        admitted = vouched is not None and any(
+            domain_matches(vouched.domain, rule) for rule in config.federated_sign_up_domains
+        )
+        if not admitted:
+            logger.info(
+                "federated sign-up refused: the pool is invite-only",
+                extra={**fields, "reason": voucher.reason if vouched is None else "domain"},
+            )
+            raise SignUpDenied(INVITE_ONLY_MESSAGE)
     return event
 
 

@@ -39,6 +39,35 @@ SECRET_ID_PATTERN = re.compile(
     r"|[A-Za-z0-9/_+=.@-]{1,512})$"
 )
 SAML_EMAIL_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
+DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+GOOGLE_CONSUMER_DOMAINS = ("gmail.com", "googlemail.com")
+APPLE_PRIVATE_RELAY = "privaterelay.appleid.com"
+# Mailbox providers whose addresses no Workspace, corporate IdP or Apple can vouch for: anyone
+# can open an account there. Not exhaustive; it catches the usual mistakes.
+CONSUMER_MAIL_DOMAINS = frozenset(
+    {
+        *GOOGLE_CONSUMER_DOMAINS,
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "msn.com",
+        "yahoo.com",
+        "ymail.com",
+        "aol.com",
+        "icloud.com",
+        "me.com",
+        "mac.com",
+        "proton.me",
+        "protonmail.com",
+        "gmx.com",
+        "gmx.de",
+        "web.de",
+        "mail.com",
+        "yandex.com",
+        "zoho.com",
+        APPLE_PRIVATE_RELAY,
+    }
+)
 
 
 class SecretReference(Section):
@@ -100,6 +129,11 @@ class _Provider(Section):
         """Whether a trusted email must come with a mapped email_verified claim."""
         return self.email_verified_by_provider()
 
+    def email_domains(self) -> tuple[str, ...]:
+        """The email domains this provider may vouch for (to link an account or admit a user
+        to an invite-only pool): only domains it owns. None by default."""
+        return ()
+
 
 class GoogleProvider(_Provider):
     """Sign in with Google (an OAuth client in Google Cloud console)."""
@@ -110,6 +144,26 @@ class GoogleProvider(_Provider):
     scopes: tuple[NonEmptyStr, ...] = Field(
         ("openid", "email", "profile"), description="Scopes requested from Google."
     )
+    workspace_domains: tuple[Str, ...] = Field(
+        (),
+        description="Google Workspace domains your organisation owns: Google may vouch for "
+        "them besides gmail.com/googlemail.com. Never a domain anyone can sign up at.",
+    )
+
+    @field_validator("workspace_domains")
+    @classmethod
+    def _workspace(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _domains(value)
+        if consumer := sorted(set(value) & CONSUMER_MAIL_DOMAINS):
+            raise ValueError(
+                f"{consumer} are public mailbox providers, not Workspace domains: a Google "
+                "account on such an address proves nothing about its mailbox"
+            )
+        return value
+
+    def email_domains(self) -> tuple[str, ...]:
+        # A Google account created on any other address only proves a past confirmation mail.
+        return (*GOOGLE_CONSUMER_DOMAINS, *self.workspace_domains)
 
     def provider_name(self) -> str:
         return SOCIAL_PROVIDER_NAMES["google"]
@@ -157,6 +211,30 @@ class AppleProvider(_Provider):
     scopes: tuple[Literal["name", "email"], ...] = Field(
         ("name", "email"), description="Scopes requested from Apple."
     )
+    trusted_email_domains: tuple[Str, ...] = Field(
+        (),
+        description="Domains Apple may vouch for (e.g. your own, for Apple IDs your "
+        "organisation manages); default none. Never Apple's private relay.",
+    )
+
+    @field_validator("trusted_email_domains")
+    @classmethod
+    def _apple_domains(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _domains(value)
+        if any(d == APPLE_PRIVATE_RELAY or d.endswith(f".{APPLE_PRIVATE_RELAY}") for d in value):
+            raise ValueError(
+                f"{APPLE_PRIVATE_RELAY} addresses are per-app relays, not mailboxes: they can "
+                "never match an existing user"
+            )
+        if consumer := sorted(set(value) & CONSUMER_MAIL_DOMAINS):
+            raise ValueError(
+                f"{consumer} are public mailbox providers: an Apple ID on such an address "
+                "proves nothing about its mailbox today"
+            )
+        return value
+
+    def email_domains(self) -> tuple[str, ...]:
+        return self.trusted_email_domains
 
     def provider_name(self) -> str:
         return SOCIAL_PROVIDER_NAMES["apple"]
@@ -195,6 +273,21 @@ class SamlProvider(_Provider):
         False,
         description="The IdP guarantees verified email, so accounts may be linked on it.",
     )
+    trusted_email_domains: tuple[Str, ...] | None = Field(
+        None,
+        description="Domains this IdP may vouch for (needs email_verified_by_idp); default: "
+        "the domains among its identifiers. Never a public mailbox provider.",
+    )
+
+    @field_validator("trusted_email_domains")
+    @classmethod
+    def _idp_domains(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return _corporate_domains(value)
+
+    def email_domains(self) -> tuple[str, ...]:
+        return _idp_email_domains(
+            self.email_verified_by_idp, self.trusted_email_domains, self.identifiers
+        )
 
     def provider_name(self) -> str:
         return self.name
@@ -259,6 +352,21 @@ class OidcProvider(_Provider):
         False,
         description="The IdP's email_verified claim may be trusted (mapped and used to link).",
     )
+    trusted_email_domains: tuple[Str, ...] | None = Field(
+        None,
+        description="Domains this IdP may vouch for (needs email_verified_by_idp); default: "
+        "the domains among its identifiers. Never a public mailbox provider.",
+    )
+
+    @field_validator("trusted_email_domains")
+    @classmethod
+    def _idp_domains(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+        return _corporate_domains(value)
+
+    def email_domains(self) -> tuple[str, ...]:
+        return _idp_email_domains(
+            self.email_verified_by_idp, self.trusted_email_domains, self.identifiers
+        )
 
     def provider_name(self) -> str:
         return self.name
@@ -285,6 +393,40 @@ class OidcProvider(_Provider):
         if "openid" not in value:
             raise ValueError("an OIDC provider needs the openid scope")
         return value
+
+
+def _domains(value: tuple[str, ...]) -> tuple[str, ...]:
+    if bad := [d for d in value if not DOMAIN_PATTERN.match(d)]:
+        raise ValueError(f"{bad}: allowed: lowercase domain names like example.com")
+    return value
+
+
+def _corporate_domains(value: tuple[str, ...] | None) -> tuple[str, ...] | None:
+    if value is None:
+        return value
+    _domains(value)
+    if consumer := sorted(set(value) & CONSUMER_MAIL_DOMAINS):
+        raise ValueError(
+            f"{consumer} are public mailbox providers: an enterprise IdP cannot vouch for them, "
+            "so its administrators could take over those users"
+        )
+    return value
+
+
+def _idp_email_domains(
+    verified: bool, explicit: tuple[str, ...] | None, identifiers: tuple[str, ...]
+) -> tuple[str, ...]:
+    """A SAML/OIDC IdP vouches only for verified email at its own domains: the explicit list,
+    else the identifiers that are domains (the ones that route users to it)."""
+    if not verified:
+        return ()
+    if explicit is not None:
+        return explicit
+    return tuple(
+        i
+        for i in dict.fromkeys(identifier.lower() for identifier in identifiers)
+        if DOMAIN_PATTERN.match(i) and i not in CONSUMER_MAIL_DOMAINS
+    )
 
 
 IdentityProviderConfig = Annotated[

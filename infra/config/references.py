@@ -19,7 +19,7 @@ from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
 from infra.config.federation import IdentityProviderConfig, enabled_providers
 from infra.config.identity_pool import IdentityPoolConfig
 from infra.config.resource_servers import ResourceServerConfig
-from infra.config.triggers import TriggersConfig
+from infra.config.triggers import RESERVED_CLAIM_PREFIX, RESERVED_CLAIMS, TriggersConfig
 from infra.config.user_pool import UserPoolConfig, readable_attributes, writable_attributes
 
 Reference = tuple[str, str]
@@ -46,6 +46,8 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_identity_pool_problems(sections),
         *_trigger_problems(sections),
         *_acknowledgment_problems(sections),
+        *_federation_problems(sections),
+        *_claim_source_problems(sections),
     ]
 
 
@@ -164,6 +166,20 @@ def _attribute_problems(
 ) -> Iterator[Reference]:
     readable = set(readable_attributes(pool))
     writable = client_writable_attributes(pool)
+    for key in ("read_attributes", "write_attributes"):
+        if getattr(client, key) == ():
+            yield (
+                f"{where}.{key}",
+                "an empty list cannot be expressed: Cognito treats it as not set and then "
+                f"lets the client {key.split('_')[0]} every attribute; list the attributes",
+            )
+    defaulted = client.kind != "machine" and client.write_attributes is None
+    if defaulted and not writable_attributes(pool):
+        yield (
+            f"{where}.write_attributes",
+            "the default (the pool's mutable standard attributes) is empty here, which Cognito "
+            "treats as every attribute: list the attributes users may write",
+        )
     if unknown := sorted(set(client.read_attributes or ()) - readable):
         yield (
             f"{where}.read_attributes",
@@ -273,3 +289,151 @@ def _trigger_problems(sections: Sections) -> Iterator[Reference]:
                 f"{where}.group_scopes",
                 f"{unknown} are not resource-server scopes; allowed: {known}",
             )
+
+
+# --- federation: linking and invite-only ------------------------------------------------------
+
+
+def protected_groups(pool: UserPoolConfig, triggers: TriggersConfig) -> tuple[str, ...]:
+    """The group ids whose members are never linked to: configured, or every group that maps
+    to an IAM role plus the group(s) with the lowest precedence (the most privileged)."""
+    configured = triggers.pre_sign_up.protected_groups
+    if configured is not None:
+        return configured
+    if not pool.groups:
+        return ()
+    lowest = min(group.precedence for group in pool.groups.values())
+    return tuple(
+        group_id
+        for group_id, group in pool.groups.items()
+        if group.iam_permissions is not None or group.precedence == lowest
+    )
+
+
+def provider_email_domains(providers: dict[str, IdentityProviderConfig]) -> dict[str, list[str]]:
+    """Provider name -> the email domains it may vouch for, for the enabled providers that may."""
+    return {
+        provider.provider_name(): list(provider.email_domains())
+        for provider in enabled_providers(providers).values()
+        if provider.email_domains()
+    }
+
+
+def _federation_problems(sections: Sections) -> Iterator[Reference]:
+    pool, providers, triggers = sections.user_pool, sections.identity_providers, sections.triggers
+    if pool is None or providers is None or triggers is None:
+        return
+    pre_sign_up = triggers.pre_sign_up
+    where = "triggers.pre_sign_up"
+    enabled = enabled_providers(providers)
+    vouched = {d for domains in provider_email_domains(providers).values() for d in domains}
+    invite_only = pool.effective_federated_sign_up == "invite_only"
+    if invite_only and enabled and not pre_sign_up.enabled:
+        yield (
+            f"{where}.enabled",
+            "false, but self sign-up is off and identity providers are enabled: without the "
+            "pre sign-up trigger anyone with an account at a provider becomes a user; enable "
+            "it, or set user_pool.federated_sign_up: open with federated_sign_up_reason",
+        )
+    if pre_sign_up.account_linking and pool.mfa.mode == "required":
+        yield (
+            f"{where}.account_linking",
+            "true, but MFA is required: a federated sign-in is never challenged by the pool's "
+            "MFA, so every link would bypass it; turn linking off (users sign in natively and "
+            "connect the provider from the app)",
+        )
+    if pre_sign_up.account_linking and not vouched:
+        yield (
+            f"{where}.account_linking",
+            "true, but no enabled provider may vouch for any email domain, so nothing is ever "
+            "linked (Google: gmail.com and workspace_domains; Apple: trusted_email_domains; "
+            "SAML/OIDC: email_verified_by_idp and their identifier domains; Facebook: never)",
+        )
+    if unknown := sorted(set(pre_sign_up.protected_groups or ()) - set(pool.groups)):
+        yield (
+            f"{where}.protected_groups",
+            f"{unknown} are not group ids; allowed: {sorted(pool.groups)}",
+        )
+    domains = pre_sign_up.federated_sign_up_domains
+    if domains and not invite_only:
+        yield (
+            f"{where}.federated_sign_up_domains",
+            "has no effect: federated sign-up is open (user_pool.federated_sign_up)",
+        )
+    uncovered = sorted(
+        d for d in domains if not any(d == v or d.endswith(f".{v}") for v in vouched)
+    )
+    if domains and invite_only and uncovered:
+        yield (
+            f"{where}.federated_sign_up_domains",
+            f"no enabled provider may vouch for {uncovered}, so their users can never join; "
+            f"domains the providers own: {sorted(vouched)}",
+        )
+
+
+# --- claims and session tags only from attributes nobody can write ---------------------------
+
+
+def attribute_writers(sections: Sections) -> dict[str, list[str]]:
+    """Attribute -> who can set it: app clients (their users, through UpdateUserAttributes) and
+    identity providers (at every federated sign-in, through their attribute mapping)."""
+    writers: dict[str, list[str]] = {}
+    pool, clients, providers = sections.user_pool, sections.app_clients, sections.identity_providers
+    if pool is not None and clients is not None:
+        default = writable_attributes(pool)
+        for client_id, client in clients.items():
+            if client.kind == "machine":
+                continue
+            written = client.write_attributes if client.write_attributes is not None else default
+            for attribute in written:
+                writers.setdefault(attribute, []).append(f"app client {client_id}")
+    if providers is not None:
+        for provider_id, provider in enabled_providers(providers).items():
+            for attribute in provider.effective_mapping():
+                writers.setdefault(attribute, []).append(f"identity provider {provider_id}")
+    return writers
+
+
+def _claim_source_problems(sections: Sections) -> Iterator[Reference]:
+    pool, clients, providers = sections.user_pool, sections.app_clients, sections.identity_providers
+    if pool is None or clients is None or providers is None:
+        return
+    writers = attribute_writers(sections)
+    sources: list[tuple[str, dict[str, str]]] = []
+    if sections.identity_pool is not None:
+        sources.append(
+            ("identity_pool.principal_tags", dict(sections.identity_pool.principal_tags))
+        )
+    if sections.triggers is not None:
+        tokens = sections.triggers.pre_token_generation
+        sources.append(
+            ("triggers.pre_token_generation.id_token_claims", dict(tokens.id_token_claims))
+        )
+        sources.append(
+            ("triggers.pre_token_generation.access_token_claims", dict(tokens.access_token_claims))
+        )
+    attributes = set(readable_attributes(pool))
+    if sections.triggers is not None and sections.triggers.pre_token_generation.groups_claim:
+        groups_claim = sections.triggers.pre_token_generation.groups_claim
+        sources.append(("triggers.pre_token_generation.groups_claim_name", {groups_claim: ""}))
+    for where, mapping in sources:
+        for name, attribute in mapping.items():
+            if attribute in writers:
+                yield (
+                    f"{where}.{name}",
+                    f"{attribute!r} can be set by {', '.join(writers[attribute])}: a user would "
+                    "grant themselves this claim or tag; map an attribute no client writes "
+                    "and no provider maps (e.g. an immutable custom attribute)",
+                )
+            if where.endswith(("_claims", "_claim_name")) and (
+                name in attributes
+                or name.lower() in RESERVED_CLAIMS
+                or name.lower().startswith(RESERVED_CLAIM_PREFIX)
+            ):
+                yield (
+                    where.removesuffix("_name")
+                    if where.endswith("_claim_name")
+                    else f"{where}.{name}",
+                    f"{name!r} is an attribute of the pool or a claim Cognito sets: the added "
+                    "claim would shadow it; choose another name",
+                )

@@ -41,6 +41,38 @@ LOG_RETENTION_DAYS = (
     3653,
 )
 CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
+# Claims Cognito sets itself (the pre token generation trigger also refuses them at run time;
+# tests keep the two lists equal): a configured claim may not shadow one.
+RESERVED_CLAIMS = frozenset(
+    {
+        "acr",
+        "amr",
+        "at_hash",
+        "aud",
+        "auth_time",
+        "azp",
+        "c_hash",
+        "client_id",
+        "device_key",
+        "email_verified",
+        "event_id",
+        "exp",
+        "iat",
+        "identities",
+        "iss",
+        "jti",
+        "nbf",
+        "nonce",
+        "origin_jti",
+        "phone_number_verified",
+        "scope",
+        "sub",
+        "token_use",
+        "username",
+        "version",
+    }
+)
+RESERVED_CLAIM_PREFIX = "cognito:"
 
 
 def _domains(value: tuple[str, ...]) -> tuple[str, ...]:
@@ -54,7 +86,13 @@ class _Trigger(Section):
 
 
 class PreSignUpConfig(_Trigger):
-    """Who may sign up, and linking of federated users to existing accounts."""
+    """Who may sign up, and linking of federated users to existing accounts.
+
+    Linking hands the native user's account (tokens, groups, identity-pool role) to whoever
+    signs in with the provider, and a federated sign-in is never challenged by the pool's MFA:
+    it is off unless the file turns it on, only for domains the provider owns, and never to a
+    user with MFA or in a protected group.
+    """
 
     allowed_email_domains: tuple[Str, ...] = Field(
         (), description="Only these email domains (and subdomains) may sign up; empty: all."
@@ -62,14 +100,26 @@ class PreSignUpConfig(_Trigger):
     denied_email_domains: tuple[Str, ...] = Field(
         (), description="These email domains may not sign up (wins over allowed)."
     )
-    account_linking: Bool | None = Field(
-        None,
+    account_linking: Bool = Field(
+        False,
         description="Link a first federated sign-in to the native user with the same verified "
-        "email; default: on wherever an identity provider is enabled.",
+        "email, when the provider owns that email's domain (identity_providers.*: "
+        "workspace_domains, trusted_email_domains); off unless turned on.",
+    )
+    protected_groups: tuple[ConstructId, ...] | None = Field(
+        None,
+        description="Group ids whose members are never linked to; default: every group with "
+        "iam_permissions and the group(s) with the lowest precedence.",
+    )
+    federated_sign_up_domains: tuple[Str, ...] = Field(
+        (),
+        description="With self sign-up off: verified email domains whose users may create an "
+        "account by a first federated sign-in (the provider must own the domain).",
     )
 
     _allowed = field_validator("allowed_email_domains")(_domains)
     _denied = field_validator("denied_email_domains")(_domains)
+    _federated = field_validator("federated_sign_up_domains")(_domains)
 
 
 class PostConfirmationConfig(_Trigger):

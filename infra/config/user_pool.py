@@ -300,6 +300,17 @@ class UserPoolConfig(Section):
     self_sign_up: Bool = Field(
         False, description="Anyone with a client id may call SignUp; off unless you need it."
     )
+    federated_sign_up: Literal["invite_only", "open"] | None = Field(
+        None,
+        description="Whether a first sign-in through an identity provider creates a user: "
+        "`invite_only` (needs the pre sign-up trigger) or `open`; default: `open` with "
+        "self_sign_up, else `invite_only`.",
+    )
+    federated_sign_up_reason: NonEmptyStr | None = Field(
+        None,
+        description="Why anyone with an account at an identity provider may join although "
+        "self_sign_up is off (required for `federated_sign_up: open` then).",
+    )
     feature_plan: Literal["lite", "essentials", "plus"] = Field(
         "essentials", description="`lite`, `essentials` or `plus` (threat protection)."
     )
@@ -340,6 +351,13 @@ class UserPoolConfig(Section):
         description="What `cdk destroy` or a replacement does to the pool; `destroy` only in "
         "development-tier environments.",
     )
+
+    @property
+    def effective_federated_sign_up(self) -> Literal["invite_only", "open"]:
+        """`federated_sign_up` after its default: it follows self_sign_up."""
+        if self.federated_sign_up is not None:
+            return self.federated_sign_up
+        return "open" if self.self_sign_up else "invite_only"
 
     @field_validator("sign_in_identifiers")
     @classmethod
@@ -383,6 +401,17 @@ class UserPoolConfig(Section):
             problems.append("mfa.email needs feature_plan essentials/plus and email.sender `ses`")
         if self.password_policy.password_history_size and self.feature_plan == "lite":
             problems.append("password_policy.password_history_size needs essentials or plus")
+        opened = self.federated_sign_up == "open" and not self.self_sign_up
+        if opened and self.federated_sign_up_reason is None:
+            problems.append(
+                "federated_sign_up `open` with self_sign_up off needs federated_sign_up_reason: "
+                "anyone with an account at an identity provider could then join"
+            )
+        if self.federated_sign_up_reason is not None and not opened:
+            problems.append(
+                "federated_sign_up_reason only applies to federated_sign_up `open` with "
+                "self_sign_up off"
+            )
         if tier_of(info) == "production":
             if not self.deletion_protection:
                 problems.append("deletion_protection must be true in a production-tier environment")

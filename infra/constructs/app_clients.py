@@ -115,11 +115,25 @@ class AppClients(Construct):
                 if config.refresh_token_rotation
                 else None
             ),
+            # An empty list never reaches here for users' clients (the config refuses it:
+            # Cognito would read it as "every attribute"); None means the kit's default.
             read_attributes=_client_attributes(
-                () if machine else (config.read_attributes or readable_attributes(pool_config))
+                ()
+                if machine
+                else (
+                    readable_attributes(pool_config)
+                    if config.read_attributes is None
+                    else config.read_attributes
+                )
             ),
             write_attributes=_client_attributes(
-                () if machine else (config.write_attributes or writable_attributes(pool_config))
+                ()
+                if machine
+                else (
+                    writable_attributes(pool_config)
+                    if config.write_attributes is None
+                    else config.write_attributes
+                )
             ),
             supported_identity_providers=[
                 *(

@@ -25,13 +25,21 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from infra.config.federation import IdentityProviderConfig, enabled_providers
+from infra.config.federation import IdentityProviderConfig
+from infra.config.references import protected_groups, provider_email_domains
 from infra.config.triggers import TriggersConfig
 from infra.config.user_pool import UserPoolConfig
 from infra.nag import Pack, acknowledge, skip_checkov
 
 LAMBDA_TRIGGERS_DIR = Path(__file__).resolve().parents[2] / "lambda_triggers"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
+# What the pre sign-up trigger calls to link an account (and to check the target first).
+LINKING_ACTIONS = (
+    "cognito-idp:ListUsers",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminListGroupsForUser",
+    "cognito-idp:AdminLinkProviderForUser",
+)
 # Bytecode written by test runs would change the asset hash of an unchanged trigger.
 ASSET_EXCLUDES = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc"]
 
@@ -45,11 +53,8 @@ class _TriggerSpec:
 
 
 _SPECS = {
-    "PreSignUp": _TriggerSpec(
-        "pre_sign_up",
-        cognito.UserPoolOperation.PRE_SIGN_UP,
-        ("cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"),
-    ),
+    # Its pool actions depend on the configuration: see _pool_actions.
+    "PreSignUp": _TriggerSpec("pre_sign_up", cognito.UserPoolOperation.PRE_SIGN_UP, ()),
     "PostConfirmation": _TriggerSpec(
         "post_confirmation",
         cognito.UserPoolOperation.POST_CONFIRMATION,
@@ -96,7 +101,8 @@ class Triggers(Construct):
             self.parts[spec.module] = []
             function = self._function(trigger_id, spec, code, config, runtime_config, environment)
             user_pool.add_trigger(spec.operation, function, spec.lambda_version)
-            if spec.actions:
+            actions = _pool_actions(trigger_id, spec, config)
+            if actions:
                 # Separate managed policy: see the module docstring (dependency cycle).
                 pool_access = iam.ManagedPolicy(
                     self,
@@ -104,7 +110,7 @@ class Triggers(Construct):
                     roles=[function.role] if function.role else [],
                     statements=[
                         iam.PolicyStatement(
-                            actions=list(spec.actions), resources=[user_pool.user_pool_arn]
+                            actions=list(actions), resources=[user_pool.user_pool_arn]
                         )
                     ],
                 )
@@ -170,6 +176,13 @@ class Triggers(Construct):
         return function
 
 
+def _pool_actions(trigger_id: str, spec: _TriggerSpec, config: TriggersConfig) -> tuple[str, ...]:
+    """The admin actions a trigger may call on this pool: none unless its config needs them."""
+    if trigger_id == "PreSignUp":
+        return LINKING_ACTIONS if config.pre_sign_up.account_linking else ()
+    return spec.actions
+
+
 def _acknowledge(function: lambda_.Function, log_group: logs.LogGroup, subject: str) -> None:
     """The Lambda findings that do not fit a function Cognito calls synchronously."""
     reasons = {
@@ -226,17 +239,19 @@ def _runtime_configs(
 ) -> dict[str, dict[str, Any]]:
     """The TRIGGER_CONFIG JSON of each enabled trigger, in the runtime's contract."""
     group_names = {group_id: group.name for group_id, group in pool_config.groups.items()}
-    providers = enabled_providers(identity_providers)
     configs: dict[str, dict[str, Any]] = {}
     if config.pre_sign_up.enabled:
-        linking = config.pre_sign_up.account_linking
+        pre_sign_up = config.pre_sign_up
         configs["PreSignUp"] = {
-            "allowed_email_domains": list(config.pre_sign_up.allowed_email_domains),
-            "denied_email_domains": list(config.pre_sign_up.denied_email_domains),
-            "account_linking": bool(providers) if linking is None else linking,
-            "trusted_email_providers": sorted(
-                p.provider_name() for p in providers.values() if p.email_verified_by_provider()
+            "allowed_email_domains": list(pre_sign_up.allowed_email_domains),
+            "denied_email_domains": list(pre_sign_up.denied_email_domains),
+            "account_linking": pre_sign_up.account_linking,
+            "provider_email_domains": provider_email_domains(identity_providers),
+            "protected_groups": sorted(
+                group_names[group_id] for group_id in protected_groups(pool_config, config)
             ),
+            "federated_sign_up": pool_config.effective_federated_sign_up,
+            "federated_sign_up_domains": list(pre_sign_up.federated_sign_up_domains),
         }
     if config.post_confirmation.enabled:
         default_group = config.post_confirmation.default_group

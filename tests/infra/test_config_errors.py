@@ -211,9 +211,12 @@ def test_clients_may_not_write_authorisation_attributes(tmp_path: Path) -> None:
     data = kit_file("showcase")
     data["app_clients"]["WebApp"]["write_attributes"] = ["email", "custom:tenant_id"]
     write_env(tmp_path, "dev", data)
-    [problem] = problems_of(tmp_path, "dev")
+    problem, *consequences = problems_of(tmp_path, "dev")
     assert "app_clients.WebApp.write_attributes: ['custom:tenant_id'] may not be written" in problem
     assert "custom:newsletter" in problem  # the allowed list names what is writable
+    # ...and every claim and session tag read from it says who could then set it.
+    assert len(consequences) == 3
+    assert all("'custom:tenant_id' can be set by app client WebApp" in p for p in consequences)
 
 
 def test_unknown_custom_scope_lists_the_defined_ones(tmp_path: Path) -> None:

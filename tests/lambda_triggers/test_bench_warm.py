@@ -39,23 +39,23 @@ def test_bench_pre_sign_up_policy_and_link_decision(benchmark: Any, load_event: 
             "allowed_email_domains": ["example.com", "example.org"],
             "denied_email_domains": ["spam.example.com"],
             "account_linking": True,
-            "trusted_email_providers": ["Google", "SignInWithApple"],
+            "provider_email_domains": {"Google": ["gmail.com", "example.com"]},
         }
     )
     event = load_event("pre_sign_up_external_provider")
     attributes = event["request"]["userAttributes"]
 
-    def decide() -> tuple[psu.LinkPlan, psu.NativeSelection]:
+    def decide() -> tuple[psu.Voucher, psu.NativeSelection]:
         psu.check_email_domain(attributes["email"], config)
-        plan = psu.plan_link(event["triggerSource"], event["userName"], attributes, config)
-        assert plan.candidate is not None
-        selection = psu.select_native_user(
-            NATIVE_USERS, plan.candidate.email, config.trusted_email_providers
-        )
-        return plan, selection
+        voucher = psu.vouch(event["triggerSource"], event["userName"], attributes, config)
+        assert voucher.vouched is not None
+        selection = psu.select_native_user(NATIVE_USERS, voucher.vouched.email, config.providers)
+        return voucher, selection
 
-    plan, selection = benchmark(decide)
-    assert plan.candidate == psu.LinkCandidate("Google", "109876543210987654321", "ann@example.com")
+    voucher, selection = benchmark(decide)
+    assert voucher.vouched == psu.Vouched(
+        "Google", "109876543210987654321", "ann@example.com", "example.com"
+    )
     assert selection.username == "ann"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import html
 import logging
 from typing import Any
 
@@ -48,7 +49,11 @@ def test_every_source_gets_subject_html_email_and_sms(
     email = response["emailMessage"]
     assert email.startswith("<!DOCTYPE html>")
     assert "<strong>{####}</strong>" in email
-    assert "Hello Ann," in email or "Hello Bob Example," in email
+    if SOURCES[name] in cm.GREETED_SOURCES:
+        assert "Hello Ann," in email or "Hello Bob Example," in email
+    else:
+        # The address is not verified yet: a user-chosen name never goes to it.
+        assert "<p>Hello,</p>" in email
     assert 'href="https://portal.example.com/welcome?src=mail&amp;lang=en"' in email
     assert 'href="mailto:help@example.com"' in email
     assert "ann@example.com" not in email
@@ -84,21 +89,54 @@ def test_the_code_parameter_is_copied_verbatim(set_config: Any, load_event: Any)
     assert "<strong>{##<&>##}</strong>" in response["emailMessage"]
 
 
-@pytest.mark.parametrize("attribute", ["given_name", "name"])
-def test_user_supplied_names_are_html_escaped(
-    attribute: str, set_config: Any, load_event: Any
+UNVERIFIED_DESTINATIONS = sorted(set(SOURCES.values()) - cm.GREETED_SOURCES)
+
+
+@pytest.mark.parametrize("source", UNVERIFIED_DESTINATIONS)
+def test_a_user_chosen_name_never_goes_to_an_unverified_address(
+    source: str, set_config: Any, load_event: Any
+) -> None:
+    # Abuse case: sign up with someone else's address and a name that carries a message; the
+    # kit's branded verification mail would deliver the attacker's text to that address.
+    set_config(CONFIG)
+    name = next(n for n, s in SOURCES.items() if s == source)
+    event = load_event(name)
+    event["request"]["userAttributes"]["given_name"] = "Your account is locked, call"
+    email = invoke(event)["response"]["emailMessage"]
+    assert "locked" not in email
+    assert "<p>Hello,</p>" in email
+
+
+@pytest.mark.parametrize(
+    ("chosen", "shown"),
+    [
+        ("Ann", "Ann"),
+        ("José-Luis O'Brien", "José-Luis O'Brien"),
+        ("Visit evil.example/login now", "Visit evil example login now"),
+        ("https://evil.example", "https evil example"),
+        ("ann@evil.example", "ann evil example"),
+        ("Ann\nBcc: x\r\n<b>", "Ann Bcc x b"),
+        ("Call +1 555 0100", "Call"),
+    ],
+)
+def test_names_hold_no_link_address_or_line_break(
+    chosen: str, shown: str, set_config: Any, load_event: Any
 ) -> None:
     set_config(CONFIG)
-    event = load_event("custom_message_sign_up")
-    attributes = event["request"]["userAttributes"]
-    attributes.pop("given_name")
-    attributes[attribute] = '<script>alert("x")</script> & Co'
-    response = invoke(event)["response"]
-    email = response["emailMessage"]
-    assert "<script>" not in email
-    assert "Hello &lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co," in email
-    assert "script" not in response["smsMessage"]
-    assert "script" not in response["emailSubject"]
+    event = load_event("custom_message_forgot_password")
+    event["request"]["userAttributes"]["given_name"] = chosen
+    email = invoke(event)["response"]["emailMessage"]
+    assert f"<p>Hello {html.escape(shown)},</p>" in email
+
+
+def test_a_long_name_is_cut_short(set_config: Any, load_event: Any) -> None:
+    set_config(CONFIG)
+    event = load_event("custom_message_forgot_password")
+    event["request"]["userAttributes"]["given_name"] = "Anna " * 100
+    email = invoke(event)["response"]["emailMessage"]
+    greeting = email.split("<p>Hello ", 1)[1].split(",</p>", 1)[0]
+    assert len(greeting) <= cm.MAX_NAME_LEN == 40
+    assert greeting.startswith("Anna Anna")
 
 
 def test_config_values_are_escaped_in_html_but_plain_in_subject_and_sms(
@@ -114,9 +152,9 @@ def test_config_values_are_escaped_in_html_but_plain_in_subject_and_sms(
 
 def test_control_characters_in_names_are_dropped(set_config: Any, load_event: Any) -> None:
     set_config(CONFIG)
-    event = load_event("custom_message_sign_up")
+    event = load_event("custom_message_forgot_password")
     event["request"]["userAttributes"]["given_name"] = "An\x00n\tB\u200bo\nb"
-    assert "<p>Hello Ann Bo b,</p>" in invoke(event)["response"]["emailMessage"]
+    assert "<p>Hello An n B o b,</p>" in invoke(event)["response"]["emailMessage"]
 
 
 def test_a_blank_name_gives_a_plain_greeting(set_config: Any, load_event: Any) -> None:
@@ -132,7 +170,8 @@ def test_a_huge_name_is_cut_and_every_limit_holds(set_config: Any, load_event: A
     event["request"]["userAttributes"]["name"] = "<b>" * 10_000
     response = invoke(event)["response"]
     assert len(response["emailMessage"]) <= cm.MAX_EMAIL_MESSAGE
-    assert response["emailMessage"].count("&lt;b&gt;") == cm.MAX_NAME_LEN // 3
+    assert "&lt;" not in response["emailMessage"]
+    assert "Hello b b b" in response["emailMessage"]
     assert len(response["emailSubject"]) <= 140
     sms = response["smsMessage"]
     assert len(sms) <= 140

@@ -13,9 +13,17 @@ from lambda_triggers._common import ConfigError
 from lambda_triggers.pre_sign_up import SignUpDenied, SignUpUnavailable
 
 POOL = "us-east-1_EXAMPLE"
+# example.com stands for the organisation's own domain here (a Google Workspace domain).
+VOUCHING = {"Google": ["gmail.com", "googlemail.com", "example.com"], "SignInWithApple": []}
 LINKING = {
     "account_linking": True,
-    "trusted_email_providers": ["Google", "SignInWithApple"],
+    "provider_email_domains": VOUCHING,
+    "protected_groups": ["admins"],
+}
+INVITE_ONLY = {
+    "provider_email_domains": VOUCHING,
+    "federated_sign_up": "invite_only",
+    "federated_sign_up_domains": ["example.com"],
 }
 EXPECTED_FILTER = 'email = "ann@example.com"'
 LIST_USERS_PARAMS = {
@@ -46,6 +54,26 @@ def native_user(
             {"Name": "email_verified", "Value": verified},
         ],
     }
+
+
+def expect_target_checks(
+    stubber: Any,
+    native: str = "ann",
+    mfa: dict[str, Any] | None = None,
+    groups: tuple[str, ...] = (),
+) -> None:
+    """The lookups before a link: AdminGetUser (MFA), then AdminListGroupsForUser."""
+    user = {"Username": native, "UserAttributes": [], "Enabled": True, "UserStatus": "CONFIRMED"}
+    stubber.add_response(
+        "admin_get_user", {**user, **(mfa or {})}, {"UserPoolId": POOL, "Username": native}
+    )
+    if mfa:
+        return
+    stubber.add_response(
+        "admin_list_groups_for_user",
+        {"Groups": [{"GroupName": name} for name in groups]},
+        {"UserPoolId": POOL, "Username": native, "Limit": 60},
+    )
 
 
 def expect_link(stubber: Any, native: str = "ann", provider: str = "Google") -> None:
@@ -79,13 +107,23 @@ def test_parse_config_normalises_domains_and_keeps_provider_spelling() -> None:
             "allowed_email_domains": ["Example.COM", "example.com.", "bücher.example"],
             "denied_email_domains": ["Spam.Example.com"],
             "account_linking": True,
-            "trusted_email_providers": ["Google", "SignInWithApple"],
+            "provider_email_domains": {"Google": ["Gmail.com"], "SignInWithApple": []},
+            "protected_groups": ["admins", "admins"],
+            "federated_sign_up": "invite_only",
+            "federated_sign_up_domains": ["Example.com"],
         }
     )
     assert config.allowed_email_domains == ("example.com", "xn--bcher-kva.example")
     assert config.denied_email_domains == ("spam.example.com",)
     assert config.account_linking is True
-    assert config.trusted_email_providers == ("Google", "SignInWithApple")
+    assert dict(config.provider_email_domains) == {
+        "Google": ("gmail.com",),
+        "SignInWithApple": (),
+    }
+    assert config.providers == ("Google", "SignInWithApple")
+    assert config.protected_groups == ("admins",)
+    assert config.federated_sign_up == "invite_only"
+    assert config.federated_sign_up_domains == ("example.com",)
 
 
 def test_parse_config_defaults_allow_everything_and_never_link() -> None:
@@ -99,12 +137,13 @@ def test_parse_config_reports_every_problem_at_once() -> None:
                 "allowed_email_domains": ["@example.com", "not a domain", 7],
                 "denied_email_domains": "example.org",
                 "account_linking": "yes",
-                "trusted_email_providers": ["Login_With_Amazon", "Google", "google"],
+                "provider_email_domains": {"Login_With_Amazon": [], "Google": ["@gmail.com"]},
+                "federated_sign_up": "anyone",
                 "auto_confirm_email_domains": ["example.com"],
             }
         )
     problems = raised.value.problems
-    assert len(problems) == 8
+    assert len(problems) == 9
     text = "\n".join(problems)
     assert "auto_confirm_email_domains" in text  # unknown keys fail
     assert "allowed_email_domains[0]" in text
@@ -112,8 +151,9 @@ def test_parse_config_reports_every_problem_at_once() -> None:
     assert "allowed_email_domains[2]" in text
     assert "denied_email_domains: expected an array" in text
     assert "account_linking: expected true or false" in text
-    assert "trusted_email_providers[0]" in text
-    assert "'google' is listed twice" in text
+    assert "provider_email_domains.Login_With_Amazon" in text
+    assert "provider_email_domains.Google: '@gmail.com' is not a domain name" in text
+    assert "federated_sign_up: 'anyone'" in text
 
 
 def test_parse_config_rejects_a_domain_both_allowed_and_denied() -> None:
@@ -252,46 +292,49 @@ def test_denial_logs_no_email_address(set_config: Any, load_event: Any, caplog: 
     assert "ann@example.com" not in log_text(caplog.records)
 
 
-# --- account linking: pure decisions ------------------------------------------------------
+# --- vouching: pure decisions -------------------------------------------------------------
 
 
-def plan(event: dict[str, Any], **config: Any) -> pre_sign_up.LinkPlan:
+def vouch(event: dict[str, Any], **config: Any) -> pre_sign_up.Voucher:
     parsed = pre_sign_up.parse_config({**LINKING, **config})
     attributes = event["request"]["userAttributes"]
-    return pre_sign_up.plan_link(event["triggerSource"], event["userName"], attributes, parsed)
+    return pre_sign_up.vouch(event["triggerSource"], event["userName"], attributes, parsed)
 
 
-def test_plan_link_for_a_verified_email_from_a_trusted_provider(load_event: Any) -> None:
-    result = plan(load_event("pre_sign_up_external_provider"))
-    assert result.candidate == pre_sign_up.LinkCandidate(
-        provider="Google", subject="109876543210987654321", email="ann@example.com"
+def test_a_provider_vouches_for_a_verified_email_at_a_domain_it_owns(load_event: Any) -> None:
+    result = vouch(load_event("pre_sign_up_external_provider"))
+    assert result.vouched == pre_sign_up.Vouched(
+        provider="Google",
+        subject="109876543210987654321",
+        email="ann@example.com",
+        domain="example.com",
     )
 
 
 @pytest.mark.parametrize(
     "username", ["google_109876543210987654321", "GOOGLE_109876543210987654321"]
 )
-def test_plan_link_uses_the_configured_provider_spelling(load_event: Any, username: str) -> None:
+def test_vouching_uses_the_configured_provider_spelling(load_event: Any, username: str) -> None:
     event = load_event("pre_sign_up_external_provider")
     event["userName"] = username
-    candidate = plan(event).candidate
-    assert candidate is not None
-    assert candidate.provider == "Google"
+    vouched = vouch(event).vouched
+    assert vouched is not None
+    assert vouched.provider == "Google"
 
 
-def test_plan_link_splits_the_username_on_the_first_underscore(load_event: Any) -> None:
+def test_the_username_is_split_on_the_first_underscore(load_event: Any) -> None:
     event = load_event("pre_sign_up_external_provider")
     event["userName"] = "CorpSAML_ann_example_id"
-    candidate = plan(event, trusted_email_providers=["CorpSAML"]).candidate
-    assert candidate is not None
-    assert (candidate.provider, candidate.subject) == ("CorpSAML", "ann_example_id")
+    vouched = vouch(event, provider_email_domains={"CorpSAML": ["example.com"]}).vouched
+    assert vouched is not None
+    assert (vouched.provider, vouched.subject) == ("CorpSAML", "ann_example_id")
 
 
 @pytest.mark.parametrize("verified", ["true", "TRUE", "True", True])
-def test_plan_link_accepts_true_in_any_case(load_event: Any, verified: object) -> None:
+def test_true_is_accepted_in_any_case(load_event: Any, verified: object) -> None:
     event = load_event("pre_sign_up_external_provider")
     event["request"]["userAttributes"]["email_verified"] = verified
-    assert plan(event).candidate is not None
+    assert vouch(event).vouched is not None
 
 
 @pytest.mark.parametrize(
@@ -303,15 +346,16 @@ def test_plan_link_accepts_true_in_any_case(load_event: Any, verified: object) -
         ({"email_verified": " true"}, {}, "did not assert a verified email"),
         ({"email_verified": 1}, {}, "did not assert a verified email"),
         ({"email": None}, {}, "no email"),
-        ({"email": 'ann"@example.com'}, {}, "ListUsers filter"),
-        ({"email": "ann\\@example.com"}, {}, "ListUsers filter"),
-        ({"email": "ann@example.com\n"}, {}, "ListUsers filter"),
-        ({}, {"account_linking": False}, "account linking is off"),
-        ({}, {"trusted_email_providers": ["Facebook"]}, "not trusted"),
-        ({}, {"trusted_email_providers": []}, "not trusted"),
+        ({"email": "ann@"}, {}, "no valid domain"),
+        # A Google account opened on a corporate address proves nothing about its mailbox.
+        ({"email": "ann@corp.example.org"}, {}, "does not own the email's domain"),
+        ({"email": "ann@example.com.evil.net"}, {}, "does not own the email's domain"),
+        ({}, {"provider_email_domains": {"Facebook": ["example.com"]}}, "vouch for no email"),
+        ({}, {"provider_email_domains": {}}, "vouch for no email"),
+        ({}, {"provider_email_domains": {"Google": []}}, "does not own the email's domain"),
     ],
 )
-def test_plan_link_refuses(
+def test_a_provider_does_not_vouch(
     load_event: Any, change: dict[str, Any], config: dict[str, Any], reason: str
 ) -> None:
     event = load_event("pre_sign_up_external_provider")
@@ -321,26 +365,26 @@ def test_plan_link_refuses(
             attributes.pop(key, None)
         else:
             attributes[key] = value
-    result = plan(event, **config)
-    assert result.candidate is None
+    result = vouch(event, **config)
+    assert result.vouched is None
     assert reason in result.reason
 
 
 @pytest.mark.parametrize("username", ["Google", "Google_", "_123", 42, None])
-def test_plan_link_refuses_a_username_that_is_not_provider_and_subject(
+def test_no_vouching_for_a_username_that_is_not_provider_and_subject(
     load_event: Any, username: object
 ) -> None:
     event = load_event("pre_sign_up_external_provider")
     event["userName"] = username
-    assert plan(event).candidate is None
+    assert vouch(event).vouched is None
 
 
 @pytest.mark.parametrize("name", ["pre_sign_up_sign_up", "pre_sign_up_admin_create_user"])
-def test_plan_link_only_for_federated_sign_ins(load_event: Any, name: str) -> None:
+def test_vouching_only_for_federated_sign_ins(load_event: Any, name: str) -> None:
     event = load_event(name)
     event["userName"] = "Google_109876543210987654321"
     event["request"]["userAttributes"]["email_verified"] = "true"
-    assert plan(event).reason == "not a federated sign-in"
+    assert vouch(event).reason == "not a federated sign-in"
 
 
 def test_select_native_user_skips_federated_entries() -> None:
@@ -393,6 +437,7 @@ def test_links_to_the_single_native_user(
 ) -> None:
     set_config(LINKING)
     use_stubbed_client.add_response("list_users", {"Users": [native_user()]}, LIST_USERS_PARAMS)
+    expect_target_checks(use_stubbed_client, groups=("members",))
     expect_link(use_stubbed_client)
     event = load_event("pre_sign_up_external_provider")
     with caplog.at_level(logging.INFO):
@@ -408,6 +453,7 @@ def test_links_with_a_lower_case_provider_in_the_username(
 ) -> None:
     set_config(LINKING)
     use_stubbed_client.add_response("list_users", {"Users": [native_user()]}, LIST_USERS_PARAMS)
+    expect_target_checks(use_stubbed_client)
     expect_link(use_stubbed_client, provider="Google")
     event = load_event("pre_sign_up_external_provider")
     event["userName"] = "google_109876543210987654321"
@@ -427,6 +473,7 @@ def test_follows_list_users_pages(
         {"Users": [native_user("ann-native")]},
         {**LIST_USERS_PARAMS, "PaginationToken": "page-2"},
     )
+    expect_target_checks(use_stubbed_client, native="ann-native")
     expect_link(use_stubbed_client, native="ann-native")
     pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
 
@@ -491,7 +538,12 @@ def test_does_not_link_without_exactly_one_linkable_native_user(
         ("pre_sign_up_external_provider", {"email_verified": "false"}, LINKING),
         ("pre_sign_up_external_provider", {"email_verified": None}, LINKING),
         ("pre_sign_up_external_provider", {"email": None}, LINKING),
-        ("pre_sign_up_external_provider", {}, {**LINKING, "trusted_email_providers": ["Facebook"]}),
+        (
+            "pre_sign_up_external_provider",
+            {},
+            {**LINKING, "provider_email_domains": {"Facebook": ["example.com"]}},
+        ),
+        ("pre_sign_up_external_provider", {"email": "ann@corp.example.org"}, LINKING),
         ("pre_sign_up_external_provider", {}, {**LINKING, "account_linking": False}),
         ("pre_sign_up_external_provider", {}, {}),
         ("pre_sign_up_sign_up", {"email_verified": "true"}, LINKING),
@@ -516,7 +568,15 @@ def test_never_calls_aws_when_linking_does_not_apply(
 # --- failure policy -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("operation", ["list_users", "admin_link_provider_for_user"])
+AWS_STEPS = [
+    "list_users",
+    "admin_get_user",
+    "admin_list_groups_for_user",
+    "admin_link_provider_for_user",
+]
+
+
+@pytest.mark.parametrize("operation", AWS_STEPS)
 def test_aws_errors_fail_closed_and_are_logged_with_context(
     operation: str,
     set_config: Any,
@@ -526,19 +586,19 @@ def test_aws_errors_fail_closed_and_are_logged_with_context(
     log_text: Any,
 ) -> None:
     set_config(LINKING)
-    if operation == "list_users":
-        use_stubbed_client.add_client_error(
-            "list_users", service_error_code="TooManyRequestsException", http_status_code=400
-        )
-        api_name, code = "ListUsers", "TooManyRequestsException"
-    else:
+    succeeding = AWS_STEPS[: AWS_STEPS.index(operation)]
+    if "list_users" in succeeding:
         use_stubbed_client.add_response("list_users", {"Users": [native_user()]}, LIST_USERS_PARAMS)
-        use_stubbed_client.add_client_error(
-            "admin_link_provider_for_user",
-            service_error_code="InvalidParameterException",
-            http_status_code=400,
-        )
-        api_name, code = "AdminLinkProviderForUser", "InvalidParameterException"
+    if "admin_get_user" in succeeding:
+        user = {"Username": "ann", "UserAttributes": []}
+        use_stubbed_client.add_response("admin_get_user", user)
+    if "admin_list_groups_for_user" in succeeding:
+        use_stubbed_client.add_response("admin_list_groups_for_user", {"Groups": []})
+    use_stubbed_client.add_client_error(
+        operation, service_error_code="TooManyRequestsException", http_status_code=400
+    )
+    api_name = "".join(part.title() for part in operation.split("_"))
+    code = "TooManyRequestsException"
     with caplog.at_level(logging.ERROR), pytest.raises(SignUpUnavailable) as raised:
         pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
     assert str(raised.value) == pre_sign_up.GENERIC_FAILURE_MESSAGE

@@ -39,14 +39,16 @@ PROPERTY = settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
-PRE_SIGN_UP_CONFIG = psu.parse_config(
-    {
-        "allowed_email_domains": ["example.com", "example.org"],
-        "denied_email_domains": ["spam.example.com"],
-        "account_linking": True,
-        "trusted_email_providers": ["Google", "SignInWithApple"],
-    }
-)
+# example.com stands for the organisation's Workspace domain, which Google may vouch for.
+VOUCHING = {"Google": ["gmail.com", "example.com"], "SignInWithApple": ["example.com"]}
+PRE_SIGN_UP_SETTINGS = {
+    "allowed_email_domains": ["example.com", "example.org"],
+    "denied_email_domains": ["spam.example.com"],
+    "account_linking": True,
+    "provider_email_domains": VOUCHING,
+    "protected_groups": ["admins"],
+}
+PRE_SIGN_UP_CONFIG = psu.parse_config(PRE_SIGN_UP_SETTINGS)
 POST_CONFIRMATION_CONFIG = pc.parse_config({"default_group": "users"})
 PRE_TOKEN_CONFIG = ptg.parse_config(
     {
@@ -284,14 +286,57 @@ list_users_results = st.one_of(
 )
 
 
+get_user_results = st.one_of(
+    st.just({"Username": "ann", "UserAttributes": []}),
+    st.fixed_dictionaries(
+        {"Username": st.just("ann")},
+        optional={
+            "UserMFASettingList": st.lists(st.sampled_from(["SOFTWARE_TOKEN_MFA", "EMAIL_OTP"])),
+            "PreferredMfaSetting": st.sampled_from(["", "SMS_MFA"]),
+            "MFAOptions": st.lists(st.just({"DeliveryMedium": "SMS"}), max_size=1),
+        },
+    ),
+    json_values,
+    st.just("client-error"),
+)
+group_results = st.one_of(
+    st.lists(st.sampled_from(["admins", "members", "other"]), max_size=3).map(
+        lambda names: {"Groups": [{"GroupName": n} for n in names]}
+    ),
+    json_values,
+    st.just("client-error"),
+)
+
+
 class FakeCognito:
     """Answers like cognito-idp, with whatever hypothesis drew; records every call."""
 
-    def __init__(self, list_users_result: Any, link_fails: bool, group_fails: bool) -> None:
+    def __init__(
+        self,
+        list_users_result: Any,
+        link_fails: bool,
+        group_fails: bool,
+        get_user_result: Any = None,
+        groups_result: Any = None,
+    ) -> None:
         self.list_users_result = list_users_result
         self.link_fails = link_fails
         self.group_fails = group_fails
+        self.get_user_result = get_user_result
+        self.groups_result = groups_result
         self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def _answer(self, operation: str, result: Any, params: dict[str, Any]) -> Any:
+        self.calls.append((operation, params))
+        if result == "client-error":
+            raise _client_error(operation)
+        return copy.deepcopy(result)
+
+    def admin_get_user(self, **params: Any) -> Any:
+        return self._answer("AdminGetUser", self.get_user_result, params)
+
+    def admin_list_groups_for_user(self, **params: Any) -> Any:
+        return self._answer("AdminListGroupsForUser", self.groups_result, params)
 
     def list_users(self, **params: Any) -> Any:
         self.calls.append(("ListUsers", params))
@@ -312,7 +357,14 @@ class FakeCognito:
         return {}
 
 
-fake_clients = st.builds(FakeCognito, list_users_results, st.booleans(), st.booleans())
+fake_clients = st.builds(
+    FakeCognito,
+    list_users_results,
+    st.booleans(),
+    st.booleans(),
+    get_user_results,
+    group_results,
+)
 
 
 def assert_linking_was_warranted(event: dict[str, Any], client: FakeCognito) -> None:
@@ -334,6 +386,16 @@ def assert_linking_was_warranted(event: dict[str, Any], client: FakeCognito) -> 
     }
     assert params["DestinationUser"]["ProviderName"] == "Cognito"
     assert client.calls[0][1]["Filter"] == f'email = "{attributes["email"]}"'
+    # Only at a domain the provider owns, and never to a user with MFA or a protected group.
+    domain = psu.email_domain(attributes["email"]) or ""
+    assert domain in {"example.com", "gmail.com"} or domain.endswith(".example.com")
+    target = dict(client.calls)["AdminGetUser"]
+    assert target["Username"] == params["DestinationUser"]["ProviderAttributeValue"]
+    looked_up = client.get_user_result
+    assert not looked_up.get("UserMFASettingList")
+    assert not looked_up.get("PreferredMfaSetting")
+    assert not looked_up.get("MFAOptions")
+    assert "admins" not in {g.get("GroupName") for g in client.groups_result["Groups"]}
 
 
 def source_of(event: Any) -> str | None:
@@ -372,13 +434,7 @@ def test_pre_sign_up_process_event_raises_only_its_own_errors(event: Any, client
 def test_pre_sign_up_handler_never_crashes(
     event: Any, client: Any, set_config: Any, caplog: Any
 ) -> None:
-    set_config(
-        {
-            "allowed_email_domains": ["example.com", "example.org"],
-            "account_linking": True,
-            "trusted_email_providers": ["Google", "SignInWithApple"],
-        }
-    )
+    set_config(PRE_SIGN_UP_SETTINGS)
     _common._cognito_client = client
     original = copy.deepcopy(event)
     caplog.clear()

@@ -27,9 +27,14 @@ EXPECTED_TRIGGERS = {
     "strict": {"PreSignUp", "PostConfirmation", "PreTokenGenerationConfig", "CustomMessage"},
 }
 POOL_ACTIONS: dict[str, str | list[str]] = {
-    "pre_sign_up": ["cognito-idp:ListUsers", "cognito-idp:AdminLinkProviderForUser"],
     "post_confirmation": "cognito-idp:AdminAddUserToGroup",  # a single action is not a list
 }
+LINKING_ACTIONS = [
+    "cognito-idp:ListUsers",
+    "cognito-idp:AdminGetUser",
+    "cognito-idp:AdminListGroupsForUser",
+    "cognito-idp:AdminLinkProviderForUser",
+]
 
 
 def functions_by_module(env: Synthesized) -> dict[str, tuple[str, dict[str, Any]]]:
@@ -110,10 +115,11 @@ def test_roles_reach_only_their_log_group_and_this_pool(any_env: Synthesized) ->
             }
         ]
         pool = [s for s in statements if s not in logs]
-        if module in POOL_ACTIONS:
-            assert pool == [
-                {"Action": POOL_ACTIONS[module], "Effect": "Allow", "Resource": pool_arn}
-            ]
+        actions = POOL_ACTIONS.get(module)
+        if module == "pre_sign_up" and any_env.config.triggers.pre_sign_up.account_linking:
+            actions = LINKING_ACTIONS  # without linking, pre sign-up calls no AWS API at all
+        if actions:
+            assert pool == [{"Action": actions, "Effect": "Allow", "Resource": pool_arn}]
         else:
             assert pool == []
 
@@ -161,21 +167,44 @@ def test_template_has_no_dependency_cycle(any_env: Synthesized) -> None:
         visit(node, ())
 
 
-def test_pre_sign_up_trusts_only_providers_that_verify_email(assembly: Assembly) -> None:
+def test_pre_sign_up_trusts_each_provider_only_for_the_domains_it_owns(
+    assembly: Assembly,
+) -> None:
     config = trigger_config(
         functions_by_module(assembly.environments["showcase"])["pre_sign_up"][1]
     )
     assert config["account_linking"] is True
-    # Facebook asserts no verification and PartnerLogin (OIDC) is not declared verified.
-    assert config["trusted_email_providers"] == ["CorporateSSO", "Google", "SignInWithApple"]
+    # Facebook asserts no verification, Apple lists no domain, PartnerLogin (OIDC) is not
+    # declared verified: none of them may vouch for anything.
+    assert config["provider_email_domains"] == {
+        "CorporateSSO": ["corp.example.com"],
+        "Google": ["gmail.com", "googlemail.com"],
+    }
+    # Both groups map to IAM roles; admins also has the lowest precedence.
+    assert config["protected_groups"] == ["admins", "members"]
+    assert config["federated_sign_up"] == "open"
     assert config["denied_email_domains"] == ["mailinator.com"]
 
 
-def test_staging_without_federation_does_not_link(assembly: Assembly) -> None:
+def test_an_invite_only_pool_admits_only_its_workspace_through_google(
+    assembly: Assembly,
+) -> None:
+    env = assembly.environments["strict"]
+    config = trigger_config(functions_by_module(env)["pre_sign_up"][1])
+    assert env.config.user_pool.self_sign_up is False
+    assert config["federated_sign_up"] == "invite_only"
+    assert config["federated_sign_up_domains"] == ["example.com"]
+    assert config["provider_email_domains"] == {
+        "Google": ["gmail.com", "googlemail.com", "example.com"]
+    }
+    assert config["account_linking"] is False
+
+
+def test_without_federation_nothing_is_vouched_for_or_linked(assembly: Assembly) -> None:
     env = assembly.environments["relaxed"]
     config = trigger_config(functions_by_module(env)["pre_sign_up"][1])
     assert config["account_linking"] is False
-    assert config["trusted_email_providers"] == []
+    assert config["provider_email_domains"] == {}
 
 
 def test_group_ids_become_group_names_for_the_runtime(assembly: Assembly) -> None:
