@@ -31,7 +31,7 @@ BASELINE ?=
 BASELINE_LABEL ?=
 
 .PHONY: help setup synth synth-all diff deploy deploy-ci destroy rehearse test lint format \
-	snapshot-update validate prerequisites bench package-check docs clean
+	snapshot-update validate client-config prerequisites bench package-check docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -53,8 +53,17 @@ $(CHECKOV_STAMP): requirements-checkov.txt constraints-checkov.txt $(PY_STAMP)
 		-r requirements-checkov.txt -c constraints-checkov.txt
 	@touch $@
 
+# The published Amplify client-config types (generated from Amplify's outputs JSON schema); the
+# tests type-check every generated amplify_outputs.json against them. Installing the package
+# would pull 500 MB of dependencies, so only its pinned tarball is unpacked.
+AMPLIFY_CLIENT_CONFIG := @aws-amplify/client-config@1.11.1
+AMPLIFY_TYPES_DIR := node_modules/.amplify-client-config
+
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(AMPLIFY_TYPES_DIR) && mkdir -p $(AMPLIFY_TYPES_DIR)
+	npm pack $(AMPLIFY_CLIENT_CONFIG) --silent --pack-destination $(AMPLIFY_TYPES_DIR) >/dev/null
+	tar -xzf $(AMPLIFY_TYPES_DIR)/*.tgz -C $(AMPLIFY_TYPES_DIR)
 	@touch $@
 
 synth: setup ## Synthesize one environment (ENV=dev by default) into cdk.out/
@@ -91,6 +100,11 @@ deploy-ci: setup ## Deploy ENV without prompting (CI: the GitHub environment is 
 destroy: setup ## Delete ENV's stacks (development tier only; asks first unless CDK_ARGS=--force)
 	@$(PREFLIGHT) destroy
 	$(CDK) destroy "$$ENV/*" -c env="$$ENV" $(ENV_CONTEXT) $(CDK_ARGS)
+
+client-config: setup ## Write amplify_outputs.json per public app client of ENV (OUTPUTS=file)
+	$(BIN)/python -m infra.client_config --env "$${ENV-}" \
+		$(if $(OUTPUTS),--outputs "$(OUTPUTS)") \
+		$(if $(ENVIRONMENTS_DIR),--directory "$(ENVIRONMENTS_DIR)")
 
 prerequisites: setup ## List what must exist before ENV deploys (default: every environment)
 	$(BIN)/python -m infra.prerequisites $${ENV:+--env "$$ENV"} \
@@ -155,4 +169,4 @@ docs: setup ## Regenerate docs/configuration.md (the configuration reference) fr
 	$(BIN)/python -m infra.config.docs --write docs/configuration.md
 
 clean: ## Remove cdk.out and caches (keeps .venv and node_modules)
-	rm -rf cdk.out deploy-outputs .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks
+	rm -rf cdk.out deploy-outputs client-config .pytest_cache .mypy_cache .ruff_cache .hypothesis .benchmarks

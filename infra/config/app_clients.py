@@ -6,8 +6,9 @@ http://localhost only in development-tier environments.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
@@ -29,6 +30,12 @@ class AppClientConfig(Section):
         "`machine` (client credentials). Changing public<->secret replaces the client."
     )
     display_name: Str | None = Field(None, max_length=128, description="Client name; default: id.")
+    native: Bool = Field(
+        False,
+        description="A native (iOS, Android, desktop) public client: it may also redirect to a "
+        "private-use URI scheme such as `com.example.app:/callback` and to loopback "
+        "`http://127.0.0.1:<port>/...` (RFC 8252).",
+    )
     callback_urls: tuple[Str, ...] = Field(
         (), description="Allowed redirect URLs after sign-in (https://; http://localhost in dev)."
     )
@@ -79,7 +86,10 @@ class AppClientConfig(Section):
     @field_validator("callback_urls", "logout_urls")
     @classmethod
     def _redirect_urls(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
-        problems = [p for url in value if (p := _redirect_url_problem(url, tier_of(info)))]
+        native = info.data.get("native") is True
+        problems = [
+            p for url in value if (p := _redirect_url_problem(url, tier_of(info), native=native))
+        ]
         if len(set(value)) != len(value):
             problems.append("lists a URL twice")
         if problems:
@@ -106,6 +116,8 @@ class AppClientConfig(Section):
                 problems.append(f"a {self.kind} client needs at least one callback URL")
             if self.kind == "public" and "admin_user_password" in flows:
                 problems.append("admin_user_password needs AWS credentials; not for public clients")
+        if self.native and self.kind != "public":
+            problems.append("native apps cannot keep a secret: a native client is `public`")
         if "user_password" in flows and self.user_password_auth_reason is None:
             problems.append("auth flow user_password needs user_password_auth_reason")
         if problems:
@@ -127,12 +139,17 @@ class AppClientConfig(Section):
         return () if self.kind == "machine" else ("user_srp",)
 
 
-def _redirect_url_problem(url: str, tier: Tier) -> str | None:
+def _redirect_url_problem(url: str, tier: Tier, *, native: bool = False) -> str | None:
     allowed = "allowed: absolute https:// URLs without wildcards or fragments" + (
         ", or http://localhost"
         if tier == "development"
         else " (http://localhost only in development-tier environments)"
     )
+    if native:
+        allowed += (
+            "; for a native client also a reverse-domain scheme (com.example.app:/callback) or "
+            "loopback http://127.0.0.1:<port>/ or http://[::1]:<port>/"
+        )
     parts = urlsplit(url)
     if "*" in url:
         return f"{url!r} contains a wildcard; {allowed}"
@@ -144,4 +161,28 @@ def _redirect_url_problem(url: str, tier: Tier) -> str | None:
         return None
     if parts.scheme == "http" and parts.hostname == "localhost" and tier == "development":
         return None
+    if native and _native_redirect(url, parts):
+        return None
     return f"{url!r} is not allowed; {allowed}"
+
+
+# RFC 8252 7.1: a private-use scheme is a reverse domain name the app's owner controls; schemes
+# a browser interprets itself are never one.
+PRIVATE_USE_SCHEME = re.compile(r"^[a-z][a-z0-9+-]*(\.[a-z0-9+-]+)+$")
+BROWSER_SCHEMES = frozenset({"http", "https", "javascript", "data", "file", "vbscript", "blob"})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1"})
+
+
+def _native_redirect(url: str, parts: SplitResult) -> bool:
+    """A private-use scheme redirect, or loopback with an explicit port (RFC 8252 7.1, 7.3)."""
+    if parts.scheme == "http":
+        # "localhost" is not recommended (RFC 8252 8.3): it can resolve elsewhere.
+        return parts.hostname in LOOPBACK_HOSTS and parts.port is not None and not parts.username
+    scheme = url.partition(":")[0]
+    return (
+        scheme == parts.scheme
+        and scheme not in BROWSER_SCHEMES
+        and PRIVATE_USE_SCHEME.match(scheme) is not None
+        and not parts.netloc.count("@")
+        and url[len(scheme) + 1 :].startswith("/")
+    )

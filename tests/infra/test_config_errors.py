@@ -370,3 +370,53 @@ def test_acknowledgments_name_a_key_with_resources_a_rule_and_a_reason(
     [problem] = problems_of(tmp_path, "dev")
     assert f": {path}: " in problem
     assert message in problem
+
+
+NATIVE_OK = ["com.example.app:/callback", "com.example.app://callback", "http://127.0.0.1:8765/cb"]
+NATIVE_REFUSED = [
+    ("myapp://callback", "is not allowed"),  # not a reverse domain: any app may claim it
+    ("javascript:alert(1)", "is not allowed"),
+    ("data:text/html,hi", "is not allowed"),
+    ("http://127.0.0.1/cb", "is not allowed"),  # loopback needs its port
+    ("http://localhost:8765/cb", "is not allowed"),  # RFC 8252 8.3: may resolve elsewhere
+    ("com.example.app:/*", "contains a wildcard"),
+    ("com.example.app://user@host/cb", "is not allowed"),
+]
+
+
+@pytest.mark.parametrize("url", NATIVE_OK)
+def test_a_native_client_may_redirect_to_its_app(tmp_path: Path, url: str) -> None:
+    data = kit_file("strict")
+    data["app_clients"]["WebApp"].update(native=True, callback_urls=[url])
+    write_env(tmp_path, "prod", data)
+    assert load_environment("prod", directory=tmp_path).app_clients["WebApp"].callback_urls == (
+        url,
+    )
+
+
+@pytest.mark.parametrize(("url", "reason"), NATIVE_REFUSED)
+def test_a_native_client_still_refuses_unsafe_redirects(
+    tmp_path: Path, url: str, reason: str
+) -> None:
+    data = kit_file("strict")
+    data["app_clients"]["WebApp"].update(native=True, callback_urls=[url])
+    write_env(tmp_path, "prod", data)
+    [problem] = problems_of(tmp_path, "prod")
+    assert "app_clients.WebApp.callback_urls" in problem
+    assert reason in problem
+
+
+def test_app_redirects_need_a_native_client(tmp_path: Path) -> None:
+    data = kit_file("strict")
+    data["app_clients"]["WebApp"]["callback_urls"] = ["com.example.app:/callback"]
+    write_env(tmp_path, "prod", data)
+    [problem] = problems_of(tmp_path, "prod")
+    assert "'com.example.app:/callback' is not allowed" in problem
+
+
+def test_a_native_client_is_public(tmp_path: Path) -> None:
+    data = kit_file("showcase")
+    data["app_clients"]["AdminPortal"]["native"] = True
+    write_env(tmp_path, "dev", data)
+    [problem] = problems_of(tmp_path, "dev")
+    assert "native apps cannot keep a secret" in problem

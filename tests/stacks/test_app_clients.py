@@ -117,12 +117,20 @@ def test_interactive_clients_can_write_required_attributes(any_env: Synthesized)
 @pytest.mark.parametrize("key", ["CallbackURLs", "LogoutURLs"])
 def test_redirect_urls_are_https_without_wildcards(any_env: Synthesized, key: str) -> None:
     for name, client in clients_by_name(any_env).items():
+        native = any_env.config.app_clients[name].native
         for url in client.get(key, []):
             parts = urlsplit(url)
             assert "*" not in url, (name, url)
+            assert "#" not in url, (name, url)
             assert url.rstrip("/") != "https://example.com", (name, url)
             if any_env.config.tier == "development" and parts.hostname == "localhost":
                 assert parts.scheme in ("http", "https"), (name, url)
+            elif native and parts.scheme not in ("http", "https"):
+                # RFC 8252: a reverse-domain private-use scheme, never a browser's own.
+                assert "." in parts.scheme, (name, url)
+            elif native and parts.scheme == "http":
+                assert parts.hostname in ("127.0.0.1", "::1"), (name, url)
+                assert parts.port is not None, (name, url)
             else:
                 assert parts.scheme == "https", (name, url)
 

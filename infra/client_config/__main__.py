@@ -1,0 +1,60 @@
+"""`python -m infra.client_config --env NAME [--outputs FILE] [--out DIR]` (make client-config).
+
+Writes `<out>/<env>/<AppClient>/amplify_outputs.json` for every interactive public app client.
+The outputs come from `--outputs` (default `deploy-outputs/<env>.json`, written by `make
+deploy`), else from the deployed stack through CloudFormation. Every file is built before any
+is written: an error writes nothing. Exit 0, or 2 with one message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from infra.client_config.amplify import amplify_outputs
+from infra.client_config.outputs import OutputsError, read_deployed_outputs, read_outputs_file
+from infra.config.loader import ENVIRONMENTS_DIR
+from infra.deploy.preflight import PreflightError, check_environment
+
+FILE_NAME = "amplify_outputs.json"
+DEFAULT_OUT = Path("client-config")
+DEFAULT_OUTPUTS_DIR = Path("deploy-outputs")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m infra.client_config")
+    parser.add_argument("--env", default="", help="environment name (a file in --directory)")
+    parser.add_argument("--outputs", type=Path, default=None, help="cdk deploy --outputs-file")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder to write into")
+    parser.add_argument("--directory", type=Path, default=ENVIRONMENTS_DIR)
+    args = parser.parse_args(argv)
+    try:
+        config = check_environment(args.env, args.directory)
+        default_file = DEFAULT_OUTPUTS_DIR / f"{config.name}.json"
+        if args.outputs is not None:
+            outputs = read_outputs_file(args.outputs, config)
+        elif default_file.exists():
+            outputs = read_outputs_file(default_file, config)
+        else:
+            outputs = read_deployed_outputs(config)
+        files, skipped = amplify_outputs(config, outputs)
+    except (OutputsError, PreflightError) as error:
+        print(f"client-config: {error}", file=sys.stderr)
+        return 2
+    for client_file in files:
+        path = args.out / config.name / client_file.client_id / FILE_NAME
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(client_file.outputs, indent=2) + "\n", encoding="utf-8")
+        print(f"client-config: wrote {path}", file=sys.stderr)
+    for skip in skipped:
+        print(f"client-config: no file for {skip.client_id}: {skip.reason}", file=sys.stderr)
+    if not files:
+        print(f"client-config: {config.name} has no public app client", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

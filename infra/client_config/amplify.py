@@ -1,0 +1,210 @@
+"""`amplify_outputs.json` (Amplify Gen 2 client configuration, schema version 1.4) per client.
+
+Amplify's libraries for the web (JavaScript), iOS, Android and Flutter all read this one file.
+Every value comes from the deployed stack's outputs (ids, the domain) or from the validated
+environment config (policies, scopes, redirect URLs): nothing is guessed, and a missing or
+inconsistent output is an error, not a default.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from infra.client_config.outputs import OutputsError, stack_name
+from infra.config import AppClientConfig, EnvironmentConfig
+from infra.config.federation import SOCIAL_PROVIDER_NAMES
+from infra.config.references import client_provider_ids, identity_pool_clients
+
+SCHEMA_VERSION = "1.4"
+USER_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d)_[0-9A-Za-z]+$")
+IDENTITY_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d):[0-9a-f-]{36}$")
+CLIENT_ID = re.compile(r"^[0-9a-z]{1,128}$")
+# Amplify's names for the social providers it starts itself (signInWithRedirect({provider})).
+AMPLIFY_PROVIDERS = {"google": "GOOGLE", "facebook": "FACEBOOK", "apple": "SIGN_IN_WITH_APPLE"}
+USERNAME_ATTRIBUTES = {
+    "email": "email",
+    "phone": "phone_number",
+    "username": "username",
+    "preferred_username": "username",
+}
+MFA_CONFIGURATION = {"off": "NONE", "optional": "OPTIONAL", "required": "REQUIRED"}
+
+
+@dataclass(frozen=True)
+class ClientFile:
+    """The `amplify_outputs.json` of one app client."""
+
+    client_id: str
+    outputs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An app client that gets no file, and why."""
+
+    client_id: str
+    reason: str
+
+
+def skip_reason(client: AppClientConfig) -> str | None:
+    """Why a client gets no file (it must never ship in an app), or None."""
+    if client.kind == "confidential":
+        return (
+            "confidential: it holds a client secret, which must never ship in an app; your "
+            "server reads it from Cognito (see README: a client's secret)"
+        )
+    if client.kind == "machine":
+        return "machine: client credentials, no user signs in through it"
+    return None
+
+
+def _required(outputs: Mapping[str, str], key: str, config: EnvironmentConfig) -> str:
+    value = outputs.get(key)
+    if not value:
+        raise OutputsError(
+            f"the outputs of stack {stack_name(config)} lack {key}: deploy this version of "
+            f"the kit first (make deploy ENV={config.name}), then run again"
+        )
+    return value
+
+
+def _checked(value: str, pattern: re.Pattern[str], what: str) -> re.Match[str]:
+    match = pattern.match(value)
+    if match is None:
+        raise OutputsError(f"{value!r} is not a {what}: the outputs file is not from this kit")
+    return match
+
+
+def amplify_outputs(
+    config: EnvironmentConfig, outputs: Mapping[str, str]
+) -> tuple[list[ClientFile], list[Skipped]]:
+    """One file per interactive public client, and the clients skipped with their reason.
+
+    Raises `OutputsError` if an output is missing or does not fit the environment.
+    """
+    pool_id = _required(outputs, "UserPoolId", config)
+    region = _checked(pool_id, USER_POOL_ID, "user pool id")["region"]
+    if config.region is not None and region != config.region:
+        raise OutputsError(
+            f"the outputs are from a pool in {region}, but {config.name} pins region "
+            f"{config.region}: is the outputs file from another environment?"
+        )
+    domain = _required(outputs, "HostedDomainBaseUrl", config).removeprefix("https://")
+    federated = (
+        set(identity_pool_clients(config.identity_pool, config.app_clients))
+        if config.identity_pool.enabled
+        else set()
+    )
+    files: list[ClientFile] = []
+    skipped: list[Skipped] = []
+    for client_id, client in config.app_clients.items():
+        reason = skip_reason(client)
+        if reason is not None:
+            skipped.append(Skipped(client_id, reason))
+            continue
+        auth = _auth(config, client_id, client, outputs, pool_id, region, domain)
+        if client_id in federated:
+            identity_pool_id = _required(outputs, "IdentityPoolId", config)
+            if _checked(identity_pool_id, IDENTITY_POOL_ID, "identity pool id")["region"] != region:
+                raise OutputsError("the identity pool and the user pool are in different regions")
+            auth["identity_pool_id"] = identity_pool_id
+            auth["unauthenticated_identities_enabled"] = config.identity_pool.guest_access
+        files.append(ClientFile(client_id, _document(config, client_id, client, auth)))
+    return files, skipped
+
+
+def _auth(
+    config: EnvironmentConfig,
+    client_id: str,
+    client: AppClientConfig,
+    outputs: Mapping[str, str],
+    pool_id: str,
+    region: str,
+    domain: str,
+) -> dict[str, Any]:
+    pool = config.user_pool
+    app_client_id = _required(outputs, f"{client_id}ClientId", config)
+    _checked(app_client_id, CLIENT_ID, "app client id")
+    if not client.logout_urls:
+        raise OutputsError(
+            f"app_clients.{client_id} has no logout_urls; Amplify needs at least one to sign "
+            "out: add one to the environment file"
+        )
+    policy = pool.password_policy
+    verification = [
+        attribute
+        for attribute in ("email", "phone_number")
+        if attribute in pool.standard_attributes
+    ]
+    providers = [
+        config.identity_providers[p] for p in client_provider_ids(client, config.identity_providers)
+    ]
+    return {
+        "aws_region": region,
+        "user_pool_id": pool_id,
+        "user_pool_client_id": app_client_id,
+        "password_policy": {
+            "min_length": policy.min_length,
+            "require_lowercase": policy.require_lowercase,
+            "require_uppercase": policy.require_uppercase,
+            "require_numbers": policy.require_digits,
+            "require_symbols": policy.require_symbols,
+        },
+        "oauth": {
+            "identity_providers": [
+                AMPLIFY_PROVIDERS[p.type] for p in providers if p.type in AMPLIFY_PROVIDERS
+            ],
+            "domain": domain,
+            "scopes": list(client.effective_scopes),
+            "redirect_sign_in_uri": list(client.callback_urls),
+            "redirect_sign_out_uri": list(client.logout_urls),
+            "response_type": "code",
+        },
+        "standard_required_attributes": sorted(
+            name for name, attribute in pool.standard_attributes.items() if attribute.required
+        ),
+        "username_attributes": sorted(
+            {USERNAME_ATTRIBUTES[identifier] for identifier in pool.sign_in_identifiers}
+        ),
+        "user_verification_types": verification,
+        "mfa_configuration": MFA_CONFIGURATION[pool.mfa.mode],
+        "mfa_methods": [
+            method
+            for method, on in (
+                ("TOTP", pool.mfa.totp),
+                ("SMS", pool.mfa.sms),
+                ("EMAIL", pool.mfa.email),
+            )
+            if on and pool.mfa.mode != "off"
+        ],
+        "groups": [
+            {group.name: {"precedence": group.precedence}}
+            for group in sorted(pool.groups.values(), key=lambda g: (g.precedence, g.name))
+        ],
+    }
+
+
+def _document(
+    config: EnvironmentConfig, client_id: str, client: AppClientConfig, auth: dict[str, Any]
+) -> dict[str, Any]:
+    enterprise = [
+        config.identity_providers[p].provider_name()
+        for p in client_provider_ids(client, config.identity_providers)
+        if config.identity_providers[p].type not in SOCIAL_PROVIDER_NAMES
+    ]
+    return {
+        "version": SCHEMA_VERSION,
+        "auth": auth,
+        # Amplify starts only the social providers by type; SAML/OIDC providers are started by
+        # name: signInWithRedirect({provider: {custom: "<name>"}}).
+        "custom": {
+            "cognito_kit": {
+                "environment": config.name,
+                "app_client": client_id,
+                "custom_providers": enterprise,
+            }
+        },
+    }
