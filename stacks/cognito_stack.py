@@ -46,6 +46,7 @@ class CognitoStack(cdk.Stack):
             user_pool=self.directory.user_pool,
             pool_config=config.user_pool,
             identity_providers=config.identity_providers,
+            app_clients=config.app_clients,
         )
         self.resource_servers = ResourceServers(
             self,

@@ -18,7 +18,7 @@ from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
 from infra.config.federation import IdentityProviderConfig, enabled_providers
 from infra.config.identity_pool import IdentityPoolConfig
 from infra.config.resource_servers import ResourceServerConfig
-from infra.config.triggers import TriggersConfig
+from infra.config.triggers import PreTokenGenerationConfig, TriggersConfig
 from infra.config.user_pool import UserPoolConfig, readable_attributes, writable_attributes
 
 Reference = tuple[str, str]
@@ -220,4 +220,32 @@ def _trigger_problems(sections: Sections) -> Iterator[Reference]:
             yield (
                 f"{where}.group_scopes",
                 f"{unknown} are not resource-server scopes; allowed: {known}",
+            )
+        for client_id, machine in tokens.machine_clients.items():
+            if unknown := sorted(set(machine.scopes) - set(known)):
+                yield (
+                    f"{where}.machine_clients.{client_id}.scopes",
+                    f"{unknown} are not resource-server scopes; allowed: {known}",
+                )
+    if sections.app_clients is not None:
+        yield from _machine_client_problems(
+            f"{where}.machine_clients", tokens, sections.app_clients
+        )
+
+
+def _machine_client_problems(
+    where: str, tokens: PreTokenGenerationConfig, clients: dict[str, AppClientConfig]
+) -> Iterator[Reference]:
+    machines = sorted(c for c, client in clients.items() if client.kind == "machine")
+    if unknown := [c for c in tokens.machine_clients if c not in machines]:
+        yield (where, f"{unknown} are not machine app clients; allowed: {machines}")
+    # The trigger finds a client by its name (the event carries only the client id).
+    names = [client.display_name or client_id for client_id, client in clients.items()]
+    for client_id in tokens.machine_clients:
+        client = clients.get(client_id)
+        if client is not None and names.count(client.display_name or client_id) > 1:
+            yield (
+                where,
+                f"{client_id!r}: its name {client.display_name or client_id!r} is used by "
+                "another app client; the trigger finds a client by name, so it must be unique",
             )

@@ -50,6 +50,7 @@ PRE_TOKEN_CONFIG = ptg.parse_config(
         "groups_claim": "roles",
         "suppress_claims": ["email", "phone_number"],
         "group_scopes": {"admins": ["api/admin"], "users": ["api/read"]},
+        "machine_clients": {"OrdersWorker": {"claims": {"svc": "w"}, "scopes": ["api/m"]}},
     }
 )
 CUSTOM_MESSAGE_CONFIG = cm.parse_config(
@@ -432,19 +433,61 @@ def assert_valid_overrides(event: dict[str, Any]) -> None:
         assert not set(token.get("scopesToAdd", [])) & ptg.RESERVED_SCOPES
 
 
+class FakeClientList:
+    """ListUserPoolClients answering whatever hypothesis drew (pages, junk or an error)."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def list_user_pool_clients(self, **params: Any) -> Any:
+        if self.result == "client-error":
+            raise _client_error("ListUserPoolClients")
+        return copy.deepcopy(self.result)
+
+
+client_lists = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "UserPoolClients": maybe(
+                st.lists(
+                    maybe(
+                        st.fixed_dictionaries(
+                            {
+                                "ClientId": maybe(st.sampled_from(["1example23456789", "other"])),
+                                "ClientName": maybe(st.sampled_from(["OrdersWorker", "WebApp"])),
+                            }
+                        )
+                    ),
+                    max_size=3,
+                )
+            )
+        },
+        optional={"NextToken": maybe(st.sampled_from(["", "next"]))},
+    ),
+    json_values,
+    st.just("client-error"),
+).map(FakeClientList)
+
+
 @PROPERTY
-@given(event=any_events(ptg.SOURCES, "pre_token_generation"))
+@given(event=any_events(ptg.SOURCES, "pre_token_generation"), clients=client_lists)
 def test_pre_token_generation_never_raises_or_touches_reserved_claims(
-    event: Any, set_config: Any, caplog: Any
+    event: Any, clients: FakeClientList, set_config: Any, caplog: Any
 ) -> None:
+    ptg.CLIENT_NAMES.reset()
     if isinstance(event, dict):
-        assert ptg.process_event(copy.deepcopy(event), PRE_TOKEN_CONFIG) is not None
+        assert (
+            ptg.process_event(copy.deepcopy(event), PRE_TOKEN_CONFIG, lambda: clients) is not None
+        )
+    ptg.CLIENT_NAMES.reset()
+    _common._cognito_client = clients
     set_config(
         {
             "id_token_claims": {"tenant_id": "custom:tenant_id"},
             "groups_claim": "roles",
             "suppress_claims": ["email"],
             "group_scopes": {"admins": ["api/admin"]},
+            "machine_clients": {"OrdersWorker": {"claims": {"svc": "w"}, "scopes": ["api/m"]}},
         }
     )
     caplog.clear()
