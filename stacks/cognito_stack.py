@@ -9,6 +9,7 @@ from constructs import Construct
 
 from infra.config import EnvironmentConfig
 from infra.config.references import identity_pool_clients
+from infra.constructs.apis import Apis
 from infra.constructs.app_clients import AppClients
 from infra.constructs.hosted_domain import HostedDomain
 from infra.constructs.identity_pool import IdentityPool
@@ -20,7 +21,7 @@ from infra.constructs.user_pool import UserDirectory
 
 class CognitoStack(cdk.Stack):
     """Everything one environment deploys: user pool, triggers, resource servers, identity
-    providers, app clients, hosted domain and identity pool, plus their outputs."""
+    providers, app clients, hosted domain, identity pool and APIs, plus their outputs."""
 
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any):
         super().__init__(
@@ -90,6 +91,14 @@ class CognitoStack(cdk.Stack):
                 groups=self.directory.groups,
                 group_configs=config.user_pool.groups,
             )
+        self.apis = Apis(
+            self,
+            "Apis",
+            config=config.apis,
+            environment=config.name,
+            user_pool=self.directory.user_pool,
+            clients=self.app_clients.clients,
+        )
         self._outputs()
 
     def _outputs(self) -> None:
@@ -128,5 +137,9 @@ class CognitoStack(cdk.Stack):
                 client.user_pool_client_id,
                 f"{client_id} app client",
             )
+        for api_id, stage in self.apis.http_stages.items():
+            outputs[f"{api_id}HttpApiUrl"] = (stage.url, f"{api_id} HTTP API URL")
+        for api_id, rest_api in self.apis.rest_apis.items():
+            outputs[f"{api_id}RestApiUrl"] = (rest_api.url, f"{api_id} REST API URL")
         for output_id, (value, description) in outputs.items():
             cdk.CfnOutput(self, output_id, value=value, description=description)

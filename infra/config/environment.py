@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import Field, ValidationInfo, field_validator
 
+from infra.config.apis import ApisConfig
 from infra.config.app_clients import AppClientConfig
 from infra.config.domain import DomainConfig
 from infra.config.federation import IdentityProviders
@@ -88,6 +89,11 @@ class EnvironmentConfig(Section):
         "custom message) and their shared settings.",
     )
     domain: DomainConfig = Field(description="The hosted sign-in domain.")
+    apis: ApisConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="HTTP and REST APIs in API Gateway protected by this pool's access tokens.",
+    )
 
     @field_validator("account", "region", mode="after")
     @classmethod

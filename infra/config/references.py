@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from infra.config.apis import ApisConfig
 from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
 from infra.config.federation import IdentityProviderConfig, enabled_providers
 from infra.config.identity_pool import IdentityPoolConfig
@@ -35,6 +36,7 @@ class Sections:
     app_clients: dict[str, AppClientConfig] | None = None
     identity_pool: IdentityPoolConfig | None = None
     triggers: TriggersConfig | None = None
+    apis: ApisConfig | None = None
 
 
 def reference_problems(sections: Sections) -> list[Reference]:
@@ -43,6 +45,7 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_client_problems(sections),
         *_identity_pool_problems(sections),
         *_trigger_problems(sections),
+        *_api_problems(sections),
     ]
 
 
@@ -248,4 +251,30 @@ def _machine_client_problems(
                 where,
                 f"{client_id!r}: its name {client.display_name or client_id!r} is used by "
                 "another app client; the trigger finds a client by name, so it must be unique",
+            )
+
+
+# --- APIs -------------------------------------------------------------------------------------
+
+
+def _api_problems(sections: Sections) -> Iterator[Reference]:
+    apis, servers, clients = sections.apis, sections.resource_servers, sections.app_clients
+    if apis is None:
+        return
+    if servers is not None:
+        known = defined_scopes(servers)
+        for where, routes in apis.all_routes().items():
+            for key, route in routes.items():
+                if unknown := [s for s in route.scopes if s not in known]:
+                    yield (
+                        f"apis.{where}.routes.{key}.scopes",
+                        f"{unknown} are not resource-server scopes; allowed: {known}",
+                    )
+    if clients is None:
+        return
+    for api_id, api in apis.http.items():
+        if unknown := [c for c in api.clients if c not in clients]:
+            yield (
+                f"apis.http.{api_id}.clients",
+                f"{unknown} are not app clients; allowed: {sorted(clients)}",
             )

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as record_path
 from hypothesis import strategies as st
 
-from lambda_triggers import _common
+from lambda_triggers import _common, api_whoami
 from lambda_triggers import custom_message as cm
 from lambda_triggers import post_confirmation as pc
 from lambda_triggers import pre_sign_up as psu
@@ -27,6 +27,9 @@ from lambda_triggers._common import is_true
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 FIXTURES = {path.stem: json.loads(path.read_text()) for path in EVENTS_DIR.glob("*.json")}
+API_FIXTURES = {
+    path.stem: json.loads(path.read_text()) for path in (EVENTS_DIR / "api").glob("*.json")
+}
 
 PROPERTY = settings(
     max_examples=150,
@@ -194,10 +197,11 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @st.composite
-def mutated_fixtures(draw: st.DrawFn, prefix: str) -> Any:
+def mutated_fixtures(draw: st.DrawFn, prefix: str, fixtures: dict[str, Any] | None = None) -> Any:
     """A documented event with 0-4 values deleted, nulled or replaced by random JSON."""
-    name = draw(st.sampled_from(sorted(n for n in FIXTURES if n.startswith(prefix))))
-    event = copy.deepcopy(FIXTURES[name])
+    fixtures = FIXTURES if fixtures is None else fixtures
+    name = draw(st.sampled_from(sorted(n for n in fixtures if n.startswith(prefix))))
+    event = copy.deepcopy(fixtures[name])
     paths = _paths(event)
     for _ in range(draw(st.integers(0, 4))):
         path = draw(st.sampled_from(paths))
@@ -563,6 +567,36 @@ def test_messages_always_keep_placeholders_within_limits(
         assert "<strong>{username}</strong>" in messages.email_message
     if "<" in name.strip()[:1]:
         assert f"Hello {name.strip()[:1]}" not in messages.email_message
+
+
+# --- example API backend ------------------------------------------------------------------
+
+API_TOKENS = [
+    value.removeprefix("Bearer ")
+    for event in API_FIXTURES.values()
+    for name, value in event["headers"].items()
+    if name.lower() == "authorization"
+]
+
+
+@PROPERTY
+@given(event=st.one_of(mutated_fixtures("", API_FIXTURES), json_values))
+def test_api_backend_always_answers_json_and_never_the_token(event: Any, caplog: Any) -> None:
+    caplog.clear()
+    result: dict[str, Any] = api_whoami.handler(event, None)
+    assert no_unexpected_errors(caplog)
+    assert result["statusCode"] in {200, 400, 500}
+    body = json.loads(result["body"])
+    assert isinstance(body, dict)
+    record_path(str(result["statusCode"]))
+    if result["statusCode"] == 200:
+        assert set(body) <= {"sub", "client_id", "scopes", "username"}
+        assert isinstance(body["sub"], str)
+        assert body["sub"]
+        assert all(isinstance(scope, str) for scope in body["scopes"])
+    else:
+        assert set(body) == {"message"}
+    assert not any(token in result["body"] for token in API_TOKENS)
 
 
 # --- domain policy ------------------------------------------------------------------------

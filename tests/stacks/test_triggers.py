@@ -35,7 +35,7 @@ MACHINE_LOOKUP = "cognito-idp:ListUserPoolClients"
 
 
 def functions_by_module(env: Synthesized) -> dict[str, tuple[str, dict[str, Any]]]:
-    """The trigger functions, by module."""
+    """The trigger functions (not the APIs' example backend), by module."""
     return {
         module: (logical_id, f["Properties"])
         for logical_id, f in env.resources(FUNCTION).items()
