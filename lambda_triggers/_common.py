@@ -134,6 +134,22 @@ class ConfigReader:
             result[name] = item
         return result
 
+    def object_map(self, key: str) -> dict[str, object]:
+        """An object of named entries, each left to the caller to read (another reader)."""
+        value = self._get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.problem(key, f"expected an object, got {_type_name(value)}")
+            return {}
+        result: dict[str, object] = {}
+        for name, item in value.items():
+            if not isinstance(name, str) or not name.strip():
+                self.problem(key, f"keys must be non-empty strings, got {name!r}")
+                continue
+            result[name] = item
+        return result
+
     def string_list_map(self, key: str) -> dict[str, tuple[str, ...]]:
         value = self._get(key)
         if value is None:

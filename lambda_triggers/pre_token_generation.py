@@ -26,6 +26,13 @@ are a configuration error.
     Claims removed from both tokens.
 ``group_scopes`` (object: group name -> array of scopes, default ``{}``)
     Scopes added to the access token of members of the group.
+``machine_clients`` (object: app client name -> ``{"claims": {claim: value}, "scopes": [...]}``,
+    default ``{}``)
+    Fixed claims and scopes added to the client-credentials access tokens of that machine client
+    (event version 3 only). The event names the client by id, so the trigger lists the pool's
+    clients (ListUserPoolClients: ids and names, never secrets) and keeps the id -> name map for
+    ``CLIENT_NAMES_TTL_SECONDS``; a name two clients share matches neither. Only this path
+    imports boto3, so user sign-ins never pay for it.
 
 Protected names: a claim in ``RESERVED_CLAIMS`` or starting with ``cognito:`` (compared
 case-insensitively) is never added, overridden or suppressed, and a scope in ``RESERVED_SCOPES``
@@ -37,16 +44,18 @@ through app-client settings. A claim both added and suppressed is a configuratio
 
 Failure policy (pass through): a missing or invalid ``TRIGGER_CONFIG`` or an unexpected error is
 logged at ERROR level and the event is returned unchanged, so tokens are issued with Cognito's
-default claims: no configured claim or scope is added and no claim is suppressed. Consumers must
-treat a missing custom claim as "no access", never as a default grant.
+default claims: no configured claim or scope is added and no claim is suppressed. A failed client
+lookup is logged at ERROR level and the machine token gets no machine claims or scopes. Consumers
+must treat a missing custom claim as "no access", never as a default grant.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 try:
     from lambda_triggers._common import (
@@ -54,6 +63,7 @@ try:
         JsonDict,
         LazyConfig,
         child,
+        cognito_client,
         ensure_response,
         get_str,
         log_context,
@@ -68,6 +78,7 @@ except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted 
         JsonDict,
         LazyConfig,
         child,
+        cognito_client,
         ensure_response,
         get_str,
         log_context,
@@ -129,11 +140,27 @@ KNOWN_KEYS: Final = (
     "groups_claim",
     "suppress_claims",
     "group_scopes",
+    "machine_clients",
 )
+MACHINE_KEYS: Final = ("claims", "scopes")
+MAX_CLAIM_VALUE_LEN: Final = 2048
+CLIENT_NAMES_TTL_SECONDS: Final = 300.0
+LIST_CLIENTS_PAGE_SIZE: Final = 60  # the most ListUserPoolClients returns per page
+LIST_CLIENTS_MAX_PAGES: Final = 20  # 1,200 clients: above Cognito's quota per pool
 
 
 _EMPTY: Final[Mapping[str, str]] = MappingProxyType({})
 _NO_SCOPES: Final[Mapping[str, tuple[str, ...]]] = MappingProxyType({})
+
+
+class MachineClient(NamedTuple):
+    """What one machine client's access tokens get."""
+
+    claims: Mapping[str, str] = _EMPTY
+    scopes: tuple[str, ...] = ()
+
+
+_NO_MACHINES: Final[Mapping[str, MachineClient]] = MappingProxyType({})
 
 
 class Config(NamedTuple):
@@ -142,6 +169,7 @@ class Config(NamedTuple):
     groups_claim: str | None = None
     suppress_claims: tuple[str, ...] = ()
     group_scopes: Mapping[str, tuple[str, ...]] = _NO_SCOPES
+    machine_clients: Mapping[str, MachineClient] = _NO_MACHINES
 
 
 def is_reserved_claim(name: str) -> bool:
@@ -186,20 +214,14 @@ def parse_config(raw: object) -> Config:
     if groups_claim is not None and (groups_claim in id_claims or groups_claim in access_claims):
         reader.problem("groups_claim", f"{groups_claim!r} is also mapped from an attribute")
 
-    group_scopes: dict[str, tuple[str, ...]] = {}
-    for group, scopes in reader.string_list_map("group_scopes").items():
-        kept: list[str] = []
-        for scope in scopes:
-            if any(char.isspace() for char in scope) or not scope.isprintable():
-                reader.problem(f"group_scopes.{group}", f"{scope!r} is not a valid scope")
-            elif scope in RESERVED_SCOPES:
-                logger.warning(
-                    "skipping a reserved scope from the configuration",
-                    extra={"config_key": "group_scopes", "group": group, "scope": scope},
-                )
-            elif scope not in kept:
-                kept.append(scope)
-        group_scopes[group] = tuple(kept)
+    group_scopes = {
+        group: _kept_scopes(reader, f"group_scopes.{group}", scopes)
+        for group, scopes in reader.string_list_map("group_scopes").items()
+    }
+    machines = _machine_clients(reader)
+    for name, machine in machines.items():
+        if both := sorted(set(machine.claims) & set(suppress)):
+            reader.problem(f"machine_clients.{name}", f"{both} are both added and suppressed")
     reader.finish()
     return Config(
         id_token_claims=MappingProxyType(id_claims),
@@ -207,7 +229,39 @@ def parse_config(raw: object) -> Config:
         groups_claim=groups_claim,
         suppress_claims=suppress,
         group_scopes=MappingProxyType(group_scopes),
+        machine_clients=MappingProxyType(machines),
     )
+
+
+def _kept_scopes(reader: ConfigReader, key: str, scopes: Sequence[str]) -> tuple[str, ...]:
+    """Valid scopes without reserved ones (skipped with a warning) and without repeats."""
+    kept: list[str] = []
+    for scope in scopes:
+        if any(char.isspace() for char in scope) or not scope.isprintable():
+            reader.problem(key, f"{scope!r} is not a valid scope")
+        elif scope in RESERVED_SCOPES:
+            logger.warning(
+                "skipping a reserved scope from the configuration",
+                extra={"config_key": key, "scope": scope},
+            )
+        elif scope not in kept:
+            kept.append(scope)
+    return tuple(kept)
+
+
+def _machine_clients(reader: ConfigReader) -> dict[str, MachineClient]:
+    machines: dict[str, MachineClient] = {}
+    for name, raw in reader.object_map("machine_clients").items():
+        key = f"machine_clients.{name}"
+        entry = ConfigReader(raw, MACHINE_KEYS)
+        claims_raw = entry.string_map("claims")
+        claims = {c: claims_raw[c] for c in _skip_reserved(f"{key}.claims", list(claims_raw))}
+        if long := sorted(c for c, v in claims.items() if len(v) > MAX_CLAIM_VALUE_LEN):
+            entry.problem("claims", f"{long} are longer than {MAX_CLAIM_VALUE_LEN} characters")
+        scopes = _kept_scopes(entry, "scopes", entry.string_list("scopes"))
+        reader.problems.extend(f"{key}: {problem}" for problem in entry.problems)
+        machines[name] = MachineClient(MappingProxyType(claims), scopes)
+    return machines
 
 
 CONFIG: Final = LazyConfig(parse_config)
@@ -225,9 +279,17 @@ def _claims_from_attributes(
 
 
 def build_overrides(
-    source: str, attributes: Mapping[str, object], groups: Sequence[str], config: Config
+    source: str,
+    attributes: Mapping[str, object],
+    groups: Sequence[str],
+    config: Config,
+    machine_client: MachineClient | None = None,
 ) -> JsonDict:
-    """The ``claimsAndScopeOverrideDetails`` for one token request (pure)."""
+    """The ``claimsAndScopeOverrideDetails`` for one token request (pure).
+
+    ``machine_client`` is what the calling machine client gets; it applies only to a
+    client-credentials request.
+    """
     machine = source == CLIENT_CREDENTIALS
     id_claims = _claims_from_attributes(config.id_token_claims, attributes)
     access_claims = _claims_from_attributes(config.access_token_claims, attributes)
@@ -239,6 +301,9 @@ def build_overrides(
         for scope in config.group_scopes.get(group, ()):
             if scope not in scopes:
                 scopes.append(scope)
+    if machine and machine_client is not None:
+        access_claims.update(machine_client.claims)
+        scopes.extend(s for s in machine_client.scopes if s not in scopes)
     overrides: JsonDict = {
         "accessTokenGeneration": {
             "claimsToAddOrOverride": access_claims,
@@ -264,7 +329,98 @@ def event_version(event: JsonDict) -> str | None:
     return None
 
 
-def process_event(event: JsonDict, config: Config) -> JsonDict:
+# --- machine clients ----------------------------------------------------------------------
+
+
+def _aws_errors() -> tuple[type[Exception], ...]:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError)
+
+
+class ClientNames:
+    """App client id -> name per user pool, listed with ListUserPoolClients and kept for
+    ``ttl`` seconds (a client created meanwhile gets its claims once the list is refreshed)."""
+
+    def __init__(
+        self, ttl: float = CLIENT_NAMES_TTL_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self._ttl = ttl
+        self._clock = clock
+        self._pools: dict[str, tuple[float, dict[str, str]]] = {}
+
+    def reset(self) -> None:
+        self._pools.clear()
+
+    def unique_name(self, client: Any, user_pool_id: str, client_id: str) -> str | None:
+        """The client's name if no other client of the pool has it; None otherwise.
+
+        Raises the AWS error of a failed listing; a malformed answer counts as no clients.
+        """
+        cached = self._pools.get(user_pool_id)
+        if cached is None or cached[0] <= self._clock():
+            cached = (self._clock() + self._ttl, _list_client_names(client, user_pool_id))
+            self._pools[user_pool_id] = cached
+        names = cached[1]
+        name = names.get(client_id)
+        if name is None or list(names.values()).count(name) > 1:
+            return None
+        return name
+
+
+def _list_client_names(client: Any, user_pool_id: str) -> dict[str, str]:
+    names: dict[str, str] = {}
+    token: str | None = None
+    for _ in range(LIST_CLIENTS_MAX_PAGES):
+        params: dict[str, object] = {
+            "UserPoolId": user_pool_id,
+            "MaxResults": LIST_CLIENTS_PAGE_SIZE,
+        }
+        if token is not None:
+            params["NextToken"] = token
+        page = client.list_user_pool_clients(**params)
+        clients = page.get("UserPoolClients") if isinstance(page, dict) else None
+        for item in clients if isinstance(clients, list) else []:
+            client_id, name = get_str(item, "ClientId"), get_str(item, "ClientName")
+            if client_id and name:
+                names[client_id] = name
+        token = get_str(page, "NextToken") or None
+        if token is None:
+            break
+    return names
+
+
+CLIENT_NAMES: Final = ClientNames()
+
+
+def machine_client_of(
+    event: JsonDict, config: Config, client_factory: Callable[[], Any]
+) -> MachineClient | None:
+    """The configured entry of the machine client that asks for a token, if any."""
+    if not config.machine_clients:
+        return None
+    user_pool_id = get_str(event, "userPoolId")
+    client_id = get_str(child(event, "callerContext"), "clientId")
+    if not user_pool_id or not client_id:
+        logger.warning(
+            "client-credentials event without pool or client id", extra=log_context(event)
+        )
+        return None
+    try:
+        name = CLIENT_NAMES.unique_name(client_factory(), user_pool_id, client_id)
+    except _aws_errors() as error:
+        code = get_str(child(getattr(error, "response", None), "Error"), "Code")
+        logger.error(
+            "cannot list the app clients; issuing the machine token without machine claims",
+            extra={**log_context(event), "error_code": code or type(error).__name__},
+        )
+        return None
+    return config.machine_clients.get(name) if name is not None else None
+
+
+def process_event(
+    event: JsonDict, config: Config, client_factory: Callable[[], Any] = cognito_client
+) -> JsonDict:
     """Set ``response.claimsAndScopeOverrideDetails``; never raises for a malformed event."""
     source = get_str(event, "triggerSource")
     if source not in SOURCES:
@@ -279,7 +435,10 @@ def process_event(event: JsonDict, config: Config) -> JsonDict:
     request = child(event, "request")
     attributes = child(request, "userAttributes")
     groups = str_list(child(request, "groupConfiguration").get("groupsToOverride"))
-    overrides = build_overrides(source, attributes, groups, config)
+    machine = (
+        machine_client_of(event, config, client_factory) if source == CLIENT_CREDENTIALS else None
+    )
+    overrides = build_overrides(source, attributes, groups, config, machine)
     ensure_response(event)["claimsAndScopeOverrideDetails"] = overrides
     return event
 

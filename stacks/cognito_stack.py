@@ -9,6 +9,7 @@ from constructs import Construct
 
 from infra.config import EnvironmentConfig
 from infra.config.references import identity_pool_clients
+from infra.constructs.apis import Apis
 from infra.constructs.app_clients import AppClients
 from infra.constructs.hosted_domain import HostedDomain
 from infra.constructs.identity_pool import IdentityPool
@@ -22,7 +23,7 @@ from infra.provenance import Provenance, environment_metadata
 
 class CognitoStack(cdk.Stack):
     """Everything one environment deploys: user pool, triggers, resource servers, identity
-    providers, app clients, hosted domain and identity pool, plus their outputs."""
+    providers, app clients, hosted domain, identity pool and APIs, plus their outputs."""
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class CognitoStack(cdk.Stack):
             user_pool=self.directory.user_pool,
             pool_config=config.user_pool,
             identity_providers=config.identity_providers,
+            app_clients=config.app_clients,
         )
         self.resource_servers = ResourceServers(
             self,
@@ -99,6 +101,14 @@ class CognitoStack(cdk.Stack):
                 groups=self.directory.groups,
                 group_configs=config.user_pool.groups,
             )
+        self.apis = Apis(
+            self,
+            "Apis",
+            config=config.apis,
+            environment=config.name,
+            user_pool=self.directory.user_pool,
+            clients=self.app_clients.clients,
+        )
         self._outputs()
         self.provenance = self._provenance(config)
         self.template_options.metadata = environment_metadata(config.name, config.tier, source_file)
@@ -121,6 +131,11 @@ class CognitoStack(cdk.Stack):
             provenance.mark(self.identity_pool, "identity_pool")
             for group_id, role in self.identity_pool.group_roles.items():
                 provenance.mark(role, f"user_pool.groups.{group_id}.iam_permissions")
+        provenance.mark(self.apis, "apis")
+        for api_id, http_api in self.apis.http_apis.items():
+            provenance.mark(http_api.node.scope, f"apis.http.{api_id}")
+        for api_id, rest_api in self.apis.rest_apis.items():
+            provenance.mark(rest_api.node.scope, f"apis.rest.{api_id}")
         for key, parts in self.triggers.parts.items():
             for part in parts:
                 provenance.mark(part, f"triggers.{key}")
@@ -178,5 +193,9 @@ class CognitoStack(cdk.Stack):
                 client.user_pool_client_id,
                 f"{client_id} app client",
             )
+        for api_id, stage in self.apis.http_stages.items():
+            outputs[f"{api_id}HttpApiUrl"] = (stage.url, f"{api_id} HTTP API URL")
+        for api_id, rest_api in self.apis.rest_apis.items():
+            outputs[f"{api_id}RestApiUrl"] = (rest_api.url, f"{api_id} REST API URL")
         for output_id, (value, description) in outputs.items():
             cdk.CfnOutput(self, output_id, value=value, description=description)

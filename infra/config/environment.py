@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import Field, ValidationInfo, field_validator
 
 from infra.config.acknowledgments import AcknowledgmentConfig
+from infra.config.apis import ApisConfig
 from infra.config.app_clients import AppClientConfig
 from infra.config.domain import DomainConfig
 from infra.config.federation import IdentityProviders
@@ -93,6 +94,11 @@ class EnvironmentConfig(Section):
         (),
         description="cdk-nag findings accepted for the resources a config key creates, each "
         "with its reason (audited in the validation report).",
+    )
+    apis: ApisConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="HTTP and REST APIs in API Gateway protected by this pool's access tokens.",
     )
 
     @field_validator("account", "region", mode="after")

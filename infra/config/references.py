@@ -15,11 +15,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from infra.config.acknowledgments import AcknowledgmentConfig
+from infra.config.apis import ApisConfig
 from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
 from infra.config.federation import IdentityProviderConfig, enabled_providers
 from infra.config.identity_pool import IdentityPoolConfig
 from infra.config.resource_servers import ResourceServerConfig
-from infra.config.triggers import RESERVED_CLAIM_PREFIX, RESERVED_CLAIMS, TriggersConfig
+from infra.config.triggers import (
+    RESERVED_CLAIM_PREFIX,
+    RESERVED_CLAIMS,
+    PreTokenGenerationConfig,
+    TriggersConfig,
+)
 from infra.config.user_pool import UserPoolConfig, readable_attributes, writable_attributes
 
 Reference = tuple[str, str]
@@ -37,6 +43,7 @@ class Sections:
     identity_pool: IdentityPoolConfig | None = None
     triggers: TriggersConfig | None = None
     acknowledgments: tuple[AcknowledgmentConfig, ...] | None = None
+    apis: ApisConfig | None = None
 
 
 def reference_problems(sections: Sections) -> list[Reference]:
@@ -48,6 +55,7 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_acknowledgment_problems(sections),
         *_federation_problems(sections),
         *_claim_source_problems(sections),
+        *_api_problems(sections),
     ]
 
 
@@ -82,6 +90,13 @@ def resource_keys(sections: Sections) -> list[str] | None:
             if group.iam_permissions is not None
         ]
     keys += [f"triggers.{name}" for name in TRIGGER_KEYS if getattr(triggers, name).enabled]
+    apis = sections.apis
+    if apis is None:
+        return None
+    if apis.http or apis.rest:
+        keys.append("apis")
+    keys += [f"apis.http.{api_id}" for api_id in apis.http]
+    keys += [f"apis.rest.{api_id}" for api_id in apis.rest]
     return sorted(keys)
 
 
@@ -288,6 +303,60 @@ def _trigger_problems(sections: Sections) -> Iterator[Reference]:
             yield (
                 f"{where}.group_scopes",
                 f"{unknown} are not resource-server scopes; allowed: {known}",
+            )
+        for client_id, machine in tokens.machine_clients.items():
+            if unknown := sorted(set(machine.scopes) - set(known)):
+                yield (
+                    f"{where}.machine_clients.{client_id}.scopes",
+                    f"{unknown} are not resource-server scopes; allowed: {known}",
+                )
+    if sections.app_clients is not None:
+        yield from _machine_client_problems(
+            f"{where}.machine_clients", tokens, sections.app_clients
+        )
+
+
+def _machine_client_problems(
+    where: str, tokens: PreTokenGenerationConfig, clients: dict[str, AppClientConfig]
+) -> Iterator[Reference]:
+    machines = sorted(c for c, client in clients.items() if client.kind == "machine")
+    if unknown := [c for c in tokens.machine_clients if c not in machines]:
+        yield (where, f"{unknown} are not machine app clients; allowed: {machines}")
+    # The trigger finds a client by its name (the event carries only the client id).
+    names = [client.display_name or client_id for client_id, client in clients.items()]
+    for client_id in tokens.machine_clients:
+        client = clients.get(client_id)
+        if client is not None and names.count(client.display_name or client_id) > 1:
+            yield (
+                where,
+                f"{client_id!r}: its name {client.display_name or client_id!r} is used by "
+                "another app client; the trigger finds a client by name, so it must be unique",
+            )
+
+
+# --- APIs -------------------------------------------------------------------------------------
+
+
+def _api_problems(sections: Sections) -> Iterator[Reference]:
+    apis, servers, clients = sections.apis, sections.resource_servers, sections.app_clients
+    if apis is None:
+        return
+    if servers is not None:
+        known = defined_scopes(servers)
+        for where, routes in apis.all_routes().items():
+            for key, route in routes.items():
+                if unknown := [s for s in route.scopes if s not in known]:
+                    yield (
+                        f"apis.{where}.routes.{key}.scopes",
+                        f"{unknown} are not resource-server scopes; allowed: {known}",
+                    )
+    if clients is None:
+        return
+    for api_id, api in apis.http.items():
+        if unknown := [c for c in api.clients if c not in clients]:
+            yield (
+                f"apis.http.{api_id}.clients",
+                f"{unknown} are not app clients; allowed: {sorted(clients)}",
             )
 
 

@@ -130,8 +130,20 @@ class PostConfirmationConfig(_Trigger):
     )
 
 
+class MachineTokenConfig(Section):
+    """What a machine client's client-credentials access tokens carry besides its scopes."""
+
+    claims: dict[Str, Str] = Field(
+        default_factory=dict, description="Claim -> fixed value added to the access token."
+    )
+    scopes: tuple[Str, ...] = Field(
+        (), description="Resource-server scopes added to the access token."
+    )
+
+
 class PreTokenGenerationConfig(_Trigger):
-    """Claims and scopes added to tokens (V2 event: ID and access tokens)."""
+    """Claims and scopes added to tokens. The trigger runs as event version 3 (V3_0): ID and
+    access tokens of users, and the access tokens of machine clients (client credentials)."""
 
     id_token_claims: dict[Str, Str] = Field(
         default_factory=dict, description="Claim -> user attribute added to the ID token."
@@ -147,10 +159,24 @@ class PreTokenGenerationConfig(_Trigger):
         default_factory=dict,
         description="Group id -> resource-server scopes added to members' access tokens.",
     )
+    machine_clients: dict[ConstructId, MachineTokenConfig] = Field(
+        default_factory=dict,
+        description="Machine app client id -> claims and scopes added to its client-credentials "
+        "access tokens. The trigger then looks the client up (ListUserPoolClients, once per "
+        "5 minutes per function instance). Cost: the trigger runs on every machine token "
+        "request of the pool (one Lambda invocation each) on top of Cognito's M2M price per "
+        "app client and token request; AWS lists no separate charge for customizing them.",
+    )
 
     @model_validator(mode="after")
     def _claim_names(self) -> PreTokenGenerationConfig:
-        names = [*self.id_token_claims, *self.access_token_claims, *self.suppress_claims]
+        machine_claims = [c for m in self.machine_clients.values() for c in m.claims]
+        names = [
+            *self.id_token_claims,
+            *self.access_token_claims,
+            *self.suppress_claims,
+            *machine_claims,
+        ]
         if self.groups_claim:
             names.append(self.groups_claim)
         if bad := [n for n in names if not CLAIM_NAME.match(n)]:
@@ -160,6 +186,10 @@ class PreTokenGenerationConfig(_Trigger):
             raise ValueError(f"{sorted(both)} are both added and suppressed")
         if self.groups_claim in added:
             raise ValueError(f"groups_claim {self.groups_claim!r} is also mapped from an attribute")
+        if both := set(self.suppress_claims) & set(machine_claims):
+            raise ValueError(f"{sorted(both)} are both added to machine tokens and suppressed")
+        if self.machine_clients and not self.enabled:
+            raise ValueError("machine_clients needs enabled: true")
         return self
 
 
@@ -216,7 +246,7 @@ class TriggersConfig(Section):
         default_factory=dict, validate_default=True, description="Post confirmation trigger."
     )
     pre_token_generation: PreTokenGenerationConfig = Field(
-        default_factory=dict, validate_default=True, description="Pre token generation (V2)."
+        default_factory=dict, validate_default=True, description="Pre token generation (V3_0)."
     )
     custom_message: CustomMessageConfig = Field(
         default_factory=dict, validate_default=True, description="Custom message trigger."

@@ -25,6 +25,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from infra.config.app_clients import AppClientConfig
 from infra.config.federation import IdentityProviderConfig
 from infra.config.references import protected_groups, provider_email_domains
 from infra.config.triggers import TriggersConfig
@@ -42,6 +43,8 @@ LINKING_ACTIONS = (
 )
 # Bytecode written by test runs would change the asset hash of an unchanged trigger.
 ASSET_EXCLUDES = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc"]
+# A client-credentials event names the client by id only; the trigger finds its name.
+MACHINE_CLIENT_LOOKUP = "cognito-idp:ListUserPoolClients"
 
 
 @dataclass(frozen=True)
@@ -64,7 +67,9 @@ _SPECS = {
         "pre_token_generation",
         cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
         (),
-        cognito.LambdaVersion.V2_0,
+        # V3_0 also covers client-credentials (machine) tokens; the config allows the trigger
+        # only on the essentials and plus plans, which V2_0 and V3_0 both need.
+        cognito.LambdaVersion.V3_0,
     ),
     "CustomMessage": _TriggerSpec("custom_message", cognito.UserPoolOperation.CUSTOM_MESSAGE, ()),
 }
@@ -90,9 +95,12 @@ class Triggers(Construct):
         user_pool: cognito.UserPool,
         pool_config: UserPoolConfig,
         identity_providers: dict[str, IdentityProviderConfig],
+        app_clients: dict[str, AppClientConfig],
     ) -> None:
         super().__init__(scope, id_)
-        self.runtime_configs = _runtime_configs(config, pool_config, identity_providers)
+        self.runtime_configs = _runtime_configs(
+            config, pool_config, identity_providers, app_clients
+        )
         self.functions: dict[str, lambda_.Function] = {}
         self.parts: dict[str, list[Construct]] = {}
         code = lambda_.Code.from_asset(str(LAMBDA_TRIGGERS_DIR), exclude=ASSET_EXCLUDES)
@@ -101,7 +109,9 @@ class Triggers(Construct):
             self.parts[spec.module] = []
             function = self._function(trigger_id, spec, code, config, runtime_config, environment)
             user_pool.add_trigger(spec.operation, function, spec.lambda_version)
-            actions = _pool_actions(trigger_id, spec, config)
+            actions = list(_pool_actions(trigger_id, spec, config))
+            if runtime_config.get("machine_clients"):
+                actions.append(MACHINE_CLIENT_LOOKUP)
             if actions:
                 # Separate managed policy: see the module docstring (dependency cycle).
                 pool_access = iam.ManagedPolicy(
@@ -109,9 +119,7 @@ class Triggers(Construct):
                     f"{trigger_id}PoolAccess",
                     roles=[function.role] if function.role else [],
                     statements=[
-                        iam.PolicyStatement(
-                            actions=list(actions), resources=[user_pool.user_pool_arn]
-                        )
+                        iam.PolicyStatement(actions=actions, resources=[user_pool.user_pool_arn])
                     ],
                 )
                 self.parts[spec.module].append(pool_access)
@@ -236,6 +244,7 @@ def _runtime_configs(
     config: TriggersConfig,
     pool_config: UserPoolConfig,
     identity_providers: dict[str, IdentityProviderConfig],
+    app_clients: dict[str, AppClientConfig],
 ) -> dict[str, dict[str, Any]]:
     """The TRIGGER_CONFIG JSON of each enabled trigger, in the runtime's contract."""
     group_names = {group_id: group.name for group_id, group in pool_config.groups.items()}
@@ -268,6 +277,15 @@ def _runtime_configs(
             "group_scopes": {
                 group_names[group_id]: list(scopes)
                 for group_id, scopes in tokens.group_scopes.items()
+            },
+            # By client name: the client id exists only once the pool does, and the pool
+            # depends on this function.
+            "machine_clients": {
+                (app_clients[client_id].display_name or client_id): {
+                    "claims": dict(machine.claims),
+                    "scopes": list(machine.scopes),
+                }
+                for client_id, machine in tokens.machine_clients.items()
             },
         }
     if config.custom_message.enabled:

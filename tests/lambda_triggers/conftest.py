@@ -40,6 +40,7 @@ def read_event(name: str) -> dict[str, Any]:
 def _reset_triggers() -> None:
     for module in TRIGGER_MODULES:
         module.CONFIG.reset()
+    pre_token_generation.CLIENT_NAMES.reset()
     _common._cognito_client = None
     _common._cognito_client = None
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from lambda_triggers import _common
 from lambda_triggers import pre_token_generation as ptg
 from lambda_triggers._common import ConfigError
 
@@ -74,6 +75,175 @@ def test_client_credentials_customise_only_the_access_token(set_config: Any, loa
             "scopesToSuppress": [],
         }
     }
+
+
+# --- machine clients (V3_0 client-credentials events) -------------------------------------
+
+POOL_ID = "us-east-1_EXAMPLE"
+WORKER_ID = "1example23456789"  # the client id in the client-credentials fixture
+MACHINE_CONFIG = {
+    **CONFIG,
+    "machine_clients": {
+        "OrdersWorker": {
+            "claims": {"service": "orders-worker", "tier": "gold"},
+            "scopes": ["orders.example.com/audit"],
+        },
+        "Reporting": {"claims": {"service": "reporting"}},
+    },
+}
+
+
+def pool_clients(*clients: tuple[str, str], token: str | None = None) -> dict[str, Any]:
+    page: dict[str, Any] = {
+        "UserPoolClients": [
+            {"ClientId": client_id, "UserPoolId": POOL_ID, "ClientName": name}
+            for client_id, name in clients
+        ]
+    }
+    if token is not None:
+        page["NextToken"] = token
+    return page
+
+
+LIST_PARAMS = {"UserPoolId": POOL_ID, "MaxResults": 60}
+
+
+@pytest.fixture
+def aws(cognito_idp: Any, stubber: Any) -> Any:
+    _common._cognito_client = cognito_idp
+    return stubber
+
+
+def test_a_machine_client_gets_its_claims_and_scopes_on_the_access_token_only(
+    set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(MACHINE_CONFIG)
+    aws.add_response(
+        "list_user_pool_clients",
+        pool_clients((WORKER_ID, "OrdersWorker"), ("2example23456789", "WebApp")),
+        LIST_PARAMS,
+    )
+    event = load_event("pre_token_generation_client_credentials")
+    assert event["version"] == "3"
+    result = invoke(event)
+    assert result["response"]["claimsAndScopeOverrideDetails"] == {
+        "accessTokenGeneration": {
+            "claimsToAddOrOverride": {"service": "orders-worker", "tier": "gold"},
+            "claimsToSuppress": ["email"],
+            "scopesToAdd": ["orders.example.com/audit"],
+            "scopesToSuppress": [],
+        }
+    }
+
+
+def test_the_client_list_is_kept_between_invocations(
+    set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(MACHINE_CONFIG)
+    aws.add_response("list_user_pool_clients", pool_clients((WORKER_ID, "OrdersWorker")))
+    for _ in range(3):  # the stubber fails on a second, unexpected listing
+        details = invoke(load_event("pre_token_generation_client_credentials"))["response"][
+            "claimsAndScopeOverrideDetails"
+        ]
+        assert details["accessTokenGeneration"]["claimsToAddOrOverride"]["tier"] == "gold"
+
+
+def test_the_client_list_is_refreshed_after_its_ttl(cognito_idp: Any, stubber: Any) -> None:
+    now = [0.0]
+    names = ptg.ClientNames(ttl=300, clock=lambda: now[0])
+    stubber.add_response("list_user_pool_clients", pool_clients((WORKER_ID, "Old")))
+    stubber.add_response("list_user_pool_clients", pool_clients((WORKER_ID, "New")))
+    assert names.unique_name(cognito_idp, POOL_ID, WORKER_ID) == "Old"
+    now[0] = 299.0
+    assert names.unique_name(cognito_idp, POOL_ID, WORKER_ID) == "Old"
+    now[0] = 300.0
+    assert names.unique_name(cognito_idp, POOL_ID, WORKER_ID) == "New"
+
+
+def test_every_page_of_clients_is_read(cognito_idp: Any, stubber: Any) -> None:
+    stubber.add_response(
+        "list_user_pool_clients", pool_clients(("a" * 26, "WebApp"), token="next"), LIST_PARAMS
+    )
+    stubber.add_response(
+        "list_user_pool_clients",
+        pool_clients((WORKER_ID, "OrdersWorker")),
+        {**LIST_PARAMS, "NextToken": "next"},
+    )
+    assert ptg.ClientNames().unique_name(cognito_idp, POOL_ID, WORKER_ID) == "OrdersWorker"
+
+
+@pytest.mark.parametrize(
+    "clients",
+    [
+        pytest.param([(WORKER_ID, "OrdersWorker"), ("b" * 26, "OrdersWorker")], id="name twice"),
+        pytest.param([(WORKER_ID, "Unconfigured")], id="not configured"),
+        pytest.param([("b" * 26, "OrdersWorker")], id="unknown id"),
+    ],
+)
+def test_no_machine_claims_unless_the_client_is_the_one_configured(
+    clients: list[tuple[str, str]], set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(MACHINE_CONFIG)
+    aws.add_response("list_user_pool_clients", pool_clients(*clients))
+    access = invoke(load_event("pre_token_generation_client_credentials"))["response"][
+        "claimsAndScopeOverrideDetails"
+    ]["accessTokenGeneration"]
+    assert access["claimsToAddOrOverride"] == {}
+    assert access["scopesToAdd"] == []
+
+
+def test_a_failed_lookup_issues_the_token_without_machine_claims(
+    set_config: Any, load_event: Any, aws: Any, caplog: Any
+) -> None:
+    set_config(MACHINE_CONFIG)
+    aws.add_client_error("list_user_pool_clients", "AccessDeniedException")
+    with caplog.at_level(logging.ERROR):
+        details = invoke(load_event("pre_token_generation_client_credentials"))["response"][
+            "claimsAndScopeOverrideDetails"
+        ]
+    assert details["accessTokenGeneration"]["claimsToAddOrOverride"] == {}
+    assert details["accessTokenGeneration"]["claimsToSuppress"] == ["email"]
+    [record] = caplog.records
+    assert record.getMessage().startswith("cannot list the app clients")
+    assert record.error_code == "AccessDeniedException"
+
+
+@pytest.mark.parametrize("config", [CONFIG, MACHINE_CONFIG])
+def test_user_tokens_and_unconfigured_pools_never_look_clients_up(
+    config: dict[str, Any], set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(config)
+    invoke(load_event("pre_token_generation_authentication"))  # the stubber has no response
+    if config is CONFIG:
+        invoke(load_event("pre_token_generation_client_credentials"))
+
+
+@pytest.mark.parametrize("caller", [None, {}, {"clientId": ""}, {"clientId": 5}])
+def test_a_client_credentials_event_without_a_client_id_gets_no_machine_claims(
+    caller: object, set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(MACHINE_CONFIG)
+    event = load_event("pre_token_generation_client_credentials")
+    event["callerContext"] = caller
+    access = invoke(event)["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    assert access["claimsToAddOrOverride"] == {}
+
+
+def test_machine_claims_skip_reserved_names_and_scopes(caplog: Any) -> None:
+    with caplog.at_level(logging.WARNING):
+        config = ptg.parse_config(
+            {
+                "machine_clients": {
+                    "Worker": {
+                        "claims": {"client_id": "x", "cognito:groups": "y", "service": "w"},
+                        "scopes": ["openid", "api/read", "api/read"],
+                    }
+                }
+            }
+        )
+    assert dict(config.machine_clients["Worker"].claims) == {"service": "w"}
+    assert config.machine_clients["Worker"].scopes == ("api/read",)
+    assert len(caplog.records) == 3
 
 
 def test_a_user_in_no_group_gets_an_empty_groups_claim(set_config: Any, load_event: Any) -> None:
@@ -208,6 +378,15 @@ def test_reserved_scopes_are_skipped_with_a_warning(caplog: Any) -> None:
         ({"groups_claim": ""}, "non-empty string"),
         ({"claims": {}}, "unknown keys"),
         ("[]", "expected a JSON object"),
+        ({"machine_clients": []}, "machine_clients: expected an object"),
+        ({"machine_clients": {"W": {"claim": {}}}}, "machine_clients.W: unknown keys"),
+        ({"machine_clients": {"W": {"claims": {"a": 1}}}}, r"machine_clients.W: claims.a"),
+        ({"machine_clients": {"W": {"scopes": ["a b"]}}}, "is not a valid scope"),
+        ({"machine_clients": {"W": {"claims": {"a": "x" * 2049}}}}, "longer than 2048"),
+        (
+            {"machine_clients": {"W": {"claims": {"tier": "x"}}}, "suppress_claims": ["tier"]},
+            "both added and suppressed",
+        ),
     ],
 )
 def test_invalid_config_is_rejected(raw: object, problem: str) -> None:

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import event as record_path
 from hypothesis import strategies as st
 
-from lambda_triggers import _common
+from lambda_triggers import _common, api_whoami
 from lambda_triggers import custom_message as cm
 from lambda_triggers import post_confirmation as pc
 from lambda_triggers import pre_sign_up as psu
@@ -32,6 +32,9 @@ from lambda_triggers._common import is_true
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 FIXTURES = {path.stem: json.loads(path.read_text()) for path in EVENTS_DIR.glob("*.json")}
+API_FIXTURES = {
+    path.stem: json.loads(path.read_text()) for path in (EVENTS_DIR / "api").glob("*.json")
+}
 
 PROPERTY = settings(
     max_examples=150,
@@ -57,6 +60,7 @@ PRE_TOKEN_CONFIG = ptg.parse_config(
         "groups_claim": "roles",
         "suppress_claims": ["email", "phone_number"],
         "group_scopes": {"admins": ["api/admin"], "users": ["api/read"]},
+        "machine_clients": {"OrdersWorker": {"claims": {"svc": "w"}, "scopes": ["api/m"]}},
     }
 )
 CUSTOM_MESSAGE_CONFIG = cm.parse_config(
@@ -200,10 +204,11 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @st.composite
-def mutated_fixtures(draw: st.DrawFn, prefix: str) -> Any:
+def mutated_fixtures(draw: st.DrawFn, prefix: str, fixtures: dict[str, Any] | None = None) -> Any:
     """A documented event with 0-4 values deleted, nulled or replaced by random JSON."""
-    name = draw(st.sampled_from(sorted(n for n in FIXTURES if n.startswith(prefix))))
-    event = copy.deepcopy(FIXTURES[name])
+    fixtures = FIXTURES if fixtures is None else fixtures
+    name = draw(st.sampled_from(sorted(n for n in fixtures if n.startswith(prefix))))
+    event = copy.deepcopy(fixtures[name])
     paths = _paths(event)
     for _ in range(draw(st.integers(0, 4))):
         path = draw(st.sampled_from(paths))
@@ -493,19 +498,61 @@ def assert_valid_overrides(event: dict[str, Any]) -> None:
         assert not set(token.get("scopesToAdd", [])) & ptg.RESERVED_SCOPES
 
 
+class FakeClientList:
+    """ListUserPoolClients answering whatever hypothesis drew (pages, junk or an error)."""
+
+    def __init__(self, result: Any) -> None:
+        self.result = result
+
+    def list_user_pool_clients(self, **params: Any) -> Any:
+        if self.result == "client-error":
+            raise _client_error("ListUserPoolClients")
+        return copy.deepcopy(self.result)
+
+
+client_lists = st.one_of(
+    st.fixed_dictionaries(
+        {
+            "UserPoolClients": maybe(
+                st.lists(
+                    maybe(
+                        st.fixed_dictionaries(
+                            {
+                                "ClientId": maybe(st.sampled_from(["1example23456789", "other"])),
+                                "ClientName": maybe(st.sampled_from(["OrdersWorker", "WebApp"])),
+                            }
+                        )
+                    ),
+                    max_size=3,
+                )
+            )
+        },
+        optional={"NextToken": maybe(st.sampled_from(["", "next"]))},
+    ),
+    json_values,
+    st.just("client-error"),
+).map(FakeClientList)
+
+
 @PROPERTY
-@given(event=any_events(ptg.SOURCES, "pre_token_generation"))
+@given(event=any_events(ptg.SOURCES, "pre_token_generation"), clients=client_lists)
 def test_pre_token_generation_never_raises_or_touches_reserved_claims(
-    event: Any, set_config: Any, caplog: Any
+    event: Any, clients: FakeClientList, set_config: Any, caplog: Any
 ) -> None:
+    ptg.CLIENT_NAMES.reset()
     if isinstance(event, dict):
-        assert ptg.process_event(copy.deepcopy(event), PRE_TOKEN_CONFIG) is not None
+        assert (
+            ptg.process_event(copy.deepcopy(event), PRE_TOKEN_CONFIG, lambda: clients) is not None
+        )
+    ptg.CLIENT_NAMES.reset()
+    _common._cognito_client = clients
     set_config(
         {
             "id_token_claims": {"tenant_id": "custom:tenant_id"},
             "groups_claim": "roles",
             "suppress_claims": ["email"],
             "group_scopes": {"admins": ["api/admin"]},
+            "machine_clients": {"OrdersWorker": {"claims": {"svc": "w"}, "scopes": ["api/m"]}},
         }
     )
     caplog.clear()
@@ -787,6 +834,36 @@ def test_user_migration_handler_never_crashes_or_logs_the_password(
     assert no_unexpected_errors(caplog)
     logged = "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
     assert MIGRATION_PASSWORD not in logged
+
+
+# --- example API backend ------------------------------------------------------------------
+
+API_TOKENS = [
+    value.removeprefix("Bearer ")
+    for event in API_FIXTURES.values()
+    for name, value in event["headers"].items()
+    if name.lower() == "authorization"
+]
+
+
+@PROPERTY
+@given(event=st.one_of(mutated_fixtures("", API_FIXTURES), json_values))
+def test_api_backend_always_answers_json_and_never_the_token(event: Any, caplog: Any) -> None:
+    caplog.clear()
+    result: dict[str, Any] = api_whoami.handler(event, None)
+    assert no_unexpected_errors(caplog)
+    assert result["statusCode"] in {200, 400, 500}
+    body = json.loads(result["body"])
+    assert isinstance(body, dict)
+    record_path(str(result["statusCode"]))
+    if result["statusCode"] == 200:
+        assert set(body) <= {"sub", "client_id", "scopes", "username"}
+        assert isinstance(body["sub"], str)
+        assert body["sub"]
+        assert all(isinstance(scope, str) for scope in body["scopes"])
+    else:
+        assert set(body) == {"message"}
+    assert not any(token in result["body"] for token in API_TOKENS)
 
 
 # --- domain policy ------------------------------------------------------------------------

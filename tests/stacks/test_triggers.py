@@ -1,4 +1,4 @@
-"""Trigger functions: wiring (V2 for tokens), configuration, least privilege, no cycle."""
+"""Trigger functions: wiring (V3_0 for tokens), configuration, least privilege, no cycle."""
 
 from __future__ import annotations
 
@@ -35,12 +35,16 @@ LINKING_ACTIONS = [
     "cognito-idp:AdminListGroupsForUser",
     "cognito-idp:AdminLinkProviderForUser",
 ]
+# Only where machine clients get claims: the trigger looks their names up.
+MACHINE_LOOKUP = "cognito-idp:ListUserPoolClients"
 
 
 def functions_by_module(env: Synthesized) -> dict[str, tuple[str, dict[str, Any]]]:
+    """The trigger functions (not the APIs' example backend), by module."""
     return {
-        f["Properties"]["Handler"].split(".")[0]: (logical_id, f["Properties"])
+        module: (logical_id, f["Properties"])
         for logical_id, f in env.resources(FUNCTION).items()
+        if (module := f["Properties"]["Handler"].split(".")[0]) in LAMBDA_CONFIG_KEYS.values()
     }
 
 
@@ -61,7 +65,8 @@ def test_enabled_triggers_are_wired_to_the_pool(assembly: Assembly, name: str) -
             continue
         target = lambda_config[key]
         if key == "PreTokenGenerationConfig":
-            assert target["LambdaVersion"] == "V2_0"
+            # V3_0: machine (client-credentials) access tokens are customized too.
+            assert target["LambdaVersion"] == "V3_0"
             target = target["LambdaArn"]
         assert target == {"Fn::GetAtt": [functions[module][0], "Arn"]}
 
@@ -118,6 +123,8 @@ def test_roles_reach_only_their_log_group_and_this_pool(any_env: Synthesized) ->
         actions = POOL_ACTIONS.get(module)
         if module == "pre_sign_up" and any_env.config.triggers.pre_sign_up.account_linking:
             actions = LINKING_ACTIONS  # without linking, pre sign-up calls no AWS API at all
+        if module == "pre_token_generation" and trigger_config(properties)["machine_clients"]:
+            actions = MACHINE_LOOKUP
         if actions:
             assert pool == [{"Action": actions, "Effect": "Allow", "Resource": pool_arn}]
         else:
@@ -214,6 +221,23 @@ def test_group_ids_become_group_names_for_the_runtime(assembly: Assembly) -> Non
     assert tokens["group_scopes"] == {"admins": ["orders/write"]}
     assert tokens["id_token_claims"] == {"tenant_id": "custom:tenant_id"}
     assert tokens["groups_claim"] == "roles"
+    # Machine clients by client name: the event names the client by id only.
+    assert tokens["machine_clients"] == {
+        "OrdersWorker": {"claims": {"service": "orders-worker"}, "scopes": []}
+    }
+
+
+def test_machine_client_lookup_only_where_machine_clients_get_claims(assembly: Assembly) -> None:
+    for name in ("showcase", "strict"):
+        env = assembly.environments[name]
+        _, properties = functions_by_module(env)["pre_token_generation"]
+        configured = bool(env.config.triggers.pre_token_generation.machine_clients)
+        actions = [
+            s["Action"]
+            for s in policies_of_role(env, properties["Role"]["Fn::GetAtt"][0])
+            if s["Action"] == MACHINE_LOOKUP
+        ]
+        assert (actions == [MACHINE_LOOKUP]) is configured, name
 
 
 @pytest.mark.parametrize(("name", "customize"), [("showcase", False), ("strict", True)])
@@ -246,7 +270,8 @@ def test_checkov_skips_carry_the_same_reasons_as_the_nag_acknowledgments(
     any_env: Synthesized,
 ) -> None:
     prefix = f"{any_env.config.name}: the "
-    for logical_id, function in any_env.resources(FUNCTION).items():
+    for logical_id, _ in functions_by_module(any_env).values():
+        function = any_env.resources(FUNCTION)[logical_id]
         skips = {s["id"]: s["comment"] for s in function["Metadata"]["checkov"]["skip"]}
         assert set(skips) == {"CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"}
         assert all(comment.startswith(prefix) for comment in skips.values()), logical_id
