@@ -132,10 +132,8 @@ class CognitoStack(cdk.Stack):
             for group_id, role in self.identity_pool.group_roles.items():
                 provenance.mark(role, f"user_pool.groups.{group_id}.iam_permissions")
         provenance.mark(self.apis, "apis")
-        for api_id, http_api in self.apis.http_apis.items():
-            provenance.mark(http_api.node.scope, f"apis.http.{api_id}")
-        for api_id, rest_api in self.apis.rest_apis.items():
-            provenance.mark(rest_api.node.scope, f"apis.rest.{api_id}")
+        for key, part in self.apis.parts.items():
+            provenance.mark(part, f"apis.{key}")
         for key, parts in self.triggers.parts.items():
             for part in parts:
                 provenance.mark(part, f"triggers.{key}")

@@ -71,6 +71,8 @@ class Apis(Construct):
         rest_apis: the REST APIs by config id.
         backend: the kit's example function, when an API uses it.
         logging_account: the account-level API Gateway logging setting, when this stack sets it.
+        parts: every construct of one API (API, stage, authorizer, log group) by its config
+            key below `apis` (`http.<id>`, `rest.<id>`).
     """
 
     def __init__(
@@ -93,12 +95,14 @@ class Apis(Construct):
         self.http_stages: dict[str, apigwv2.HttpStage] = {}
         self.rest_apis: dict[str, apigw.RestApi] = {}
         self.logging_account: apigw.CfnAccount | None = None
+        self.parts: dict[str, Construct] = {}
         if config.rest and config.rest_logging_role == "create":
             self.logging_account = _logging_account(self, environment)
         http = Construct(self, "Http")
         for api_id, http_config in config.http.items():
+            self.parts[f"http.{api_id}"] = Construct(http, api_id)
             api, stage = self._http_api(
-                Construct(http, api_id),
+                self.parts[f"http.{api_id}"],
                 api_id,
                 http_config,
                 environment,
@@ -109,8 +113,9 @@ class Apis(Construct):
             self.http_apis[api_id], self.http_stages[api_id] = api, stage
         rest = Construct(self, "Rest")
         for api_id, rest_config in config.rest.items():
+            self.parts[f"rest.{api_id}"] = Construct(rest, api_id)
             self.rest_apis[api_id] = self._rest_api(
-                Construct(rest, api_id),
+                self.parts[f"rest.{api_id}"],
                 api_id,
                 rest_config,
                 environment,
