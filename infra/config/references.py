@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
 from infra.config.federation import IdentityProviderConfig, enabled_providers
 from infra.config.identity_pool import IdentityPoolConfig
+from infra.config.operations import OperationsConfig
 from infra.config.resource_servers import ResourceServerConfig
 from infra.config.triggers import TriggersConfig
 from infra.config.user_pool import UserPoolConfig, readable_attributes, writable_attributes
@@ -35,6 +36,7 @@ class Sections:
     app_clients: dict[str, AppClientConfig] | None = None
     identity_pool: IdentityPoolConfig | None = None
     triggers: TriggersConfig | None = None
+    operations: OperationsConfig | None = None
 
 
 def reference_problems(sections: Sections) -> list[Reference]:
@@ -43,6 +45,7 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_client_problems(sections),
         *_identity_pool_problems(sections),
         *_trigger_problems(sections),
+        *_operations_problems(sections),
     ]
 
 
@@ -72,6 +75,12 @@ def identity_pool_clients(
     if identity_pool.clients is not None:
         return identity_pool.clients
     return tuple(c for c, client in clients.items() if client.kind == "public")
+
+
+def has_user_activity(pool: UserPoolConfig) -> bool:
+    """Whether the pool produces user-activity logs and risk metrics: plus plan, threat
+    protection in audit or enforced mode."""
+    return pool.feature_plan == "plus" and pool.threat_protection.mode != "off"
 
 
 def client_writable_attributes(pool: UserPoolConfig) -> set[str]:
@@ -221,3 +230,23 @@ def _trigger_problems(sections: Sections) -> Iterator[Reference]:
                 f"{where}.group_scopes",
                 f"{unknown} are not resource-server scopes; allowed: {known}",
             )
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+def _operations_problems(sections: Sections) -> Iterator[Reference]:
+    operations, pool = sections.operations, sections.user_pool
+    if operations is None or pool is None or has_user_activity(pool):
+        return
+    needs = (
+        f"needs user_pool.feature_plan `plus` with threat_protection.mode `audit` or "
+        f"`enforced` (the pool has {pool.feature_plan}, threat protection "
+        f"{pool.threat_protection.mode})"
+    )
+    logs = operations.logs
+    if logs.enabled and logs.user_activity not in ("auto", "off"):
+        yield ("operations.logs.user_activity", f"{logs.user_activity}: user-activity logs {needs}")
+    alarms = operations.alarms
+    if alarms.enabled and alarms.threat_protection:
+        yield ("operations.alarms.threat_protection", f"true: high-risk event alarms {needs}")
