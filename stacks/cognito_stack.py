@@ -13,6 +13,7 @@ from infra.constructs.app_clients import AppClients
 from infra.constructs.hosted_domain import HostedDomain
 from infra.constructs.identity_pool import IdentityPool
 from infra.constructs.identity_providers import IdentityProviders
+from infra.constructs.operations import Operations
 from infra.constructs.resource_servers import ResourceServers
 from infra.constructs.triggers import Triggers
 from infra.constructs.user_pool import UserDirectory
@@ -20,7 +21,8 @@ from infra.constructs.user_pool import UserDirectory
 
 class CognitoStack(cdk.Stack):
     """Everything one environment deploys: user pool, triggers, resource servers, identity
-    providers, app clients, hosted domain and identity pool, plus their outputs."""
+    providers, app clients, hosted domain, identity pool and operations (alarms, dashboard,
+    logs, web ACL), plus their outputs."""
 
     def __init__(self, scope: Construct, id_: str, *, config: EnvironmentConfig, **kwargs: Any):
         super().__init__(
@@ -89,6 +91,14 @@ class CognitoStack(cdk.Stack):
                 groups=self.directory.groups,
                 group_configs=config.user_pool.groups,
             )
+        self.operations = Operations(
+            self,
+            "Operations",
+            config=config,
+            user_pool=self.directory.user_pool,
+            trigger_functions=self.triggers.functions,
+            app_clients=self.app_clients.clients,
+        )
         self._outputs()
 
     def _outputs(self) -> None:

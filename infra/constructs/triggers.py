@@ -213,6 +213,11 @@ def _acknowledge(function: lambda_.Function, log_group: logs.LogGroup, subject: 
     skip_checkov(log_resource, "CKV_AWS_158", reason=log_reason)
 
 
+def pool_actions() -> dict[str, tuple[str, ...]]:
+    """The cognito-idp actions each trigger may call on its pool, by trigger id (its IAM policy)."""
+    return {trigger_id: spec.actions for trigger_id, spec in _SPECS.items()}
+
+
 def _runtime_configs(
     config: TriggersConfig,
     pool_config: UserPoolConfig,
