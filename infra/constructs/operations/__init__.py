@@ -140,10 +140,10 @@ class Operations(Construct):
         Cognito and WAF deliver through CloudWatch Logs' delivery service; without this
         resource policy they would create a broader one themselves on first delivery.
         """
-        groups = [
-            *(self.logs.log_groups.values() if self.logs else ()),
-            *((self.firewall.log_group,) if self.firewall else ()),
-        ]
+        groups = {
+            **(self.logs.log_groups if self.logs else {}),
+            **({"Firewall": self.firewall.log_group} if self.firewall else {}),
+        }
         if not groups:
             return
         stack = cdk.Stack.of(self)
@@ -154,7 +154,7 @@ class Operations(Construct):
                 iam.PolicyStatement(
                     principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[group.log_group_arn for group in groups],
+                    resources=[group.log_group_arn for group in groups.values()],
                     conditions={
                         "StringEquals": {"aws:SourceAccount": stack.account},
                         "ArnLike": {
@@ -168,15 +168,25 @@ class Operations(Construct):
             self.logs.delivery.node.add_dependency(policy)
         if self.firewall:
             self.firewall.logging.node.add_dependency(policy)
-        for group in groups:
-            _acknowledge_log_group(group, environment)
+        for group_id, group in groups.items():
+            _acknowledge_log_group(group, f"{environment}: {LOG_CONTENTS[group_id]}")
 
 
-def _acknowledge_log_group(log_group: logs.LogGroup, environment: str) -> None:
+LOG_CONTENTS = {
+    "NotificationErrors": "the log of emails and SMS Cognito failed to deliver (recipient, "
+    "error), written by Cognito's log delivery",
+    "UserActivity": "the user-activity log Cognito writes (sign-ins, source IPs, threat "
+    "protection's risk decisions)",
+    "Firewall": "the log of requests AWS WAF blocked or counted, with cookies and the "
+    "Authorization header redacted",
+}
+
+
+def _acknowledge_log_group(log_group: logs.LogGroup, subject: str) -> None:
     reason = (
-        f"{environment}: a log Cognito or AWS WAF delivers (delivery errors, sign-in activity, "
-        "blocked requests); CloudWatch Logs encrypts it at rest, and a customer-managed key "
-        "would have to grant the delivery service and could make the audit trail unreadable"
+        f"{subject}; CloudWatch Logs encrypts it at rest, and a customer-managed key would "
+        "have to be granted to the log delivery service and, if lost, would make the audit "
+        "trail unreadable"
     )
     for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
         acknowledge(log_group, pack, "CloudWatchLogGroupEncrypted", reason=reason)
