@@ -8,6 +8,7 @@ shows the table `make bench` prints).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
 
@@ -130,6 +131,18 @@ def test_quota_categories_of_strict(kit_configs: dict[str, EnvironmentConfig]) -
         "UserList",
         "UserResourceUpdate",
     ]
+
+
+def test_docs_show_the_generated_tables(
+    kit_configs: dict[str, EnvironmentConfig], showcase: list[FlowBudget]
+) -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
+    strict = kit_configs["strict"]
+    assert markdown(budget(strict, trigger_call_counter(strict))) in docs, (
+        "update docs/operations.md"
+    )
+    sign_up = markdown([row for row in showcase if row.flow == "native sign-up"])
+    assert sign_up in docs, "update docs/operations.md"
 
 
 @pytest.mark.bench
