@@ -195,8 +195,11 @@ def configured_flows(config: EnvironmentConfig) -> list[Flow]:
             )
         )
     if any(client_provider_ids(client, providers) for client in interactive.values()):
+        # The pre sign-up trigger links only for providers whose verified email it trusts.
         linking = (
-            "PreSignUp" in enabled and config.triggers.pre_sign_up.account_linking is not False
+            "PreSignUp" in enabled
+            and config.triggers.pre_sign_up.account_linking is not False
+            and any(p.email_verified_by_provider() for p in providers.values())
         )
         flows.append(
             Flow(

@@ -104,6 +104,21 @@ def test_flows_follow_the_configuration(kit_configs: dict[str, EnvironmentConfig
     assert "native sign-up" not in flows["strict"]  # self sign-up is off there
 
 
+def test_no_linking_where_no_provider_is_trusted_for_email(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    # GIVEN the showcase with Facebook as its only identity provider (never trusted for email)
+    showcase = kit_configs["showcase"]
+    config = showcase.model_copy(
+        update={"identity_providers": {"Facebook": showcase.identity_providers["Facebook"]}}
+    )
+    rows = {row.flow: row for row in budget(config, trigger_call_counter(config))}
+    # THEN a first federated sign-in is one IdP round trip, and the trigger calls nothing
+    federated = rows["first federated sign-in"]
+    assert federated.per_bucket == {"UserFederation": 1, "UserAuthentication (code grant)": 1}
+    assert federated.max_per_second == 25.0
+
+
 def test_an_operation_without_a_category_is_refused_with_the_fix() -> None:
     with pytest.raises(ValueError, match=r"cognito-idp:AdminFrobnicate has no quota category"):
         bucket_of("AdminFrobnicate")
