@@ -129,7 +129,7 @@ class Operations(Construct):
                 user_pool_id=user_pool.user_pool_id,
                 trigger_functions=trigger_functions,
                 quota_categories=categories,
-                threat_protection=threat_protection,
+                threat_protection=user_activity,
                 web_acl_name=self.firewall.web_acl_name if self.firewall else None,
                 alarms=list(self.alarms.alarms.values()) if self.alarms else [],
             )
