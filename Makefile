@@ -148,10 +148,11 @@ format: setup ## Apply ruff's formatting and safe fixes
 snapshot-update: setup ## Rewrite the template snapshots after an intended change
 	$(BIN)/pytest tests/stacks tests/environments --snapshot-update
 
-bench: setup ## Print synth, test and trigger timings beside their baselines
+bench: setup ## Print synth, test and trigger timings beside their baselines, and the quota budget
 	$(BIN)/python benchmarks/synth_and_test.py
 	$(BIN)/python benchmarks/trigger_cold_start.py
 	$(BIN)/pytest tests/lambda_triggers -m bench --benchmark-enable --benchmark-columns=median,max,ops -q
+	$(BIN)/pytest tests/operations -m bench -q -s
 	$(BIN)/pytest integrations/python/tests -m bench --benchmark-enable \
 		--benchmark-columns=median,max,ops -q
 

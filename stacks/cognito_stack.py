@@ -14,6 +14,7 @@ from infra.constructs.app_clients import AppClients
 from infra.constructs.hosted_domain import HostedDomain
 from infra.constructs.identity_pool import IdentityPool
 from infra.constructs.identity_providers import IdentityProviders
+from infra.constructs.operations import Operations
 from infra.constructs.resource_servers import ResourceServers
 from infra.constructs.triggers import Triggers
 from infra.constructs.user_pool import UserDirectory
@@ -23,7 +24,8 @@ from infra.provenance import Provenance, environment_metadata
 
 class CognitoStack(cdk.Stack):
     """Everything one environment deploys: user pool, triggers, resource servers, identity
-    providers, app clients, hosted domain, identity pool and APIs, plus their outputs."""
+    providers, app clients, hosted domain, identity pool, APIs and operations (alarms,
+    dashboard, logs, web ACL), plus their outputs."""
 
     def __init__(
         self,
@@ -109,6 +111,15 @@ class CognitoStack(cdk.Stack):
             user_pool=self.directory.user_pool,
             clients=self.app_clients.clients,
         )
+        self.operations = Operations(
+            self,
+            "Operations",
+            config=config,
+            user_pool=self.directory.user_pool,
+            trigger_functions=self.triggers.functions,
+            trigger_actions=self.triggers.pool_actions,
+            app_clients=self.app_clients.clients,
+        )
         self._outputs()
         self.provenance = self._provenance(config)
         self.template_options.metadata = environment_metadata(config.name, config.tier, source_file)
@@ -134,6 +145,9 @@ class CognitoStack(cdk.Stack):
         provenance.mark(self.apis, "apis")
         for key, part in self.apis.parts.items():
             provenance.mark(part, f"apis.{key}")
+        provenance.mark(self.operations, "operations")
+        for key, part in self.operations.parts.items():
+            provenance.mark(part, f"operations.{key}")
         for key, parts in self.triggers.parts.items():
             for part in parts:
                 provenance.mark(part, f"triggers.{key}")

@@ -20,6 +20,7 @@ from infra.config.domain import DomainConfig
 from infra.config.federation import IdentityProviders
 from infra.config.identity_pool import IdentityPoolConfig
 from infra.config.model_base import Section, Tier, tier_of
+from infra.config.operations import OperationsConfig
 from infra.config.references import Sections
 from infra.config.resource_servers import ResourceServers
 from infra.config.triggers import TriggersConfig
@@ -90,15 +91,21 @@ class EnvironmentConfig(Section):
         "custom message) and their shared settings.",
     )
     domain: DomainConfig = Field(description="The hosted sign-in domain.")
-    acknowledgments: tuple[AcknowledgmentConfig, ...] = Field(
-        (),
-        description="cdk-nag findings accepted for the resources a config key creates, each "
-        "with its reason (audited in the validation report).",
-    )
     apis: ApisConfig = Field(
         default_factory=dict,
         validate_default=True,
         description="HTTP and REST APIs in API Gateway protected by this pool's access tokens.",
+    )
+    operations: OperationsConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Alarms, dashboard, user-pool logs and the web ACL (on by default in "
+        "production-tier environments).",
+    )
+    acknowledgments: tuple[AcknowledgmentConfig, ...] = Field(
+        (),
+        description="cdk-nag findings accepted for the resources a config key creates, each "
+        "with its reason (audited in the validation report).",
     )
 
     @field_validator("account", "region", mode="after")

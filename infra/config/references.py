@@ -19,6 +19,7 @@ from infra.config.apis import ApisConfig
 from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
 from infra.config.federation import IdentityProviderConfig, enabled_providers
 from infra.config.identity_pool import IdentityPoolConfig
+from infra.config.operations import OperationsConfig
 from infra.config.resource_servers import ResourceServerConfig
 from infra.config.triggers import (
     RESERVED_CLAIM_PREFIX,
@@ -44,6 +45,7 @@ class Sections:
     triggers: TriggersConfig | None = None
     acknowledgments: tuple[AcknowledgmentConfig, ...] | None = None
     apis: ApisConfig | None = None
+    operations: OperationsConfig | None = None
 
 
 def reference_problems(sections: Sections) -> list[Reference]:
@@ -56,6 +58,7 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_federation_problems(sections),
         *_claim_source_problems(sections),
         *_api_problems(sections),
+        *_operations_problems(sections),
     ]
 
 
@@ -97,6 +100,13 @@ def resource_keys(sections: Sections) -> list[str] | None:
         keys.append("apis")
     keys += [f"apis.http.{api_id}" for api_id in apis.http]
     keys += [f"apis.rest.{api_id}" for api_id in apis.rest]
+    operations = sections.operations
+    if operations is None:
+        return None
+    parts = [p for p in ("alarms", "dashboard", "logs", "waf") if getattr(operations, p).enabled]
+    keys += [f"operations.{part}" for part in parts]
+    if parts:
+        keys.append("operations")
     return sorted(keys)
 
 
@@ -141,6 +151,12 @@ def identity_pool_clients(
     if identity_pool.clients is not None:
         return identity_pool.clients
     return tuple(c for c, client in clients.items() if client.kind == "public")
+
+
+def has_user_activity(pool: UserPoolConfig) -> bool:
+    """Whether the pool produces user-activity logs and risk metrics: plus plan, threat
+    protection in audit or enforced mode."""
+    return pool.feature_plan == "plus" and pool.threat_protection.mode != "off"
 
 
 def client_writable_attributes(pool: UserPoolConfig) -> set[str]:
@@ -506,3 +522,23 @@ def _claim_source_problems(sections: Sections) -> Iterator[Reference]:
                     f"{name!r} is an attribute of the pool or a claim Cognito sets: the added "
                     "claim would shadow it; choose another name",
                 )
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+def _operations_problems(sections: Sections) -> Iterator[Reference]:
+    operations, pool = sections.operations, sections.user_pool
+    if operations is None or pool is None or has_user_activity(pool):
+        return
+    needs = (
+        f"needs user_pool.feature_plan `plus` with threat_protection.mode `audit` or "
+        f"`enforced` (the pool has {pool.feature_plan}, threat protection "
+        f"{pool.threat_protection.mode})"
+    )
+    logs = operations.logs
+    if logs.enabled and logs.user_activity not in ("auto", "off"):
+        yield ("operations.logs.user_activity", f"{logs.user_activity}: user-activity logs {needs}")
+    alarms = operations.alarms
+    if alarms.enabled and alarms.threat_protection:
+        yield ("operations.alarms.threat_protection", f"true: high-risk event alarms {needs}")

@@ -81,6 +81,7 @@ class Triggers(Construct):
     Attributes:
         functions: the Lambda functions by trigger id (PreSignUp, PostConfirmation, ...).
         runtime_configs: the TRIGGER_CONFIG each function receives, by trigger id.
+        pool_actions: the cognito-idp actions each function may call on the pool, by trigger id.
         parts: every construct a trigger consists of (function, role, policies, log group),
             by its config key (`pre_sign_up`, ...).
     """
@@ -98,11 +99,10 @@ class Triggers(Construct):
         app_clients: dict[str, AppClientConfig],
     ) -> None:
         super().__init__(scope, id_)
-        self.runtime_configs = _runtime_configs(
-            config, pool_config, identity_providers, app_clients
-        )
+        self.runtime_configs = runtime_configs(config, pool_config, identity_providers, app_clients)
         self.functions: dict[str, lambda_.Function] = {}
         self.parts: dict[str, list[Construct]] = {}
+        self.pool_actions: dict[str, tuple[str, ...]] = {}
         code = lambda_.Code.from_asset(str(LAMBDA_TRIGGERS_DIR), exclude=ASSET_EXCLUDES)
         for trigger_id, runtime_config in self.runtime_configs.items():
             spec = _SPECS[trigger_id]
@@ -112,6 +112,7 @@ class Triggers(Construct):
             actions = list(_pool_actions(trigger_id, spec, config))
             if runtime_config.get("machine_clients"):
                 actions.append(MACHINE_CLIENT_LOOKUP)
+            self.pool_actions[trigger_id] = tuple(actions)
             if actions:
                 # Separate managed policy: see the module docstring (dependency cycle).
                 pool_access = iam.ManagedPolicy(
@@ -240,7 +241,16 @@ def _acknowledge(function: lambda_.Function, log_group: logs.LogGroup, subject: 
     skip_checkov(log_resource, "CKV_AWS_158", reason=log_reason)
 
 
-def _runtime_configs(
+def every_pool_action() -> dict[str, tuple[str, ...]]:
+    """Every cognito-idp action each trigger may be granted in some configuration, by trigger
+    id (`Triggers.pool_actions` holds what one environment grants)."""
+    possible = {trigger_id: spec.actions for trigger_id, spec in _SPECS.items()}
+    possible["PreSignUp"] = LINKING_ACTIONS
+    possible["PreTokenGeneration"] = (MACHINE_CLIENT_LOOKUP,)
+    return possible
+
+
+def runtime_configs(
     config: TriggersConfig,
     pool_config: UserPoolConfig,
     identity_providers: dict[str, IdentityProviderConfig],

@@ -23,10 +23,12 @@ ORDERS = {
     "IdentityPoolRoleAttachment9A9F9D42": "AWS::Cognito::IdentityPoolRoleAttachment",
 }
 GOOGLE = {"IdentityProvidersGoogleBAD0948B": "AWS::Cognito::UserPoolIdentityProvider"}
+LOG_DELIVERY = {"OperationsLogsDelivery1D7DF291": "AWS::Cognito::LogDeliveryConfiguration"}
 PINNED = {
     "showcase": POOL
     | ORDERS
     | GOOGLE
+    | LOG_DELIVERY
     | {
         "AppClientsAdminPortal52BE64F9": "AWS::Cognito::UserPoolClient",
         "HostedDomainAdminPortalBrandingCE713FC0": "AWS::Cognito::ManagedLoginBranding",
@@ -36,8 +38,8 @@ PINNED = {
         "IdentityProvidersPartnerLoginE810FFD8": "AWS::Cognito::UserPoolIdentityProvider",
         "IdentityPoolPrincipalTags10EC5B26": "AWS::Cognito::IdentityPoolPrincipalTag",
     },
-    "relaxed": POOL | ORDERS,
-    "strict": POOL | ORDERS | GOOGLE,
+    "relaxed": POOL | ORDERS | LOG_DELIVERY,
+    "strict": POOL | ORDERS | GOOGLE | LOG_DELIVERY,
     "minimal": POOL
     | {
         "AppClientsMobile55B60E57": "AWS::Cognito::UserPoolClient",

@@ -276,7 +276,9 @@ def test_checkov_skips_carry_the_same_reasons_as_the_nag_acknowledgments(
         assert set(skips) == {"CKV_AWS_115", "CKV_AWS_116", "CKV_AWS_117", "CKV_AWS_173"}
         assert all(comment.startswith(prefix) for comment in skips.values()), logical_id
         assert "synchronously" in skips["CKV_AWS_116"]
-    for log_group in any_env.resources("AWS::Logs::LogGroup").values():
+    log_groups = any_env.resources("AWS::Logs::LogGroup")
+    for _, properties in functions_by_module(any_env).values():
+        log_group = log_groups[properties["LoggingConfig"]["LogGroup"]["Ref"]]
         [skip] = log_group["Metadata"]["checkov"]["skip"]
         assert skip["id"] == "CKV_AWS_158"
         assert skip["comment"].startswith(prefix)

@@ -1,0 +1,358 @@
+"""The quota budget: how many sign-ins (and sign-ups, refreshes, ...) per second a configuration
+takes before Cognito throttles it.
+
+Cognito limits API requests per quota category, per AWS account and Region, across every user
+pool there. A flow (a sign-up, a first federated sign-in, ...) makes calls in several categories:
+Cognito's own (SignUp, the IdP response, the token endpoint) and those our triggers make
+(ListUsers, AdminLinkProviderForUser, ...). The highest rate a flow sustains on its own is the
+smallest `category quota / calls in that category` over the categories it touches.
+
+This module is pure: the calls Cognito makes per flow are a documented constant table here, and
+the calls our triggers make are counted by a function the caller passes in
+(`tests/operations/trigger_calls.py` runs the real trigger handlers with a recording fake
+cognito-idp client), so the table follows the trigger code whenever it changes. The CDK app
+never runs trigger code; it reads only the categories (`quota_categories`) for its alarms.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from infra.config.environment import EnvironmentConfig
+from infra.config.federation import enabled_providers
+from infra.config.references import client_provider_ids
+
+# Default request-rate quotas (requests per second, per account and Region, all user pools),
+# from the Amazon Cognito Developer Guide, "Quotas in Amazon Cognito" > "Amazon Cognito user
+# pools API operation categories and request rate quotas"
+# (https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html#category_operations),
+# checked Nov 2026. The category names are also the `Resource` dimension of the `CallCount` and
+# `ThrottleCount` metrics in the `AWS/Usage` namespace.
+CATEGORY_QUOTAS: dict[str, int] = {
+    "UserAuthentication": 120,
+    "UserCreation": 50,
+    "UserFederation": 25,
+    "UserAccountRecovery": 30,
+    "UserRead": 120,
+    "UserUpdate": 25,
+    "UserResourceRead": 50,
+    "UserResourceUpdate": 25,
+    "UserList": 30,
+    "UserToken": 120,
+    "ClientAuthentication": 150,
+    # Not confirmed against the live table here (see docs/operations.md): the pre token
+    # generation trigger's client-name lookup, cached for five minutes per function instance.
+    "UserPoolClientRead": 15,
+}
+QUOTAS_PAGE = "https://docs.aws.amazon.com/cognito/latest/developerguide/quotas.html"
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A rate limit a call counts against: a quota category, or one of its special rules."""
+
+    name: str
+    category: str
+    """The `AWS/Usage` category (`Resource` dimension) whose metrics show it."""
+    rate: int
+    note: str = ""
+
+
+BUCKETS: dict[str, Bucket] = {
+    **{name: Bucket(name, name, rate) for name, rate in CATEGORY_QUOTAS.items()},
+    # Same page, "Amazon Cognito user pools API operations with special request rate handling":
+    # RespondToAuthChallenge and AdminRespondToAuthChallenge have their own quota, three times
+    # UserAuthentication; only calls beyond it count against UserAuthentication.
+    "UserAuthentication (challenges)": Bucket(
+        "UserAuthentication (challenges)",
+        "UserAuthentication",
+        3 * CATEGORY_QUOTAS["UserAuthentication"],
+        "RespondToAuthChallenge: a separate quota of 3x UserAuthentication",
+    ),
+    # Same page (token endpoint row): the authorization-code grant at the token endpoint has the
+    # UserAuthentication limit but does not consume that category; the refresh-token grant and
+    # managed-login sign-in do consume UserAuthentication.
+    "UserAuthentication (code grant)": Bucket(
+        "UserAuthentication (code grant)",
+        "UserAuthentication",
+        CATEGORY_QUOTAS["UserAuthentication"],
+        "token endpoint, authorization_code grant: its own limit, equal to UserAuthentication",
+    ),
+}
+
+# The quota category of every cognito-idp operation the kit's flows or triggers call, from the
+# same table. A trigger that calls an operation missing here fails the quota budget (and the
+# synth of its throttling alarms) with a message naming it: add it from that table.
+OPERATION_CATEGORIES: dict[str, str] = {
+    "InitiateAuth": "UserAuthentication",
+    "AdminInitiateAuth": "UserAuthentication",
+    "GetTokensFromRefreshToken": "UserAuthentication",
+    "RespondToAuthChallenge": "UserAuthentication (challenges)",
+    "AdminRespondToAuthChallenge": "UserAuthentication (challenges)",
+    "SignUp": "UserCreation",
+    "ConfirmSignUp": "UserCreation",
+    "AdminCreateUser": "UserCreation",
+    "AdminConfirmSignUp": "UserCreation",
+    "ForgotPassword": "UserAccountRecovery",
+    "ConfirmForgotPassword": "UserAccountRecovery",
+    "ChangePassword": "UserAccountRecovery",
+    "AdminResetUserPassword": "UserAccountRecovery",
+    "AdminSetUserPassword": "UserAccountRecovery",
+    "GetUser": "UserRead",
+    "AdminGetUser": "UserRead",
+    "AdminLinkProviderForUser": "UserUpdate",
+    "AdminDisableProviderForUser": "UserUpdate",
+    "AdminUpdateUserAttributes": "UserUpdate",
+    "AdminDeleteUserAttributes": "UserUpdate",
+    "AdminDisableUser": "UserUpdate",
+    "AdminEnableUser": "UserUpdate",
+    "AdminDeleteUser": "UserUpdate",
+    "AdminUserGlobalSignOut": "UserUpdate",
+    "AdminListGroupsForUser": "UserResourceRead",
+    "ListUserPoolClients": "UserPoolClientRead",
+    "AdminListDevices": "UserResourceRead",
+    "AdminGetDevice": "UserResourceRead",
+    "AdminAddUserToGroup": "UserResourceUpdate",
+    "AdminRemoveUserFromGroup": "UserResourceUpdate",
+    "ListUsers": "UserList",
+    "ListUsersInGroup": "UserList",
+    "RevokeToken": "UserToken",
+}
+
+COGNITO = "Cognito"
+
+
+@dataclass(frozen=True)
+class Call:
+    """Calls one flow makes in one bucket: Cognito's own, or a trigger's AWS calls."""
+
+    caller: str
+    """`Cognito`, or the trigger id (PreSignUp, PostConfirmation, ...)."""
+    operation: str
+    bucket: str
+    count: int = 1
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """A trigger Cognito invokes during a flow, with the documented event it receives
+    (a file name in `tests/lambda_triggers/events/`, without `.json`)."""
+
+    trigger: str
+    event: str
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A user-facing operation whose quota cost the budget states."""
+
+    name: str
+    cognito_calls: tuple[Call, ...]
+    invocations: tuple[Invocation, ...]
+    note: str
+
+
+@dataclass(frozen=True)
+class FlowBudget:
+    """One row of the budget: a flow, every call it makes, and the rate it sustains."""
+
+    flow: str
+    calls: tuple[Call, ...]
+    per_bucket: dict[str, int]
+    max_per_second: float
+    limited_by: tuple[str, ...]
+    note: str
+
+
+TriggerCallCounter = Callable[[str, str], Mapping[str, int]]
+"""(trigger id, event name) -> {cognito-idp operation: calls} made while handling that event."""
+
+
+def _cognito(operation: str, bucket: str, count: int = 1) -> Call:
+    return Call(COGNITO, operation, bucket, count)
+
+
+def configured_flows(config: EnvironmentConfig) -> list[Flow]:
+    """The flows this environment's configuration offers, with the triggers each invokes."""
+    enabled = enabled_triggers(config)
+    clients = config.app_clients
+    interactive = {c: client for c, client in clients.items() if client.kind != "machine"}
+    providers = enabled_providers(config.identity_providers)
+    flows: list[Flow] = []
+
+    def invoked(*pairs: tuple[str, str]) -> tuple[Invocation, ...]:
+        return tuple(Invocation(t, event) for t, event in pairs if t in enabled)
+
+    if config.user_pool.self_sign_up:
+        flows.append(
+            Flow(
+                "native sign-up",
+                (_cognito("SignUp", "UserCreation"), _cognito("ConfirmSignUp", "UserCreation")),
+                invoked(
+                    ("PreSignUp", "pre_sign_up_sign_up"),
+                    ("CustomMessage", "custom_message_sign_up"),
+                    ("PostConfirmation", "post_confirmation_confirm_sign_up"),
+                ),
+                "SignUp, then ConfirmSignUp with the emailed code",
+            )
+        )
+    if any(client_provider_ids(client, providers) for client in interactive.values()):
+        # The pre sign-up trigger links only for providers whose verified email it trusts.
+        linking = (
+            "PreSignUp" in enabled
+            and config.triggers.pre_sign_up.account_linking is not False
+            and any(p.email_verified_by_provider() for p in providers.values())
+        )
+        flows.append(
+            Flow(
+                "first federated sign-in" + (" (links to an existing user)" if linking else ""),
+                (
+                    _cognito("IdP response", "UserFederation", 2 if linking else 1),
+                    _cognito(
+                        "token endpoint (authorization_code)", "UserAuthentication (code grant)"
+                    ),
+                ),
+                invoked(
+                    ("PreSignUp", "pre_sign_up_external_provider"),
+                    ("PreTokenGeneration", "pre_token_generation_hosted_auth"),
+                ),
+                "linking answers the first attempt with an error; the user signs in again"
+                if linking
+                else "the user is created from the IdP's attributes",
+            )
+        )
+    if any(client.allow_cognito_sign_in for client in interactive.values()):
+        mfa = config.user_pool.mfa
+        challenges = 1 if mfa.mode == "off" else 2
+        message = mfa.mode != "off" and (mfa.sms or mfa.email)
+        flows.append(
+            Flow(
+                "sign-in",
+                (
+                    _cognito("InitiateAuth", "UserAuthentication"),
+                    _cognito(
+                        "RespondToAuthChallenge", "UserAuthentication (challenges)", challenges
+                    ),
+                ),
+                invoked(
+                    ("PreTokenGeneration", "pre_token_generation_authentication"),
+                    *((("CustomMessage", "custom_message_authentication"),) if message else ()),
+                ),
+                "SRP: password verifier" + (", then the MFA code" if challenges == 2 else ""),
+            )
+        )
+    if interactive:
+        flows.append(
+            Flow(
+                "token refresh",
+                (_cognito("InitiateAuth (REFRESH_TOKEN_AUTH)", "UserAuthentication"),),
+                invoked(("PreTokenGeneration", "pre_token_generation_refresh_tokens")),
+                "or the token endpoint's refresh_token grant (same category)",
+            )
+        )
+    if any(client.kind == "machine" for client in clients.values()):
+        flows.append(
+            Flow(
+                "client credentials",
+                (_cognito("token endpoint (client_credentials)", "ClientAuthentication"),),
+                # The kit attaches pre token generation as event version V2_0, which Cognito
+                # does not invoke for client-credentials grants (V3_0 only).
+                (),
+                "machine-to-machine access token",
+            )
+        )
+    return flows
+
+
+def enabled_triggers(config: EnvironmentConfig) -> set[str]:
+    """Ids of the triggers this environment attaches (as `infra.constructs.triggers` names them)."""
+    triggers = config.triggers
+    return {
+        trigger_id
+        for trigger_id, trigger in (
+            ("PreSignUp", triggers.pre_sign_up),
+            ("PostConfirmation", triggers.post_confirmation),
+            ("PreTokenGeneration", triggers.pre_token_generation),
+            ("CustomMessage", triggers.custom_message),
+        )
+        if trigger.enabled
+    }
+
+
+def bucket_of(operation: str) -> str:
+    """The bucket of a cognito-idp operation; a clear error for one the table does not know."""
+    try:
+        return OPERATION_CATEGORIES[operation]
+    except KeyError:
+        raise ValueError(
+            f"cognito-idp:{operation} has no quota category in infra/quota.py "
+            f"OPERATION_CATEGORIES; add it from {QUOTAS_PAGE}#category_operations"
+        ) from None
+
+
+def budget(config: EnvironmentConfig, count_calls: TriggerCallCounter) -> list[FlowBudget]:
+    """The quota budget of every configured flow under the default quotas."""
+    rows = []
+    for flow in configured_flows(config):
+        trigger_calls = [
+            Call(invocation.trigger, operation, bucket_of(operation), count)
+            for invocation in flow.invocations
+            for operation, count in count_calls(invocation.trigger, invocation.event).items()
+            if count
+        ]
+        calls = (*flow.cognito_calls, *trigger_calls)
+        per_bucket: Counter[str] = Counter()
+        for call in calls:
+            per_bucket[call.bucket] += call.count
+        rates = {name: BUCKETS[name].rate / count for name, count in per_bucket.items()}
+        lowest = min(rates.values())
+        rows.append(
+            FlowBudget(
+                flow=flow.name,
+                calls=calls,
+                per_bucket=dict(per_bucket),
+                max_per_second=lowest,
+                limited_by=tuple(sorted(name for name, rate in rates.items() if rate == lowest)),
+                note=flow.note,
+            )
+        )
+    return rows
+
+
+def quota_categories(config: EnvironmentConfig, trigger_operations: Iterable[str]) -> list[str]:
+    """The `AWS/Usage` categories this environment's flows and triggers use: the ones worth a
+    throttling alarm. `trigger_operations` are the cognito-idp operations the enabled triggers
+    are allowed to call (their IAM actions without the `cognito-idp:` prefix)."""
+    buckets = {call.bucket for flow in configured_flows(config) for call in flow.cognito_calls}
+    buckets |= {bucket_of(operation) for operation in trigger_operations}
+    return sorted({BUCKETS[bucket].category for bucket in buckets})
+
+
+def markdown(rows: Iterable[FlowBudget]) -> str:
+    """The budget as a Markdown table (the form docs/operations.md shows)."""
+    lines = [
+        "| Flow | Calls (caller: operation x count -> category) | Per category | "
+        "Max sustained / s | Limited by |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        calls = "<br>".join(
+            f"{call.caller}: {call.operation}"
+            + (f" x{call.count}" if call.count > 1 else "")
+            + f" -> {call.bucket}"
+            for call in row.calls
+        )
+        per_bucket = "<br>".join(
+            f"{name}: {count}" for name, count in sorted(row.per_bucket.items())
+        )
+        limits = ", ".join(f"{name} ({BUCKETS[name].rate}/s)" for name in row.limited_by)
+        lines.append(
+            f"| {row.flow} | {calls} | {per_bucket} | {_rate(row.max_per_second)} | {limits} |"
+        )
+    return "\n".join(lines)
+
+
+def _rate(value: float) -> str:
+    return f"{value:g}" if value >= 1 else f"{value:.2f}"
