@@ -108,6 +108,14 @@ def _prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:
                 "https://<hosted domain>/oauth2/idpresponse"
             )
         yield Prerequisite(key, f"{registration} (the outputs name the domain and pool id)")
+    migration = config.migration
+    if migration is not None:
+        yield Prerequisite(
+            "migration.from_client_id",
+            f"the old pool {migration.from_user_pool_id}'s app client {migration.from_client_id} "
+            "without a secret and allowing ALLOW_ADMIN_USER_PASSWORD_AUTH, for the migration "
+            "period only; the old pool in this account (docs/migration.md)",
+        )
     user_files = config.identity_pool.user_files
     if config.identity_pool.enabled and user_files is not None:
         yield Prerequisite(

@@ -60,6 +60,7 @@ class CognitoStack(cdk.Stack):
             pool_config=config.user_pool,
             identity_providers=config.identity_providers,
             app_clients=config.app_clients,
+            migration=config.migration,
         )
         self.resource_servers = ResourceServers(
             self,
@@ -150,7 +151,8 @@ class CognitoStack(cdk.Stack):
             provenance.mark(part, f"operations.{key}")
         for key, parts in self.triggers.parts.items():
             for part in parts:
-                provenance.mark(part, f"triggers.{key}")
+                # The migration trigger comes from the `migration` section, not `triggers`.
+                provenance.mark(part, "migration" if key == "user_migration" else f"triggers.{key}")
         provenance.label()
         return provenance
 

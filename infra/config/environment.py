@@ -19,6 +19,7 @@ from infra.config.app_clients import AppClientConfig
 from infra.config.domain import DomainConfig
 from infra.config.federation import IdentityProviders
 from infra.config.identity_pool import IdentityPoolConfig
+from infra.config.migration import MigrationConfig
 from infra.config.model_base import Section, Tier, tier_of
 from infra.config.operations import OperationsConfig
 from infra.config.references import Sections
@@ -101,6 +102,11 @@ class EnvironmentConfig(Section):
         validate_default=True,
         description="Alarms, dashboard, user-pool logs and the web ACL (on by default in "
         "production-tier environments).",
+    )
+    migration: MigrationConfig | None = Field(
+        None,
+        description="Move users from an old user pool on their first sign-in, keeping their "
+        "passwords (docs/migration.md); remove it once the old pool is retired.",
     )
     acknowledgments: tuple[AcknowledgmentConfig, ...] = Field(
         (),

@@ -19,6 +19,7 @@ from infra.config.apis import ApisConfig
 from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
 from infra.config.federation import IdentityProviderConfig, enabled_providers
 from infra.config.identity_pool import IdentityPoolConfig
+from infra.config.migration import MigrationConfig
 from infra.config.operations import OperationsConfig
 from infra.config.resource_servers import ResourceServerConfig
 from infra.config.triggers import (
@@ -46,6 +47,7 @@ class Sections:
     acknowledgments: tuple[AcknowledgmentConfig, ...] | None = None
     apis: ApisConfig | None = None
     operations: OperationsConfig | None = None
+    migration: MigrationConfig | None = None
 
 
 def reference_problems(sections: Sections) -> list[Reference]:
@@ -93,6 +95,8 @@ def resource_keys(sections: Sections) -> list[str] | None:
             if group.iam_permissions is not None
         ]
     keys += [f"triggers.{name}" for name in TRIGGER_KEYS if getattr(triggers, name).enabled]
+    if sections.migration is not None:
+        keys.append("migration")
     apis = sections.apis
     if apis is None:
         return None

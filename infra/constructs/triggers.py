@@ -27,9 +27,11 @@ from constructs import Construct
 
 from infra.config.app_clients import AppClientConfig
 from infra.config.federation import IdentityProviderConfig
+from infra.config.migration import MigrationConfig
+from infra.config.migration import trigger_config as migration_trigger_config
 from infra.config.references import protected_groups, provider_email_domains
 from infra.config.triggers import TriggersConfig
-from infra.config.user_pool import UserPoolConfig
+from infra.config.user_pool import UserPoolConfig, readable_attributes
 from infra.nag import Pack, acknowledge, skip_checkov
 
 LAMBDA_TRIGGERS_DIR = Path(__file__).resolve().parents[2] / "lambda_triggers"
@@ -72,7 +74,11 @@ _SPECS = {
         cognito.LambdaVersion.V3_0,
     ),
     "CustomMessage": _TriggerSpec("custom_message", cognito.UserPoolOperation.CUSTOM_MESSAGE, ()),
+    # Calls the OLD pool, not this one: see _old_pool_access.
+    "UserMigration": _TriggerSpec("user_migration", cognito.UserPoolOperation.USER_MIGRATION, ()),
 }
+# What the user migration trigger may do on the old pool, and nothing else anywhere.
+OLD_POOL_ACTIONS = ("cognito-idp:AdminInitiateAuth", "cognito-idp:AdminGetUser")
 
 
 class Triggers(Construct):
@@ -97,9 +103,12 @@ class Triggers(Construct):
         pool_config: UserPoolConfig,
         identity_providers: dict[str, IdentityProviderConfig],
         app_clients: dict[str, AppClientConfig],
+        migration: MigrationConfig | None = None,
     ) -> None:
         super().__init__(scope, id_)
-        self.runtime_configs = runtime_configs(config, pool_config, identity_providers, app_clients)
+        self.runtime_configs = runtime_configs(
+            config, pool_config, identity_providers, app_clients, migration
+        )
         self.functions: dict[str, lambda_.Function] = {}
         self.parts: dict[str, list[Construct]] = {}
         self.pool_actions: dict[str, tuple[str, ...]] = {}
@@ -124,7 +133,26 @@ class Triggers(Construct):
                     ],
                 )
                 self.parts[spec.module].append(pool_access)
+            if migration is not None and trigger_id == "UserMigration":
+                self._old_pool_access(function, migration)
             self.functions[trigger_id] = function
+
+    def _old_pool_access(self, function: lambda_.Function, migration: MigrationConfig) -> None:
+        """Sign in and read users on the old pool only (same account; its region)."""
+        old_pool = cdk.Stack.of(self).format_arn(
+            service="cognito-idp",
+            region=migration.old_pool_region,
+            resource="userpool",
+            resource_name=migration.from_user_pool_id,
+        )
+        policy = iam.ManagedPolicy(
+            self,
+            "UserMigrationOldPoolAccess",
+            roles=[function.role] if function.role else [],
+            statements=[iam.PolicyStatement(actions=list(OLD_POOL_ACTIONS), resources=[old_pool])],
+        )
+        self.parts["user_migration"].append(policy)
+        self.pool_actions["UserMigration"] = OLD_POOL_ACTIONS
 
     def _function(
         self,
@@ -247,6 +275,7 @@ def every_pool_action() -> dict[str, tuple[str, ...]]:
     possible = {trigger_id: spec.actions for trigger_id, spec in _SPECS.items()}
     possible["PreSignUp"] = LINKING_ACTIONS
     possible["PreTokenGeneration"] = (MACHINE_CLIENT_LOOKUP,)
+    possible["UserMigration"] = OLD_POOL_ACTIONS
     return possible
 
 
@@ -255,6 +284,7 @@ def runtime_configs(
     pool_config: UserPoolConfig,
     identity_providers: dict[str, IdentityProviderConfig],
     app_clients: dict[str, AppClientConfig],
+    migration: MigrationConfig | None = None,
 ) -> dict[str, dict[str, Any]]:
     """The TRIGGER_CONFIG JSON of each enabled trigger, in the runtime's contract."""
     group_names = {group_id: group.name for group_id, group in pool_config.groups.items()}
@@ -308,4 +338,11 @@ def runtime_configs(
             # Cognito takes a trigger's email text only from pools that send through SES.
             "customize_email": pool_config.email.sender == "ses",
         }
+    if migration is not None:
+        configs["UserMigration"] = migration_trigger_config(
+            migration,
+            attributes=readable_attributes(pool_config),
+            # The kit's pools are case-insensitive (infra/constructs/user_pool.py).
+            case_sensitive=False,
+        )
     return configs

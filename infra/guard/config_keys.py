@@ -14,9 +14,9 @@ from typing import Any
 
 from infra.config.user_pool import STANDARD_ATTRIBUTE_NAMES
 from infra.guard.findings import Finding, FindingKind
+from infra.guard.rules import MIGRATION_RUNBOOK
 from infra.provenance import CONFIG_KEY_METADATA, ENVIRONMENT_METADATA
 
-MIGRATION_RUNBOOK = "docs/migration.md"
 _CUSTOM_PREFIX = "custom:"
 
 # (resource type, property) -> the key below the resource's own config key.

@@ -19,6 +19,8 @@ from infra.guard.templates import Resource
 from infra.guard.values import ABSENT, normalize, render, render_property, resolve
 
 USER_POOL = "AWS::Cognito::UserPool"
+MIGRATION_RUNBOOK = "docs/migration.md"
+"""The way out when Cognito refuses a change: a new pool and a user migration."""
 
 IMMUTABLE_POOL_SETTINGS: tuple[str, ...] = (
     "UsernameAttributes",
@@ -283,7 +285,7 @@ def immutable_pool_settings(site: Site, old: Resource, new: Resource) -> list[Fi
                 'user pool ("Updates are not allowed for property"): the deploy fails and '
                 "the stack rolls back",
                 f"keep {name} as in the baseline; a different value needs a new user pool and "
-                "a user migration (for example a user-migration Lambda trigger)",
+                f"a user migration, which keeps passwords: {MIGRATION_RUNBOOK}",
             )
         )
     findings.extend(_schema_changes(site, old, new))
@@ -327,7 +329,8 @@ def _schema_changes(site: Site, old: Resource, new: Resource) -> list[Finding]:
     before = _schema_attributes(old.properties)
     after = _schema_attributes(new.properties)
     remedy = (
-        "restore the attribute exactly as in the baseline; Cognito never modifies or removes an "
+        f"restore the attribute exactly as in the baseline; a different one needs a new pool "
+        f"and a user migration ({MIGRATION_RUNBOOK}); Cognito never modifies or removes an "
         "existing attribute, so add a new custom attribute instead"
     )
     if before is None or after is None:

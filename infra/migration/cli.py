@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from infra.config.loader import ENVIRONMENTS_DIR
 from infra.migration.export import (
     DEFAULT_RATE,
     SKIP_REASONS,
@@ -20,6 +21,7 @@ from infra.migration.export import (
     export_users,
 )
 from infra.migration.importcsv import LINE_END, encode_row
+from infra.migration.pools import PoolsError, pools_of_environment
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -51,8 +53,15 @@ def _parser() -> argparse.ArgumentParser:
             "passwords: imported users reset theirs on first sign-in."
         ),
     )
-    export.add_argument("--old-pool-id", required=True, metavar="ID", help="pool to read")
-    export.add_argument("--new-pool-id", required=True, metavar="ID", help="pool to import into")
+    export.add_argument(
+        "--env",
+        metavar="NAME",
+        help="the environment users move into: the old pool from its `migration` section, the "
+        "new one from its deploy outputs (instead of the two ids)",
+    )
+    export.add_argument("--old-pool-id", metavar="ID", help="pool to read")
+    export.add_argument("--new-pool-id", metavar="ID", help="pool to import into")
+    export.add_argument("--directory", type=Path, default=ENVIRONMENTS_DIR, help=argparse.SUPPRESS)
     export.add_argument(
         "--region",
         metavar="R",
@@ -137,8 +146,15 @@ def main(
 ) -> int:
     out_stream = stdout or sys.stdout
     err_stream = stderr or sys.stderr
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if bool(args.env) == bool(args.old_pool_id or args.new_pool_id):
+        parser.error("give either --env NAME or both --old-pool-id and --new-pool-id")
+    if not args.env and not (args.old_pool_id and args.new_pool_id):
+        parser.error("--old-pool-id and --new-pool-id go together")
     try:
+        if args.env:
+            args.old_pool_id, args.new_pool_id = pools_of_environment(args.env, args.directory)
         result = export_users(
             args.old_pool_id,
             args.new_pool_id,
@@ -166,7 +182,7 @@ def main(
                 f"wrote {len(result.skipped_users)} skipped users to {args.skipped_out}",
                 file=out_stream,
             )
-    except ExportError as error:
+    except (ExportError, PoolsError) as error:
         print(f"error: {error}", file=err_stream)
         return EXIT_ERROR
     except OSError as error:

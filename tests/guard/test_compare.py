@@ -370,3 +370,19 @@ def test_summary_counts_added_changed_removed_per_environment() -> None:
 def test_malformed_template_is_an_input_error() -> None:
     with pytest.raises(GuardInputError, match=r"Resources\.Broken must be an object"):
         compare({KEY: {"Resources": {"Broken": []}}}, {KEY: cognito_template()})
+
+
+@pytest.mark.parametrize("change", ["UsernameAttributes", "Schema"])
+def test_every_finding_about_a_setting_cognito_cannot_change_names_the_migration_runbook(
+    template: dict[str, Any], change: str
+) -> None:
+    changed = copy.deepcopy(template)
+    pool = next(r for r in changed["Resources"].values() if r["Type"] == "AWS::Cognito::UserPool")
+    if change == "Schema":
+        pool["Properties"]["Schema"] = pool["Properties"]["Schema"][1:]
+    else:
+        pool["Properties"]["UsernameAttributes"] = ["phone_number"]
+    findings = compare({"dev/t": template}, {"dev/t": changed}).blocking
+    assert findings
+    assert all(f.kind == "immutable-pool-setting" for f in findings)
+    assert all("docs/migration.md" in f.remedy for f in findings)

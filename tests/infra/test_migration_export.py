@@ -685,3 +685,50 @@ def test_runs_as_a_module() -> None:
     )
     assert result.returncode == 1
     assert result.stderr == "error: 'x' is not a user pool id like 'eu-west-1_AbC123'\n"
+
+
+# --- --env: the pools from the environment users move into ------------------------------------
+
+
+def test_cli_env_takes_the_old_pool_from_the_file_and_the_new_from_the_outputs(
+    pools: Pools, tmp_path: Path, monkeypatch: Any
+) -> None:
+    # GIVEN an environment whose migration section names the old pool, deployed as the new one
+    (tmp_path / "next.yaml").write_text(
+        "tier: development\nowner: team\nuser_pool: {feature_plan: plus}\n"
+        "domain: {prefix: next-signin}\n"
+        f"migration: {{from_user_pool_id: {pools.old_id}, from_client_id: oldclient123}}\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "deploy-outputs").mkdir()
+    (tmp_path / "deploy-outputs" / "next.json").write_text(
+        json.dumps({"cognito-kit-next": {"UserPoolId": pools.new_id}})
+    )
+    # WHEN the export names only the environment
+    code, stdout, err = run_cli(
+        ["export", "--env", "next", "--directory", str(tmp_path), "--dry-run", "--rate", "100"],
+        pools.factory,
+    )
+    # THEN it reads the old pool and writes the new pool's header, as with the two ids
+    assert (code, err) == (0, "")
+    assert f"exportable: {len(EXPORTED)} " in stdout
+
+
+def test_cli_env_without_a_migration_section_says_what_to_add(tmp_path: Path) -> None:
+    (tmp_path / "next.yaml").write_text(
+        "tier: development\nowner: team\nuser_pool: {feature_plan: plus}\n"
+        "domain: {prefix: next-signin}\n"
+    )
+
+    def no_aws(region: str) -> Any:
+        raise AssertionError("no AWS call expected")
+
+    code, _, err = run_cli(["export", "--env", "next", "--directory", str(tmp_path)], no_aws)
+    assert code == 1
+    assert err.startswith("error: next has no `migration` section")
+
+
+def test_cli_takes_the_env_or_both_ids() -> None:
+    with pytest.raises(SystemExit) as raised:
+        cli.main(["export", "--env", "next", "--old-pool-id", "eu-west-1_A"])
+    assert raised.value.code == 2

@@ -22,11 +22,18 @@ from lambda_triggers import (
     post_confirmation,
     pre_sign_up,
     pre_token_generation,
+    user_migration,
 )
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 
-TRIGGER_MODULES = (pre_sign_up, post_confirmation, pre_token_generation, custom_message)
+TRIGGER_MODULES = (
+    pre_sign_up,
+    post_confirmation,
+    pre_token_generation,
+    custom_message,
+    user_migration,
+)
 _EVENT_CACHE: dict[str, dict[str, Any]] = {}
 
 

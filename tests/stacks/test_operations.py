@@ -28,6 +28,7 @@ TRIGGER_IDS = {
     "post_confirmation": "PostConfirmation",
     "pre_token_generation": "PreTokenGeneration",
     "custom_message": "CustomMessage",
+    "user_migration": "UserMigration",
 }
 OPERATIONS_TYPES = (
     ALARM,

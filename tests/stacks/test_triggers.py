@@ -20,10 +20,11 @@ LAMBDA_CONFIG_KEYS = {
     "PostConfirmation": "post_confirmation",
     "PreTokenGenerationConfig": "pre_token_generation",
     "CustomMessage": "custom_message",
+    "UserMigration": "user_migration",
 }
 EXPECTED_TRIGGERS = {
     "showcase": {"PreSignUp", "PostConfirmation", "PreTokenGenerationConfig", "CustomMessage"},
-    "relaxed": {"PreSignUp", "PostConfirmation"},
+    "relaxed": {"PreSignUp", "PostConfirmation", "UserMigration"},
     "strict": {"PreSignUp", "PostConfirmation", "PreTokenGenerationConfig", "CustomMessage"},
 }
 POOL_ACTIONS: dict[str, str | list[str]] = {
@@ -125,6 +126,14 @@ def test_roles_reach_only_their_log_group_and_this_pool(any_env: Synthesized) ->
             actions = LINKING_ACTIONS  # without linking, pre sign-up calls no AWS API at all
         if module == "pre_token_generation" and trigger_config(properties)["machine_clients"]:
             actions = MACHINE_LOOKUP
+        if module == "user_migration":
+            # Nothing on this pool; sign-in and read on the old pool only.
+            migration = any_env.config.migration
+            assert migration is not None
+            [old] = pool
+            assert old["Action"] == ["cognito-idp:AdminInitiateAuth", "cognito-idp:AdminGetUser"]
+            assert str(old["Resource"]).endswith(f"userpool/{migration.from_user_pool_id}']]}}")
+            continue
         if actions:
             assert pool == [{"Action": actions, "Effect": "Allow", "Resource": pool_arn}]
         else:
@@ -294,3 +303,53 @@ def test_guest_identity_pool_skip_only_where_guests_are_allowed(any_env: Synthes
         assert any_env.config.identity_pool.guest_access_reason in skips[0]["comment"]
     else:
         assert skips == []
+
+
+# --- user migration ---------------------------------------------------------------------------
+
+
+def test_the_migration_trigger_may_only_sign_in_and_read_users_on_the_old_pool(
+    assembly: Assembly,
+) -> None:
+    relaxed = assembly.environments["relaxed"]
+    _, properties = functions_by_module(relaxed)["user_migration"]
+    role_id = properties["Role"]["Fn::GetAtt"][0]
+    statements = [
+        s for s in policies_of_role(relaxed, role_id) if not s["Action"][0].startswith("logs:")
+    ]
+    assert statements == [
+        {
+            "Action": ["cognito-idp:AdminInitiateAuth", "cognito-idp:AdminGetUser"],
+            "Effect": "Allow",
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":cognito-idp:eu-west-1:222222222222:userpool/eu-west-1_OldPool01",
+                    ],
+                ]
+            },
+        }
+    ]
+
+
+def test_the_migration_trigger_knows_the_old_pool_and_the_new_pools_attributes(
+    assembly: Assembly,
+) -> None:
+    relaxed = assembly.environments["relaxed"]
+    config = trigger_config(functions_by_module(relaxed)["user_migration"][1])
+    assert config == {
+        "from_user_pool_id": "eu-west-1_OldPool01",
+        "from_client_id": "1example23456789old",
+        "region": "eu-west-1",
+        "attributes": [
+            "custom:tenant_id",
+            "email",
+            "email_verified",
+            "family_name",
+            "given_name",
+        ],
+        "case_sensitive": False,
+    }

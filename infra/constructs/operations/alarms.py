@@ -39,8 +39,9 @@ TRIGGER_IMPACT = {
     "PreSignUp": TriggerImpact(
         "sign-ups and first federated sign-ins fail with 'try again' (it fails closed; "
         "deliberate email-domain denials also count as errors)",
-        "ERROR lines in its log group: 'ListUsers failed', 'AdminLinkProviderForUser failed' "
-        "(with error_code) or 'invalid trigger configuration'",
+        "ERROR lines in its log group: '<Operation> failed' (ListUsers, AdminGetUser, "
+        "AdminListGroupsForUser, AdminLinkProviderForUser, with error_code) or 'invalid "
+        "trigger configuration'",
     ),
     "PostConfirmation": TriggerImpact(
         "confirming a sign-up returns an error to the user and the user may miss the default "
@@ -52,6 +53,12 @@ TRIGGER_IMPACT = {
         "Cognito issues no tokens: every sign-in and token refresh fails",
         "its log group for 'Task timed out' or 'Runtime.ImportModuleError', and the last "
         "deployment of the function",
+    ),
+    "UserMigration": TriggerImpact(
+        "users not yet moved from the old pool cannot sign in or reset their password here "
+        "(they are told to try again)",
+        "its log group for AdminInitiateAuth/AdminGetUser errors on the old pool, and that the "
+        "old pool's app client still allows ALLOW_ADMIN_USER_PASSWORD_AUTH",
     ),
     "CustomMessage": TriggerImpact(
         "the operations that send a message (sign-up, resend code, forgot password, "

@@ -1,0 +1,43 @@
+"""The two pools of a migration, from an environment: the old one from its `migration`
+section, the new one from its deploy outputs (`deploy-outputs/<env>.json`) or CloudFormation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from infra.client_config.outputs import (
+    OutputsError,
+    read_deployed_outputs,
+    read_outputs_file,
+    stack_name,
+)
+from infra.deploy.preflight import PreflightError, check_environment
+
+OUTPUTS_DIR = Path("deploy-outputs")
+
+
+class PoolsError(Exception):
+    """The pools cannot be resolved; the message says why."""
+
+
+def pools_of_environment(name: str, directory: Path) -> tuple[str, str]:
+    """(old pool id, new pool id) of the environment users move into."""
+    try:
+        config = check_environment(name, directory)
+        if config.migration is None:
+            raise PoolsError(
+                f"{name} has no `migration` section: name the old pool there "
+                "(migration.from_user_pool_id), or pass --old-pool-id and --new-pool-id"
+            )
+        outputs_file = OUTPUTS_DIR / f"{name}.json"
+        outputs = (
+            read_outputs_file(outputs_file, config)
+            if outputs_file.exists()
+            else read_deployed_outputs(config)
+        )
+    except (PreflightError, OutputsError) as error:
+        raise PoolsError(str(error)) from None
+    new_pool = outputs.get("UserPoolId")
+    if not new_pool:
+        raise PoolsError(f"the outputs of stack {stack_name(config)} lack UserPoolId")
+    return config.migration.from_user_pool_id, new_pool
