@@ -211,5 +211,15 @@ class CognitoStack(cdk.Stack):
             outputs[f"{api_id}HttpApiUrl"] = (stage.url, f"{api_id} HTTP API URL")
         for api_id, rest_api in self.apis.rest_apis.items():
             outputs[f"{api_id}RestApiUrl"] = (rest_api.url, f"{api_id} REST API URL")
+        if self.operations.alarms is not None:
+            outputs["AlarmTopicArn"] = (
+                self.operations.alarms.topic.topic_arn,
+                "Topic the alarms notify: subscribe the on-call pager",
+            )
+        if self.operations.dashboard is not None:
+            outputs["DashboardName"] = (
+                self.operations.dashboard.dashboard.dashboard_name,
+                "CloudWatch dashboard of sign-ins, throttles and triggers",
+            )
         for output_id, (value, description) in outputs.items():
             cdk.CfnOutput(self, output_id, value=value, description=description)
