@@ -186,7 +186,8 @@ class CognitoStandIn(CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> CognitoStandIn:
-        # Updated in place: the ids stay, as they do for every update the kit's tests allow.
+        # Updated in place, ids kept: a stand-in never models a replacement (a real resource
+        # gets a new id when a create-only property changes).
         original_resource.properties = cloudformation_json.get("Properties", {})
         return original_resource
 
@@ -234,8 +235,10 @@ def outputs_after_change_set() -> Iterator[None]:
 
 # --- 3. Change-set lookup by stack ----------------------------------------------------------
 # Symptom: moto finds a change set by name alone (the CDK CLI names every one
-# `cdk-deploy-change-set`, so another stack's may answer) and reports a missing one as
-# ValidationError, where the CLI expects ChangeSetNotFound: a deploy after a failed one fails.
+# `cdk-deploy-change-set`, so another stack's may answer), reports a missing one as
+# ValidationError ("Stack with id cdk-deploy-change-set does not exist") where the CLI expects
+# ChangeSetNotFound, so an update deploy fails; and DeleteChangeSet of a missing one crashes (a
+# 500 the SDK retries for ~50 s, after which `cdk diff` falls back to a template-only diff).
 
 
 class ChangeSetNotFoundError(CloudFormationError):
@@ -306,8 +309,9 @@ def change_set_lookup_by_stack() -> Iterator[None]:
 
 # --- 4. UsePreviousValue of an SSM-typed parameter ------------------------------------------
 # Symptom: for UsePreviousValue moto takes the parameter's *resolved* value (BootstrapVersion's
-# "30") and resolves it again as an SSM parameter name, which fails with a 500. CloudFormation
-# keeps the value as given (the SSM parameter name) and resolves it on every update.
+# "30") and resolves it again as an SSM parameter name, which crashes: a 500 the SDK retries for
+# ~50 s, then every update deploy fails. CloudFormation keeps the value as given (the SSM
+# parameter name) and resolves it on every update.
 
 
 @contextmanager

@@ -27,7 +27,9 @@ import re
 import select
 import shlex
 import shutil
+import signal
 import subprocess
+import sys
 import time
 import zipfile
 from base64 import b64encode
@@ -99,7 +101,10 @@ class Rehearsal:
         inherited = {
             key: value
             for key, value in os.environ.items()
-            if not key.startswith(("AWS_", "CDK_")) and key.upper() != "NO_PROXY"
+            if not key.startswith(("AWS_", "CDK_"))
+            # A user runs make from a shell, not from inside `make rehearse`.
+            and key not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS", "MAKEOVERRIDES")
+            and key.upper() != "NO_PROXY"
         }
         port = self.endpoint.rpartition(":")[2]
         return {
@@ -119,6 +124,10 @@ class Rehearsal:
             "NO_PROXY": "127.0.0.1,localhost",
             "no_proxy": "127.0.0.1,localhost",
             "CDK_DISABLE_CLI_TELEMETRY": "true",
+            # Keep jsii's package cache out of the empty HOME: unpacking aws-cdk-lib costs ~8 s.
+            "JSII_RUNTIME_PACKAGE_CACHE_ROOT": os.environ.get(
+                "JSII_RUNTIME_PACKAGE_CACHE_ROOT", str(_jsii_cache_root())
+            ),
             "TERM": "dumb",
             "NO_COLOR": "1",
         }
@@ -158,22 +167,7 @@ class Rehearsal:
         self, label: str, command: list[str], credentials: Credentials, *, approve: bool = False
     ) -> Run:
         started = time.monotonic()
-        env = self.env(credentials)
-        if approve:
-            returncode, output = _run_answering_prompt(command, env)
-        else:
-            done = subprocess.run(
-                command,
-                cwd=ROOT,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                timeout=STEP_TIMEOUT_SECONDS,
-                check=False,
-            )
-            returncode, output = done.returncode, done.stdout
+        returncode, output = _run_in_own_group(command, self.env(credentials), approve=approve)
         self.timings.append((label, time.monotonic() - started))
         return Run(returncode, ANSI.sub("", output))
 
@@ -191,18 +185,37 @@ class Rehearsal:
         return self.outputs_dir / f"{environment}.json"
 
 
-def _run_answering_prompt(command: list[str], env: dict[str, str]) -> tuple[int, str]:
-    """Run on a terminal and answer `y` to the CLI's approval prompt, as a user would."""
-    controller, terminal = pty.openpty()
+def _jsii_cache_root() -> Path:
+    """jsii's default package cache for the real HOME."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "com.amazonaws.jsii" / "package-cache"
+    return Path.home() / ".cache" / "aws" / "jsii" / "package-cache"
+
+
+def _run_in_own_group(command: list[str], env: dict[str, str], *, approve: bool) -> tuple[int, str]:
+    """Run `command` with stdout and stderr merged; with `approve`, on a terminal that answers
+    `y` to the CLI's approval prompt, as a user would. Past the step timeout, the command and
+    every process it started are killed."""
+    controller, terminal = pty.openpty() if approve else os.pipe()
     process = subprocess.Popen(
-        command, cwd=ROOT, env=env, stdin=terminal, stdout=terminal, stderr=terminal
+        command,
+        cwd=ROOT,
+        env=env,
+        stdin=terminal if approve else subprocess.DEVNULL,
+        stdout=terminal,
+        stderr=terminal,
+        start_new_session=True,
     )
     os.close(terminal)
     output = b""
-    answered = False
+    answered = not approve
     deadline = time.monotonic() + STEP_TIMEOUT_SECONDS
     try:
-        while time.monotonic() < deadline:
+        while True:
+            if time.monotonic() > deadline:
+                os.killpg(process.pid, signal.SIGKILL)
+                output += f"\n[killed after {STEP_TIMEOUT_SECONDS} s]".encode()
+                break
             ready, _, _ = select.select([controller], [], [], 1)
             if not ready:
                 continue
@@ -216,11 +229,9 @@ def _run_answering_prompt(command: list[str], env: dict[str, str]) -> tuple[int,
             if not answered and APPROVAL_PROMPT.encode() in output:
                 os.write(controller, b"y\n")
                 answered = True
-        else:
-            process.kill()
     finally:
         os.close(controller)
-    return process.wait(timeout=10), output.decode(errors="replace").replace("\r\n", "\n")
+    return process.wait(timeout=30), output.decode(errors="replace").replace("\r\n", "\n")
 
 
 def _account_credentials(endpoint: str, account: str) -> Credentials:
@@ -229,8 +240,8 @@ def _account_credentials(endpoint: str, account: str) -> Credentials:
         "iam",
         endpoint_url=endpoint,
         region_name=DEFAULT_REGION,
-        aws_access_key_id="bootstrap-admin",
-        aws_secret_access_key="bootstrap-admin",
+        aws_access_key_id="moto-admin",
+        aws_secret_access_key="moto-admin",
     )
 
     def in_account(request: Any, **_: Any) -> None:
@@ -305,9 +316,11 @@ def _deploy_first(
     assembly = rehearsal.cdk_out / f"assembly-{config.name}"
     template = json.loads((assembly / stack.template_file).read_text(encoding="utf-8"))
     region = config.region or DEFAULT_REGION
-    manifest = json.loads(
-        (assembly / stack.template_file.replace(".template.json", ".assets.json")).read_text()
-    )
+    artifacts = json.loads((assembly / "manifest.json").read_text(encoding="utf-8"))["artifacts"]
+    (asset_file,) = [
+        a["properties"]["file"] for a in artifacts.values() if a["type"] == "cdk:asset-manifest"
+    ]
+    manifest = json.loads((assembly / asset_file).read_text(encoding="utf-8"))
     zip_assets = [
         (
             destination["bucketName"]
