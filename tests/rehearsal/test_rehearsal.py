@@ -421,20 +421,20 @@ def test_make_deploy_publishes_the_trigger_code_that_the_functions_run(
     ((bucket, key),) = dev.zip_assets
     assert bucket == f"cdk-hnb659fds-assets-{dev.credentials.account}-{dev.region}"
     code = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    enabled = [
+        name
+        for name in ("pre_sign_up", "post_confirmation", "pre_token_generation", "custom_message")
+        if getattr(dev.config.triggers, name).enabled
+    ]
     modules = {Path(name).name for name in zipfile.ZipFile(io.BytesIO(code)).namelist()}
-    assert {"pre_sign_up.py", "post_confirmation.py", "custom_message.py"} <= modules
-    digest = b64encode(hashlib.sha256(code).digest()).decode()
+    assert {f"{name}.py" for name in enabled} <= modules
     functions = [
         r
         for r in _resources(rehearsal, dev).values()
         if r["ResourceType"] == "AWS::Lambda::Function"
     ]
-    enabled = [
-        t
-        for t in ("pre_sign_up", "post_confirmation", "pre_token_generation", "custom_message")
-        if getattr(dev.config.triggers, t).enabled
-    ]
     assert len(functions) == len(enabled)
+    digest = b64encode(hashlib.sha256(code).digest()).decode()
     lambda_ = rehearsal.client("lambda", dev.credentials, dev.region)
     for function in functions:
         config = lambda_.get_function(FunctionName=function["PhysicalResourceId"])["Configuration"]
