@@ -88,7 +88,6 @@ class Rehearsal:
 
     def __init__(self, endpoint: str, work: Path, timings: list[tuple[str, float]]) -> None:
         self.endpoint = endpoint
-        self.work = work
         self.timings = timings
         self.outputs_dir = work / "deploy-outputs"
         self.cdk_out = work / "cdk.out"
@@ -367,6 +366,23 @@ def _check_outputs_shape(outputs: dict[str, str], deployed: Deployed) -> None:
         assert re.fullmatch(r"[a-z0-9]{26}", outputs[f"{client}ClientId"]), client
 
 
+def _diff_finds_nothing(rehearsal: Rehearsal, deployed: Deployed) -> None:
+    diff = rehearsal.make("diff", deployed.config.name, deployed.credentials, "--fail")
+    assert diff.returncode == 0, _passed(diff)
+    assert NO_DIFFERENCES in diff.output
+    assert "Number of stacks with differences: 0" in diff.output
+
+
+def _redeploy_unchanged(rehearsal: Rehearsal, deployed: Deployed, target: str) -> None:
+    """A deploy without a change deploys nothing and still writes the outputs file."""
+    before = _outputs(rehearsal, deployed)
+    rehearsal.outputs_file(deployed.config.name).unlink()
+    again = rehearsal.make(target, deployed.config.name, deployed.credentials)
+    assert again.returncode == 0, _passed(again)
+    assert "(no changes)" in again.output
+    assert _outputs(rehearsal, deployed) == before
+
+
 # --- Development tier -----------------------------------------------------------------------
 
 
@@ -477,21 +493,13 @@ def test_cognito_resources_are_stand_ins_that_exist_only_in_the_stack(
 def test_make_diff_after_the_deploy_reports_no_difference(
     rehearsal: Rehearsal, dev: Deployed
 ) -> None:
-    diff = rehearsal.make("diff", DEV, dev.credentials, "--fail")
-    assert diff.returncode == 0, _passed(diff)
-    assert NO_DIFFERENCES in diff.output
-    assert "Number of stacks with differences: 0" in diff.output
+    _diff_finds_nothing(rehearsal, dev)
 
 
 def test_make_deploy_ci_without_a_change_deploys_nothing_and_rewrites_the_outputs_file(
     rehearsal: Rehearsal, dev: Deployed
 ) -> None:
-    before = _outputs(rehearsal, dev)
-    rehearsal.outputs_file(DEV).unlink()
-    again = rehearsal.make("deploy-ci", DEV, dev.credentials)
-    assert again.returncode == 0, _passed(again)
-    assert "(no changes)" in again.output
-    assert _outputs(rehearsal, dev) == before
+    _redeploy_unchanged(rehearsal, dev, "deploy-ci")
 
 
 @pytest.fixture(scope="module")
@@ -621,20 +629,13 @@ def test_the_production_stack_has_termination_protection(
 def test_make_diff_of_the_production_stack_reports_no_difference(
     rehearsal: Rehearsal, prod: Deployed
 ) -> None:
-    diff = rehearsal.make("diff", PROD, prod.credentials, "--fail")
-    assert diff.returncode == 0, _passed(diff)
-    assert NO_DIFFERENCES in diff.output
+    _diff_finds_nothing(rehearsal, prod)
 
 
 def test_make_deploy_without_a_change_needs_no_approval_and_rewrites_the_outputs_file(
     rehearsal: Rehearsal, prod: Deployed
 ) -> None:
-    before = _outputs(rehearsal, prod)
-    rehearsal.outputs_file(PROD).unlink()
-    again = rehearsal.make("deploy", PROD, prod.credentials)
-    assert again.returncode == 0, _passed(again)
-    assert "(no changes)" in again.output
-    assert _outputs(rehearsal, prod) == before
+    _redeploy_unchanged(rehearsal, prod, "deploy")
 
 
 def test_make_destroy_of_a_production_tier_environment_is_refused(
