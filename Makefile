@@ -30,8 +30,8 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 BASELINE ?=
 BASELINE_LABEL ?=
 
-.PHONY: help setup synth synth-all diff deploy deploy-ci destroy rehearse test lint format \
-	snapshot-update validate client-config prerequisites bench package-check docs clean
+.PHONY: help setup synth synth-all bootstrap diff deploy deploy-ci destroy rehearse test lint \
+	format snapshot-update validate client-config prerequisites bench package-check docs clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
@@ -80,8 +80,15 @@ ENVIRONMENTS_DIR ?=
 ENV_CONTEXT = $(if $(ENVIRONMENTS_DIR),-c environments_dir="$(abspath $(ENVIRONMENTS_DIR))")
 PREFLIGHT = $(BIN)/python -m infra.deploy preflight --env "$${ENV-}" \
 	$(if $(ENVIRONMENTS_DIR),--directory "$(ENVIRONMENTS_DIR)") --action
-OUTPUTS_DIR := deploy-outputs
+# OUTPUTS_DIR=path writes the stack outputs elsewhere (the rehearsal writes to a temp folder).
+OUTPUTS_DIR ?= deploy-outputs
 CDK_ARGS ?=
+
+# Once per account and region, before the first deploy: the account and region are ENV's
+# (pinned in its file, or the credentials' own for an environment-agnostic one).
+bootstrap: setup ## Bootstrap the CDK in ENV's account and region (needs AWS credentials)
+	@$(PREFLIGHT) deploy
+	$(CDK) bootstrap -c env="$$ENV" $(ENV_CONTEXT) $(CDK_ARGS)
 
 diff: setup ## Show what a deploy of ENV would change (needs AWS credentials)
 	@$(PREFLIGHT) diff
@@ -126,7 +133,8 @@ validate: setup $(CHECKOV_STAMP) ## cfn-lint, checkov, nag report and guard vs B
 	if [ -z "$$baseline" ]; then \
 		baseline="$$work/baseline"; \
 		label="$$($(BIN)/python -m infra.validate.baseline --out "$$baseline" \
-			--base '$(BASE)' --env "$${ENV-}")"; \
+			--base '$(BASE)' --env "$${ENV-}" \
+			$(if $(ENVIRONMENTS_DIR),--directory "$(abspath $(ENVIRONMENTS_DIR))"))"; \
 	elif [ "$$baseline" -ef cdk.out ]; then \
 		echo "validate: BASELINE must not be cdk.out, which is synthesized anew" >&2; exit 2; \
 	fi; \

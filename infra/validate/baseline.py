@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from infra.config.loader import ENVIRONMENTS_DIR
 from infra.deploy.deployed import fetch_deployed
 from infra.deploy.preflight import PreflightError, check_environment
 
@@ -146,10 +147,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--base", default="", help="git ref, or `deployed`")
     parser.add_argument("--env", default="", help="one environment (required for deployed)")
     parser.add_argument("--candidate", type=Path, default=ROOT / "cdk.out")
+    parser.add_argument("--directory", type=Path, default=ENVIRONMENTS_DIR, help="env files")
     args = parser.parse_args(argv)
     try:
         if args.base == DEPLOYED:
-            config = check_environment(args.env or None)
+            config = check_environment(args.env or None, args.directory)
             found = fetch_deployed(args.candidate, config.name, args.out)
             states = ", ".join(f"{s}: {'deployed' if e else 'new'}" for s, e in found.items())
             print(f"the deployed templates of {config.name} ({states})")

@@ -116,7 +116,12 @@ def _guard_rows(findings: Iterable[Finding]) -> list[list[object]]:
             GUARD,
             f.kind.value,
             f"`{f.logical_id}` ({f.resource_type})",
-            f"{f.property_path or '-'}: {f.consequence} -> {f.remedy}",
+            f"{f.property_path or '-'}: {f.consequence} -> {f.remedy}"
+            + (
+                f" **In config:** `{f.config_file}`: `{f.config_key}`: {f.config_fix}"
+                if f.config_key
+                else ""
+            ),
         ]
         for f in findings
     ]

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from infra.provenance import CONFIG_KEY_METADATA, ENVIRONMENT_METADATA
 from infra.validate.cli import main
 from tests.guard.sample import POOL, cognito_template, rename_resource
 
@@ -202,3 +203,34 @@ def test_an_invalid_accepted_risks_file_is_a_guard_error(
 
     assert code == 2
     assert "guard: " in (candidate / "validation-summary.md").read_text()
+
+
+def test_the_summary_names_the_environment_file_and_config_key_of_a_guard_finding(
+    tmp_path: Path, tools: dict[str, Path]
+) -> None:
+    # GIVEN kit templates that say which file and key made the pool
+    def labelled(username_attributes: list[str]) -> dict[str, Any]:
+        body = cognito_template()
+        body["Metadata"] = {
+            ENVIRONMENT_METADATA: {
+                "name": "prod",
+                "tier": "production",
+                "file": "infra/environments/prod.yaml",
+            }
+        }
+        pool = body["Resources"][POOL]
+        pool["Metadata"] = {CONFIG_KEY_METADATA: "user_pool"}
+        pool["Properties"]["UsernameAttributes"] = username_attributes
+        return body
+
+    baseline = synth(tmp_path / "base", prod=(labelled(["email"]), "eu-west-1"))
+    candidate = synth(tmp_path / "cdk.out", prod=(labelled(["phone_number"]), "eu-west-1"))
+    # WHEN validated
+    code = validate(candidate, tools, "--baseline", baseline)
+    # THEN the finding says it in config terms
+    summary = (candidate / "validation-summary.md").read_text()
+    assert code == 1
+    assert (
+        "**In config:** `infra/environments/prod.yaml`: `user_pool.sign_in_identifiers`: put "
+        "user_pool.sign_in_identifiers back as deployed"
+    ) in summary

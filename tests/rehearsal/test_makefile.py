@@ -1,0 +1,63 @@
+"""The deploy targets select an environment's stacks by its stage path, and CI rehearses them.
+
+`make -n` prints the recipes without running them; stacks inside a CDK Stage are not selected
+by `--all` (it would deploy, diff or destroy nothing), so it must never come back.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+STACK_COMMANDS = {"deploy": "deploy", "deploy-ci": "deploy", "diff": "diff", "destroy": "destroy"}
+
+
+def recipe(target: str, *variables: str) -> str:
+    """What `make <target>` would run, with ENV set, as printed by `make -n`."""
+    done = subprocess.run(
+        ["make", "--no-print-directory", "-n", "-C", str(ROOT), target, "ENV=some-env", *variables],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout
+
+
+@pytest.mark.parametrize(("target", "command"), STACK_COMMANDS.items())
+def test_stack_commands_select_the_environments_stage_and_never_all(
+    target: str, command: str
+) -> None:
+    printed = recipe(target)
+    assert re.search(rf'cdk .*\b{command} "\$ENV/\*" -c env="\$ENV"', printed), printed
+    assert "--all" not in printed
+    assert re.search(rf'preflight --env "\$\{{ENV-\}}"\s+--action {command}\n', printed), printed
+
+
+@pytest.mark.parametrize("target", ["deploy", "deploy-ci"])
+def test_deploys_write_the_outputs_file_of_the_environment(target: str) -> None:
+    assert '--outputs-file "deploy-outputs/$ENV.json"' in recipe(target)
+    assert '--outputs-file "/elsewhere/$ENV.json"' in recipe(target, "OUTPUTS_DIR=/elsewhere")
+
+
+def test_bootstrap_checks_the_credentials_then_bootstraps_the_environments_stacks() -> None:
+    printed = recipe("bootstrap")
+    assert re.search(r'preflight --env "\$\{ENV-\}"\s+--action deploy\n', printed), printed
+    assert re.search(r'cdk .*\bbootstrap -c env="\$ENV"', printed), printed
+
+
+def test_make_rehearse_runs_the_rehearsal_tests() -> None:
+    assert re.search(r"pytest tests/rehearsal -m rehearsal\b", recipe("rehearse"))
+
+
+def test_ci_runs_the_rehearsal_after_the_tests() -> None:
+    steps = [
+        line.strip()
+        for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+        if line.strip().startswith("make ")
+    ]
+    assert "make rehearse" in steps
+    assert steps.index("make test") < steps.index("make rehearse")
