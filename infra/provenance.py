@@ -11,10 +11,10 @@ guard reads both back, from a synthesized baseline or from a deployed template, 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aws_cdk as cdk
-from constructs import IConstruct
+if TYPE_CHECKING:  # the guard reads these names without starting the CDK's Node.js runtime
+    from constructs import IConstruct
 
 CONFIG_KEY_METADATA = "cognito-kit:config"
 ENVIRONMENT_METADATA = "cognito-kit:environment"
@@ -45,6 +45,8 @@ class Provenance:
     def label(self) -> None:
         """Write each resource's key into its metadata: the key of the nearest marked construct
         above it, so a group's role created inside the identity pool names its group."""
+        import aws_cdk as cdk  # here, not at the top: see the TYPE_CHECKING import
+
         by_depth = sorted(self._marks, key=lambda mark: len(mark[0].node.scopes))
         for construct, key in by_depth:  # deeper marks come later and win
             for child in construct.node.find_all():

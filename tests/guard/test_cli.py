@@ -221,3 +221,15 @@ def test_module_entry_point_runs_as_a_subprocess(dirs: tuple[Path, Path, Path]) 
 
     assert completed.returncode == 0, completed.stderr
     assert completed.stdout.startswith("guard: PASSED")
+
+
+def test_guard_does_not_start_the_cdk_runtime() -> None:
+    """The guard compares JSON: loading aws_cdk would start a Node.js process (and its
+    end-of-life banners on a machine Node) for nothing, on every pull request."""
+    probe = "import sys, infra.guard.cli; print(sorted({'aws_cdk', 'jsii'} & set(sys.modules)))"
+
+    completed = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+
+    assert completed.stdout.strip() == "[]"
