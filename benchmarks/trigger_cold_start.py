@@ -139,7 +139,11 @@ def _trigger(
 
 
 def scenarios() -> list[Scenario]:
-    linking = {"account_linking": True, "trusted_email_providers": ["Google"]}
+    linking = {
+        "account_linking": True,
+        "provider_email_domains": {"Google": ["example.com"]},
+        "protected_groups": ["admins"],
+    }
     return [
         Scenario(BARE, ""),
         Scenario(BOTO3, BOTO3_BASELINE),
@@ -154,7 +158,12 @@ def scenarios() -> list[Scenario]:
             "pre_sign_up",
             "pre_sign_up_external_provider",
             {"allowed_email_domains": ["example.com"], **linking},
-            [("list_users", {"Users": [NATIVE_ANN]}), ("admin_link_provider_for_user", {})],
+            [
+                ("list_users", {"Users": [NATIVE_ANN]}),
+                ("admin_get_user", {"Username": "ann", "UserAttributes": []}),
+                ("admin_list_groups_for_user", {"Groups": [{"GroupName": "users"}]}),
+                ("admin_link_provider_for_user", {}),
+            ],
         ),
         _trigger(
             "ConfirmSignUp, adds to group",
