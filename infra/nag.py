@@ -7,9 +7,11 @@ The bare form is skipped silently.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 import aws_cdk as cdk
+from aws_cdk import aws_lambda as lambda_
 from cdk_nag import (
     AwsSolutionsChecks,
     HIPAASecurityChecks,
@@ -66,3 +68,36 @@ def skip_checkov(resource: cdk.CfnResource, check_id: str, *, reason: str) -> No
     existing = resource.get_metadata(CHECKOV_METADATA) or {"skip": []}
     skips = [*existing["skip"], {"id": check_id, "comment": reason}]
     resource.add_metadata(CHECKOV_METADATA, {"skip": skips})
+
+
+# The Lambda rules that do not fit a function invoked synchronously (by Cognito or API
+# Gateway), by pack; and the same decisions as checkov names them.
+SYNCHRONOUS_FUNCTION_RULES: dict[str, tuple[Pack, ...]] = {
+    "LambdaDLQ": ("Serverless", "NIST.800.53.R5", "HIPAA.Security"),
+    "LambdaInsideVPC": ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"),
+    "LambdaConcurrency": ("NIST.800.53.R5", "HIPAA.Security"),
+    "LambdaTracing": ("Serverless",),
+}
+SYNCHRONOUS_FUNCTION_CHECKOV = {
+    "LambdaDLQ": "CKV_AWS_116",
+    "LambdaInsideVPC": "CKV_AWS_117",
+    "LambdaConcurrency": "CKV_AWS_115",
+}
+
+
+def acknowledge_synchronous_function(
+    function: lambda_.Function, subject: str, reasons: Mapping[str, str]
+) -> None:
+    """Acknowledge every `SYNCHRONOUS_FUNCTION_RULES` rule (cdk-nag and checkov) on `function`,
+    with the caller's reason for each: who invokes it decides why a rule does not fit."""
+    missing = set(SYNCHRONOUS_FUNCTION_RULES) - set(reasons)
+    if missing:
+        raise ValueError(f"{subject}: no reason for {sorted(missing)}")
+    resource = function.node.default_child
+    assert isinstance(resource, lambda_.CfnFunction)
+    for rule, packs in SYNCHRONOUS_FUNCTION_RULES.items():
+        reason = f"{subject}: {reasons[rule]}"
+        for pack in packs:
+            acknowledge(function, pack, rule, reason=reason)
+        if rule in SYNCHRONOUS_FUNCTION_CHECKOV:
+            skip_checkov(resource, SYNCHRONOUS_FUNCTION_CHECKOV[rule], reason=reason)

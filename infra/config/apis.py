@@ -18,8 +18,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
 from infra.config.model_base import Section
-from infra.config.triggers import LOG_RETENTION_DAYS
-from infra.config.types import ConstructId, Int, NonEmptyStr, Str
+from infra.config.types import ConstructId, Int, LogRetentionDays, NonEmptyStr, Str
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "ANY")
 # No OPTIONS: a CORS preflight carries no token, and the kit has no unauthenticated route.
@@ -165,7 +164,7 @@ class RestApiConfig(_ApiConfig):
 class ApisConfig(Section):
     """APIs protected by this pool's access tokens."""
 
-    log_retention_days: Int = Field(
+    log_retention_days: LogRetentionDays = Field(
         365, description="Retention of the access logs and the example backend's log group."
     )
     http: dict[ConstructId, HttpApiConfig] = Field(
@@ -183,13 +182,6 @@ class ApisConfig(Section):
         "is set (`aws apigateway get-account`); `create`: this stack creates it and sets it "
         "(both kept when the stack is deleted). Required when `rest` lists an API.",
     )
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"allowed: one of {list(LOG_RETENTION_DAYS)}")
-        return value
 
     @field_validator("rest_logging_role")
     @classmethod

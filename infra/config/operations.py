@@ -17,8 +17,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra.config.model_base import Section, tier_of
-from infra.config.triggers import LOG_RETENTION_DAYS
-from infra.config.types import Bool, EmailAddress, Int, NonEmptyStr, Str
+from infra.config.types import Bool, EmailAddress, Int, LogRetentionDays, NonEmptyStr, Str
 
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
 FIREHOSE_STREAM_ARN = re.compile(
@@ -157,7 +156,7 @@ class DashboardConfig(_Part):
 class LogsConfig(_Part):
     """Cognito's own log delivery: message-delivery errors, and user activity on plus."""
 
-    retention_days: Int = Field(
+    retention_days: LogRetentionDays = Field(
         365, description="Retention of the log groups the kit creates (a CloudWatch Logs period)."
     )
     user_activity: Literal["auto", "off", "cloudwatch", "firehose", "s3"] = Field(
@@ -169,13 +168,6 @@ class LogsConfig(_Part):
     user_activity_arn: Str | None = Field(
         None, description="Firehose stream or S3 bucket ARN for `firehose` / `s3`."
     )
-
-    @field_validator("retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"allowed: one of {list(LOG_RETENTION_DAYS)}")
-        return value
 
     @model_validator(mode="after")
     def _destination(self) -> LogsConfig:
@@ -209,16 +201,9 @@ class WafConfig(_Part):
     rate_window_seconds: Literal[60, 120, 300, 600] = Field(
         300, description="The window the rate limit counts over: 60, 120, 300 or 600 seconds."
     )
-    log_retention_days: Int = Field(
+    log_retention_days: LogRetentionDays = Field(
         365, description="Retention of the log of blocked and counted requests."
     )
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"allowed: one of {list(LOG_RETENTION_DAYS)}")
-        return value
 
 
 class OperationsConfig(Section):

@@ -12,34 +12,17 @@ import re
 from pydantic import Field, field_validator, model_validator
 
 from infra.config.model_base import Section
-from infra.config.types import Bool, ConstructId, EmailAddress, Int, NonEmptyStr, Str
+from infra.config.types import (
+    Bool,
+    ConstructId,
+    EmailAddress,
+    Int,
+    LogRetentionDays,
+    NonEmptyStr,
+    Str,
+)
 
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-# CloudWatch Logs accepts only these retention periods.
-LOG_RETENTION_DAYS = (
-    1,
-    3,
-    5,
-    7,
-    14,
-    30,
-    60,
-    90,
-    120,
-    150,
-    180,
-    365,
-    400,
-    545,
-    731,
-    1096,
-    1827,
-    2192,
-    2557,
-    2922,
-    3288,
-    3653,
-)
 CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
 # Claims Cognito sets itself (the pre token generation trigger also refuses them at run time;
 # tests keep the two lists equal): a configured claim may not shadow one.
@@ -236,7 +219,7 @@ class TriggersConfig(Section):
     timeout_seconds: Int = Field(
         5, ge=1, le=5, description="Timeout (at most 5 s: Cognito waits 5 s, then fails)."
     )
-    log_retention_days: Int = Field(
+    log_retention_days: LogRetentionDays = Field(
         365, description="Retention of each trigger's log group (a CloudWatch Logs period)."
     )
     pre_sign_up: PreSignUpConfig = Field(
@@ -251,10 +234,3 @@ class TriggersConfig(Section):
     custom_message: CustomMessageConfig = Field(
         default_factory=dict, validate_default=True, description="Custom message trigger."
     )
-
-    @field_validator("log_retention_days")
-    @classmethod
-    def _retention(cls, value: int) -> int:
-        if value not in LOG_RETENTION_DAYS:
-            raise ValueError(f"allowed: one of {list(LOG_RETENTION_DAYS)}")
-        return value

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Strict, StringConstraints
+from pydantic import AfterValidator, Strict, StringConstraints
 
 Str = Annotated[str, Strict()]
 NonEmptyStr = Annotated[str, Strict(), StringConstraints(min_length=1)]
@@ -47,3 +47,19 @@ ScopeName = Annotated[
 ResourceServerIdentifier = Annotated[
     str, Strict(), StringConstraints(pattern=r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
 ]
+
+# CloudWatch Logs accepts only these retention periods.
+LOG_RETENTION_DAYS = (
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+    2922, 3288, 3653,
+)  # fmt: skip
+
+
+def _log_retention_period(value: int) -> int:
+    if value not in LOG_RETENTION_DAYS:
+        raise ValueError(f"allowed: one of {list(LOG_RETENTION_DAYS)}")
+    return value
+
+
+LogRetentionDays = Annotated[int, Strict(), AfterValidator(_log_retention_period)]
+"""Days a CloudWatch log group keeps its events: one of `LOG_RETENTION_DAYS`."""

@@ -30,7 +30,7 @@ from constructs import Construct
 
 from infra.config.apis import ApisConfig, BackendConfig, HttpApiConfig, RestApiConfig
 from infra.constructs.triggers import ASSET_EXCLUDES, LAMBDA_TRIGGERS_DIR, RUNTIME
-from infra.nag import Pack, acknowledge, skip_checkov
+from infra.nag import Pack, acknowledge, acknowledge_synchronous_function, skip_checkov
 
 REST_STAGE = "v1"
 BACKEND_MODULE = "api_whoami"
@@ -443,22 +443,5 @@ def _example_backend(scope: Construct, retention_days: int, environment: str) ->
         "LambdaTracing": "the REST stage traces with X-Ray and the JSON logs carry request ids; "
         "active tracing needs xray:Put* on every resource",
     }
-    packs: dict[str, tuple[Pack, ...]] = {
-        "LambdaDLQ": ("Serverless", "NIST.800.53.R5", "HIPAA.Security"),
-        "LambdaInsideVPC": ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"),
-        "LambdaConcurrency": ("NIST.800.53.R5", "HIPAA.Security"),
-        "LambdaTracing": ("Serverless",),
-    }
-    checkov = {
-        "LambdaDLQ": "CKV_AWS_116",
-        "LambdaInsideVPC": "CKV_AWS_117",
-        "LambdaConcurrency": "CKV_AWS_115",
-    }
-    resource = function.node.default_child
-    assert isinstance(resource, lambda_.CfnFunction)
-    for rule, rule_packs in packs.items():
-        for pack in rule_packs:
-            acknowledge(function, pack, rule, reason=f"{subject}: {reasons[rule]}")
-        if rule in checkov:
-            skip_checkov(resource, checkov[rule], reason=f"{subject}: {reasons[rule]}")
+    acknowledge_synchronous_function(function, subject, reasons)
     return function

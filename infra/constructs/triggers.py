@@ -32,7 +32,7 @@ from infra.config.migration import trigger_config as migration_trigger_config
 from infra.config.references import protected_groups, provider_email_domains
 from infra.config.triggers import TriggersConfig
 from infra.config.user_pool import UserPoolConfig, readable_attributes
-from infra.nag import Pack, acknowledge, skip_checkov
+from infra.nag import acknowledge, acknowledge_synchronous_function, skip_checkov
 
 LAMBDA_TRIGGERS_DIR = Path(__file__).resolve().parents[2] / "lambda_triggers"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -232,25 +232,9 @@ def _acknowledge(function: lambda_.Function, log_group: logs.LogGroup, subject: 
         "LambdaTracing": "the JSON logs with request ids are the trace; active X-Ray needs "
         "xray:Put* on every resource and adds latency inside the 5-second budget",
     }
-    packs: dict[str, tuple[Pack, ...]] = {
-        "LambdaDLQ": ("Serverless", "NIST.800.53.R5", "HIPAA.Security"),
-        "LambdaInsideVPC": ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"),
-        "LambdaConcurrency": ("NIST.800.53.R5", "HIPAA.Security"),
-        "LambdaTracing": ("Serverless",),
-    }
-    # The same decisions, as checkov names them.
-    checkov = {
-        "LambdaDLQ": "CKV_AWS_116",
-        "LambdaInsideVPC": "CKV_AWS_117",
-        "LambdaConcurrency": "CKV_AWS_115",
-    }
+    acknowledge_synchronous_function(function, subject, reasons)
     function_resource = function.node.default_child
     assert isinstance(function_resource, lambda_.CfnFunction)
-    for rule, rule_packs in packs.items():
-        for pack in rule_packs:
-            acknowledge(function, pack, rule, reason=f"{subject}: {reasons[rule]}")
-        if rule in checkov:
-            skip_checkov(function_resource, checkov[rule], reason=f"{subject}: {reasons[rule]}")
     skip_checkov(
         function_resource,
         "CKV_AWS_173",
