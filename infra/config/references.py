@@ -22,13 +22,12 @@ from infra.config.identity_pool import IdentityPoolConfig
 from infra.config.migration import MigrationConfig
 from infra.config.operations import OperationsConfig
 from infra.config.resource_servers import ResourceServerConfig
-from infra.config.triggers import (
-    RESERVED_CLAIM_PREFIX,
-    RESERVED_CLAIMS,
-    PreTokenGenerationConfig,
-    TriggersConfig,
-)
+from infra.config.triggers import PreTokenGenerationConfig, TriggersConfig
 from infra.config.user_pool import UserPoolConfig, readable_attributes, writable_attributes
+
+# Claims Cognito sets itself, which a configured claim may not shadow: the trigger's own list
+# (it refuses them at run time too), so the two can never disagree.
+from lambda_triggers.pre_token_generation import RESERVED_CLAIM_PREFIXES, RESERVED_CLAIMS
 
 Reference = tuple[str, str]
 """A problem: the key path it belongs to, and what is wrong."""
@@ -517,7 +516,7 @@ def _claim_source_problems(sections: Sections) -> Iterator[Reference]:
             if where.endswith(("_claims", "_claim_name")) and (
                 name in attributes
                 or name.lower() in RESERVED_CLAIMS
-                or name.lower().startswith(RESERVED_CLAIM_PREFIX)
+                or name.lower().startswith(RESERVED_CLAIM_PREFIXES)
             ):
                 yield (
                     where.removesuffix("_name")

@@ -24,38 +24,6 @@ from infra.config.types import (
 
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 CLAIM_NAME = re.compile(r"^[A-Za-z0-9_.:-]{1,128}$")
-# Claims Cognito sets itself (the pre token generation trigger also refuses them at run time;
-# tests keep the two lists equal): a configured claim may not shadow one.
-RESERVED_CLAIMS = frozenset(
-    {
-        "acr",
-        "amr",
-        "at_hash",
-        "aud",
-        "auth_time",
-        "azp",
-        "c_hash",
-        "client_id",
-        "device_key",
-        "email_verified",
-        "event_id",
-        "exp",
-        "iat",
-        "identities",
-        "iss",
-        "jti",
-        "nbf",
-        "nonce",
-        "origin_jti",
-        "phone_number_verified",
-        "scope",
-        "sub",
-        "token_use",
-        "username",
-        "version",
-    }
-)
-RESERVED_CLAIM_PREFIX = "cognito:"
 
 
 def _domains(value: tuple[str, ...]) -> tuple[str, ...]:

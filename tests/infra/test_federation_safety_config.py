@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 
 from infra.config import load_environment
-from infra.config.triggers import RESERVED_CLAIMS
-from lambda_triggers import pre_token_generation
 from tests.infra.test_config_errors import kit_file, problems_of, write_env
 
 GOOGLE = {
@@ -195,7 +193,7 @@ def test_claims_and_tags_never_come_from_attributes_someone_can_write(
 
 
 @pytest.mark.parametrize(
-    "name", ["custom:tenant_id", "email", "sub", "cognito:groups", "Email_Verified"]
+    "name", ["custom:tenant_id", "email", "sub", "cognito:groups", "Email_Verified", "origin_jti"]
 )
 def test_a_claim_never_shadows_a_pool_attribute_or_a_cognito_claim(
     tmp_path: Path, name: str
@@ -209,10 +207,6 @@ def test_a_claim_never_shadows_a_pool_attribute_or_a_cognito_claim(
 def test_the_groups_claim_never_shadows_one_either(tmp_path: Path) -> None:
     data = showcase(triggers__pre_token_generation__groups_claim="cognito:groups")
     assert "triggers.pre_token_generation.groups_claim: 'cognito:groups'" in only(tmp_path, data)
-
-
-def test_the_reserved_claims_match_the_triggers_own_list() -> None:
-    assert RESERVED_CLAIMS == pre_token_generation.RESERVED_CLAIMS
 
 
 # --- empty attribute lists ---------------------------------------------------------------------
