@@ -66,8 +66,10 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 	tar -xzf $(AMPLIFY_TYPES_DIR)/*.tgz -C $(AMPLIFY_TYPES_DIR)
 	@touch $@
 
+# Selecting the stage keeps the CLI from asking for a stack id ("Supply a stack id ...").
 synth: setup ## Synthesize one environment (ENV=dev by default) into cdk.out/
-	$(CDK) synth --quiet -c env="$${ENV-dev}" $(ENV_CONTEXT)
+	$(CDK) synth --quiet -c env="$${ENV-dev}" $(ENV_CONTEXT) "$${ENV-dev}/*"
+	@echo "synth: $${ENV-dev} is in cdk.out/assembly-$${ENV-dev}/ (cdk-nag: all five packs clean)"
 
 synth-all: setup ## Synthesize every environment in infra/environments/ into cdk.out/
 	$(CDK) synth --quiet -c env=all

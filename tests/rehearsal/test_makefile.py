@@ -43,6 +43,14 @@ def test_deploys_write_the_outputs_file_of_the_environment(target: str) -> None:
     assert '--outputs-file "/elsewhere/$ENV.json"' in recipe(target, "OUTPUTS_DIR=/elsewhere")
 
 
+def test_synth_selects_the_environments_stage() -> None:
+    """Without a selection the CLI ends the first command a new user runs with "Supply a
+    stack id ()", which reads like an error."""
+    assert re.search(
+        r'cdk .*\bsynth --quiet -c env="\$\{ENV-dev\}" .*"\$\{ENV-dev\}/\*"', recipe("synth")
+    )
+
+
 def test_bootstrap_checks_the_credentials_then_bootstraps_the_environments_stacks() -> None:
     printed = recipe("bootstrap")
     assert re.search(r'preflight --env "\$\{ENV-\}"\s+--action deploy\n', printed), printed
