@@ -8,7 +8,9 @@ resource (and have read docs/guard.md).
 
 from __future__ import annotations
 
-from tests.conftest import Synthesized
+import pytest
+
+from tests.conftest import KIT_ENVIRONMENTS_DIR, Assembly, Synthesized, synthesize
 
 POOL = {"DirectoryUserPool76052951": "AWS::Cognito::UserPool"}
 ORDERS = {
@@ -58,6 +60,28 @@ def test_stateful_logical_ids_are_pinned(env: Synthesized) -> None:
     assert actual == expected
 
 
-def test_logical_ids_do_not_contain_the_environment_name(any_env: Synthesized) -> None:
-    for logical_id in any_env.template_json["Resources"]:
-        assert any_env.config.name.lower() not in logical_id.lower(), logical_id
+def test_logical_ids_do_not_depend_on_the_environment_name(
+    assembly: Assembly, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A team renames an environment file and redeploys: every resource must keep its logical
+    id, or CloudFormation replaces it. The richest fixture, synthesized under another name,
+    must produce the same resources under the same logical ids. REST API deployments are the
+    exception the CDK makes on purpose: their id hashes the API's content (which names the
+    environment), so that a changed API gets a new deployment; they hold no state."""
+    showcase = assembly.environments["showcase"]
+    renamed_config = showcase.config.model_copy(update={"name": "renamed"})
+
+    renamed = synthesize(
+        [renamed_config], tmp_path_factory.mktemp("renamed.out"), KIT_ENVIRONMENTS_DIR
+    ).environments["renamed"]
+
+    def types(synthesized: Synthesized) -> dict[str, str]:
+        resources = synthesized.template_json["Resources"].items()
+        return {
+            lid: r["Type"] for lid, r in resources if r["Type"] != "AWS::ApiGateway::Deployment"
+        }
+
+    assert types(renamed) == types(showcase)
+    assert len(showcase.resources("AWS::ApiGateway::Deployment")) == len(
+        renamed.resources("AWS::ApiGateway::Deployment")
+    )
