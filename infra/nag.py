@@ -12,6 +12,7 @@ from typing import Literal
 
 import aws_cdk as cdk
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
 from cdk_nag import (
     AwsSolutionsChecks,
     HIPAASecurityChecks,
@@ -78,6 +79,7 @@ SYNCHRONOUS_FUNCTION_RULES: dict[str, tuple[Pack, ...]] = {
     "LambdaConcurrency": ("NIST.800.53.R5", "HIPAA.Security"),
     "LambdaTracing": ("Serverless",),
 }
+LOG_GROUP_ENCRYPTION_PACKS: tuple[Pack, ...] = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
 SYNCHRONOUS_FUNCTION_CHECKOV = {
     "LambdaDLQ": "CKV_AWS_116",
     "LambdaInsideVPC": "CKV_AWS_117",
@@ -101,3 +103,14 @@ def acknowledge_synchronous_function(
             acknowledge(function, pack, rule, reason=reason)
         if rule in SYNCHRONOUS_FUNCTION_CHECKOV:
             skip_checkov(resource, SYNCHRONOUS_FUNCTION_CHECKOV[rule], reason=reason)
+
+
+def acknowledge_log_group_encryption(log_group: logs.LogGroup, reason: str) -> None:
+    """Keep CloudWatch Logs' own encryption at rest instead of a customer-managed key (the three
+    packs' CloudWatchLogGroupEncrypted and checkov's CKV_AWS_158), for the caller's `reason`:
+    what the group holds decides why."""
+    for pack in LOG_GROUP_ENCRYPTION_PACKS:
+        acknowledge(log_group, pack, "CloudWatchLogGroupEncrypted", reason=reason)
+    resource = log_group.node.default_child
+    assert isinstance(resource, logs.CfnLogGroup)
+    skip_checkov(resource, "CKV_AWS_158", reason=reason)

@@ -29,8 +29,19 @@ from aws_cdk.aws_apigatewayv2_integrations import HttpLambdaIntegration
 from constructs import Construct
 
 from infra.config.apis import ApisConfig, BackendConfig, HttpApiConfig, RestApiConfig
-from infra.constructs.triggers import ASSET_EXCLUDES, LAMBDA_TRIGGERS_DIR, RUNTIME
-from infra.nag import Pack, acknowledge, acknowledge_synchronous_function, skip_checkov
+from infra.constructs.triggers import (
+    ASSET_EXCLUDES,
+    LAMBDA_TRIGGERS_DIR,
+    RUNTIME,
+    log_writing_policy,
+)
+from infra.nag import (
+    Pack,
+    acknowledge,
+    acknowledge_log_group_encryption,
+    acknowledge_synchronous_function,
+    skip_checkov,
+)
 
 REST_STAGE = "v1"
 BACKEND_MODULE = "api_whoami"
@@ -323,9 +334,7 @@ def _log_group(
         "at rest; a customer-managed key would add a key whose loss makes the audit trail "
         "unreadable"
     )
-    for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-        acknowledge(log_group, pack, "CloudWatchLogGroupEncrypted", reason=reason)
-    skip_checkov(resource, "CKV_AWS_158", reason=reason)
+    acknowledge_log_group_encryption(log_group, reason)
     return log_group
 
 
@@ -404,18 +413,7 @@ def _example_backend(scope: Construct, retention_days: int, environment: str) ->
         assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
         description=f"{environment}: {BACKEND_MODULE} API backend",
     )
-    # Only its own log group; the AWS-managed basic execution policy allows every group.
-    iam.ManagedPolicy(
-        backend,
-        "Logging",
-        roles=[role],
-        statements=[
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[log_group.log_group_arn],
-            )
-        ],
-    )
+    log_writing_policy(backend, "Logging", role, log_group)
     function = lambda_.Function(
         backend,
         "Function",

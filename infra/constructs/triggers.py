@@ -32,7 +32,11 @@ from infra.config.migration import trigger_config as migration_trigger_config
 from infra.config.references import protected_groups, provider_email_domains
 from infra.config.triggers import TriggersConfig
 from infra.config.user_pool import UserPoolConfig, readable_attributes
-from infra.nag import acknowledge, acknowledge_synchronous_function, skip_checkov
+from infra.nag import (
+    acknowledge_log_group_encryption,
+    acknowledge_synchronous_function,
+    skip_checkov,
+)
 
 LAMBDA_TRIGGERS_DIR = Path(__file__).resolve().parents[2] / "lambda_triggers"
 RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -179,18 +183,7 @@ class Triggers(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description=f"{environment}: {spec.module} trigger",
         )
-        # Only its own log group; the AWS-managed basic execution policy allows every group.
-        logging = iam.ManagedPolicy(
-            self,
-            f"{trigger_id}Logging",
-            roles=[role],
-            statements=[
-                iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                    resources=[log_group.log_group_arn],
-                )
-            ],
-        )
+        logging = log_writing_policy(self, f"{trigger_id}Logging", role, log_group)
         function = lambda_.Function(
             self,
             trigger_id,
@@ -241,16 +234,30 @@ def _acknowledge(function: lambda_.Function, log_group: logs.LogGroup, subject: 
         reason=f"{subject}: its only environment variable is TRIGGER_CONFIG, the non-secret "
         "sign-up policy that is also in the template; Lambda encrypts it at rest",
     )
-    log_reason = (
+    acknowledge_log_group_encryption(
+        log_group,
         f"{subject}: the log holds user names and sub ids, never passwords, codes or tokens, "
         "and CloudWatch Logs encrypts it at rest; a customer-managed key would add a key whose "
-        "loss makes the audit trail unreadable"
+        "loss makes the audit trail unreadable",
     )
-    for log_pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-        acknowledge(log_group, log_pack, "CloudWatchLogGroupEncrypted", reason=log_reason)
-    log_resource = log_group.node.default_child
-    assert isinstance(log_resource, logs.CfnLogGroup)
-    skip_checkov(log_resource, "CKV_AWS_158", reason=log_reason)
+
+
+def log_writing_policy(
+    scope: Construct, construct_id: str, role: iam.IRole, log_group: logs.ILogGroup
+) -> iam.ManagedPolicy:
+    """Let a function's role write to its own log group and no other: the AWS-managed basic
+    execution policy would allow every group in the account."""
+    return iam.ManagedPolicy(
+        scope,
+        construct_id,
+        roles=[role],
+        statements=[
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[log_group.log_group_arn],
+            )
+        ],
+    )
 
 
 def every_pool_action() -> dict[str, tuple[str, ...]]:

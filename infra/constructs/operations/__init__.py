@@ -25,7 +25,7 @@ from infra.constructs.operations.alarms import Alarms
 from infra.constructs.operations.dashboard import Dashboard
 from infra.constructs.operations.log_delivery import UserPoolLogs
 from infra.constructs.operations.waf import WebFirewall
-from infra.nag import acknowledge, skip_checkov
+from infra.nag import acknowledge_log_group_encryption
 from infra.quota import quota_categories
 
 
@@ -199,8 +199,4 @@ def _acknowledge_log_group(log_group: logs.LogGroup, subject: str) -> None:
         "have to be granted to the log delivery service and, if lost, would make the audit "
         "trail unreadable"
     )
-    for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-        acknowledge(log_group, pack, "CloudWatchLogGroupEncrypted", reason=reason)
-    resource = log_group.node.default_child
-    assert isinstance(resource, logs.CfnLogGroup)
-    skip_checkov(resource, "CKV_AWS_158", reason=reason)
+    acknowledge_log_group_encryption(log_group, reason)
