@@ -130,6 +130,8 @@ class CognitoStack(cdk.Stack):
         """Label every resource with the config key that produced it (see infra.provenance)."""
         provenance = Provenance()
         provenance.mark(self.directory, "user_pool")
+        if self.directory.risk_configuration is not None:
+            provenance.mark(self.directory.risk_configuration, "user_pool.threat_protection")
         for group_id, group in self.directory.groups.items():
             provenance.mark(group, f"user_pool.groups.{group_id}")
         for server_id, server in self.resource_servers.servers.items():

@@ -147,7 +147,7 @@ def _auth(
         "user_pool_id": pool_id,
         "user_pool_client_id": app_client_id,
         "password_policy": {
-            "min_length": policy.min_length,
+            "min_length": policy.length,
             "require_lowercase": policy.require_lowercase,
             "require_uppercase": policy.require_uppercase,
             "require_numbers": policy.require_digits,

@@ -82,6 +82,8 @@ def resource_keys(sections: Sections) -> list[str] | None:
     ):
         return None
     keys = ["user_pool", "domain"]
+    if pool.threat_protection.mode != "off":
+        keys.append("user_pool.threat_protection")
     keys += [f"user_pool.groups.{group_id}" for group_id in pool.groups]
     keys += [f"resource_servers.{server_id}" for server_id in servers]
     keys += [f"identity_providers.{provider_id}" for provider_id in enabled_providers(providers)]

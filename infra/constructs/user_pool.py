@@ -12,6 +12,7 @@ from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
 from infra.config.user_pool import CustomAttributeConfig, UserPoolConfig
+from infra.constructs.threat_protection import RiskConfiguration
 from infra.nag import acknowledge
 
 # Cognito/OIDC attribute names -> the CDK's StandardAttributes keyword names.
@@ -61,6 +62,7 @@ class UserDirectory(Construct):
     Attributes:
         user_pool: the L2 user pool.
         groups: the L2 groups by their config id.
+        risk_configuration: what threat protection does (None when it is off).
     """
 
     def __init__(
@@ -114,7 +116,7 @@ class UserDirectory(Construct):
                 else None
             ),
             password_policy=cognito.PasswordPolicy(
-                min_length=config.password_policy.min_length,
+                min_length=config.password_policy.length,
                 require_lowercase=config.password_policy.require_lowercase,
                 require_uppercase=config.password_policy.require_uppercase,
                 require_digits=config.password_policy.require_digits,
@@ -163,6 +165,16 @@ class UserDirectory(Construct):
             assert isinstance(pool_resource, cognito.CfnUserPool)
             pool_resource.add_property_override(
                 "EmailConfiguration.SourceArn", config.email.ses_identity_arn
+            )
+
+        self.risk_configuration: RiskConfiguration | None = None
+        if config.threat_protection.mode != "off":
+            self.risk_configuration = RiskConfiguration(
+                self,
+                "RiskConfiguration",
+                user_pool=self.user_pool,
+                config=config.threat_protection,
+                email=config.email,
             )
 
         self.groups = {

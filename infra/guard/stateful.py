@@ -49,6 +49,10 @@ _LOSS: dict[str, str] = {
     "AWS::Cognito::IdentityPool": "every identity id; data keyed by identity id is orphaned",
     "AWS::Cognito::UserPoolResourceServer": "its scopes; clients that request them fail",
     "AWS::Cognito::ManagedLoginBranding": "its branding id (the style is re-created)",
+    "AWS::Cognito::UserPoolRiskConfigurationAttachment": (
+        "the stated threat-protection actions; until it is re-created Cognito acts on its "
+        "own defaults"
+    ),
     "AWS::Logs::LogGroup": "the log history (the audit trail of sign-ins)",
     "AWS::KMS::Key": "the key; everything encrypted with it becomes unreadable",
     "AWS::SecretsManager::Secret": "the secret value",

@@ -9,12 +9,8 @@ import pytest
 from infra.config.app_clients import AppClientConfig
 from infra.config.domain import DomainConfig
 from infra.config.environment import EnvironmentConfig
-from infra.config.user_pool import (
-    MfaConfig,
-    PasswordPolicyConfig,
-    ThreatProtectionConfig,
-    UserPoolConfig,
-)
+from infra.config.threat_protection import ThreatProtectionConfig
+from infra.config.user_pool import MfaConfig, PasswordPolicyConfig, UserPoolConfig
 
 PRODUCTION = {"tier": "production"}
 MINIMAL: dict[str, Any] = {
@@ -43,13 +39,32 @@ def test_tier_defaults_to_production(minimal: EnvironmentConfig) -> None:
     assert minimal.tier == "production"
 
 
-def test_password_policy_default_is_12_characters_with_every_class() -> None:
+def test_password_policy_requires_every_character_class_by_default() -> None:
     policy = PasswordPolicyConfig()
-    assert policy.min_length == 12
     assert policy.require_lowercase
     assert policy.require_uppercase
     assert policy.require_digits
     assert policy.require_symbols
+
+
+def test_production_tier_passwords_are_14_characters_with_required_mfa(
+    minimal: EnvironmentConfig,
+) -> None:
+    assert minimal.user_pool.mfa.mode == "required"
+    assert minimal.user_pool.password_policy.min_length == 14
+
+
+def test_production_tier_passwords_are_15_characters_without_required_mfa() -> None:
+    pool = UserPoolConfig.model_validate(
+        {**MINIMAL["user_pool"], "mfa": {"mode": "optional", "relaxed_reason": "a reason"}},
+        context=PRODUCTION,
+    )
+    assert pool.password_policy.min_length == 15
+
+
+def test_development_tier_passwords_are_12_characters() -> None:
+    pool = UserPoolConfig.model_validate(MINIMAL["user_pool"], context={"tier": "development"})
+    assert pool.password_policy.min_length == 12
 
 
 def test_mfa_defaults_to_required_totp() -> None:
@@ -59,6 +74,24 @@ def test_mfa_defaults_to_required_totp() -> None:
 
 def test_threat_protection_defaults_to_enforced() -> None:
     assert ThreatProtectionConfig().mode == "enforced"
+
+
+def test_threat_protection_defaults_are_the_production_baseline() -> None:
+    protection = ThreatProtectionConfig()
+    assert protection.compromised_credentials.action == "block"
+    assert protection.compromised_credentials.events == ("sign_in", "password_change", "sign_up")
+    levels = protection.adaptive_authentication
+    assert (levels.low.action, levels.medium.action, levels.high.action) == (
+        "allow",
+        "mfa_required",
+        "block",
+    )
+    assert protection.weaker_than_baseline() == []
+    assert protection.notified_levels(sends_through_ses=True) == {
+        "low": False,
+        "medium": True,
+        "high": True,
+    }
 
 
 def test_self_sign_up_is_off_by_default(minimal: EnvironmentConfig) -> None:

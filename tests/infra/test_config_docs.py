@@ -23,7 +23,7 @@ def test_reference_lists_every_key_with_its_default() -> None:
             assert f"| `{name}` |" in table
     for name in UserPoolConfig.model_fields:
         assert f"| `user_pool.{name}` |" in table
-    assert "| `user_pool.password_policy.min_length` | int | `12` |" in table
+    assert "| `user_pool.password_policy.require_symbols` | bool | `true` |" in table
     assert "| `owner` | str | **required** |" in table
 
 

@@ -26,6 +26,7 @@ ORDERS = {
 }
 GOOGLE = {"IdentityProvidersGoogleBAD0948B": "AWS::Cognito::UserPoolIdentityProvider"}
 LOG_DELIVERY = {"OperationsLogsDelivery1D7DF291": "AWS::Cognito::LogDeliveryConfiguration"}
+RISK = {"DirectoryRiskConfiguration2875F0B8": "AWS::Cognito::UserPoolRiskConfigurationAttachment"}
 PINNED = {
     "showcase": POOL
     | ORDERS
@@ -41,8 +42,9 @@ PINNED = {
         "IdentityPoolPrincipalTags10EC5B26": "AWS::Cognito::IdentityPoolPrincipalTag",
     },
     "relaxed": POOL | ORDERS | LOG_DELIVERY,
-    "strict": POOL | ORDERS | GOOGLE | LOG_DELIVERY,
+    "strict": POOL | ORDERS | GOOGLE | LOG_DELIVERY | RISK,
     "minimal": POOL
+    | RISK
     | {
         "AppClientsMobile55B60E57": "AWS::Cognito::UserPoolClient",
         "HostedDomainA16DF0A2": "AWS::Cognito::UserPoolDomain",

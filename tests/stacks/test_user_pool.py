@@ -20,11 +20,21 @@ def test_password_policy_is_explicit_and_passes_cog1(any_env: Synthesized) -> No
     # AwsSolutions-COG1: at least 8 characters with uppercase, digits and symbols.
     policy = any_env.only(USER_POOL)["Properties"]["Policies"]["PasswordPolicy"]
     configured = any_env.config.user_pool.password_policy
-    assert policy["MinimumLength"] == configured.min_length >= 8
+    assert policy["MinimumLength"] == configured.length >= 8
     assert policy["RequireLowercase"] is configured.require_lowercase
     assert policy["RequireUppercase"] is True
     assert policy["RequireNumbers"] is True
     assert policy["RequireSymbols"] is True
+
+
+def test_production_tier_passwords_meet_cis_and_nist(any_env: Synthesized) -> None:
+    # CIS AWS Foundations Benchmark: 14; NIST SP 800-63B-4: 15 when the password is the only
+    # factor (MFA not required).
+    if any_env.config.tier != "production":
+        pytest.skip("development tier")
+    policy = any_env.only(USER_POOL)["Properties"]["Policies"]["PasswordPolicy"]
+    mfa_required = any_env.config.user_pool.mfa.mode == "required"
+    assert policy["MinimumLength"] >= (14 if mfa_required else 15)
 
 
 def test_email_change_waits_for_verification(any_env: Synthesized) -> None:

@@ -22,6 +22,7 @@ from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
 from infra.config.operations import AlarmsConfig
+from infra.constructs.kms import allow_grants_to_aws_services_only
 from infra.constructs.operations import metrics
 from infra.nag import acknowledge
 from infra.quota import CATEGORY_QUOTAS
@@ -237,6 +238,7 @@ class Alarms(Construct):
                 resources=["*"],
             )
         )
+        allow_grants_to_aws_services_only(self.key)
         topic = sns.Topic(
             self,
             "Topic",
