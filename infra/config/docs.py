@@ -47,7 +47,9 @@ def _rows(model: type[BaseModel], prefix: str) -> Iterator[tuple[str, str, str, 
         description = (field.description or "").replace("|", "\\|")
         yield path, _type_name(annotation), default, description
         if nested is not None:
-            child_prefix = f"{path}.<id>." if container == "dict" else f"{path}."
+            child_prefix = {"dict": f"{path}.<id>.", "list": f"{path}[]."}.get(
+                container or "", f"{path}."
+            )
             yield from _rows(nested, child_prefix)
         for tag, variant in _tagged_variants(annotation):
             yield from _rows(variant, f"{path}.<{tag}-id>.")
@@ -78,6 +80,10 @@ def _nested_model(annotation: Any) -> tuple[type[BaseModel] | None, str | None]:
         value = typing.get_args(annotation)[1]
         if isinstance(value, type) and issubclass(value, BaseModel):
             return value, "dict"
+    if typing.get_origin(annotation) is tuple:
+        item = typing.get_args(annotation)[0]
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return item, "list"
     return None, None
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from tests.sweep.run import main
+
+sys.exit(main())
