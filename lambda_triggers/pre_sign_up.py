@@ -11,16 +11,26 @@ Configuration: one environment variable, ``TRIGGER_CONFIG``, holding a JSON obje
 are a configuration error.
 
 ``allowed_email_domains`` (array of strings, default ``[]``)
-    Only email addresses at these domains may sign up. Empty allows every domain.
+    Only email addresses at these domains may sign up. Empty allows every domain. A federated
+    sign-in from a provider not in ``provider_subdomains`` is allowed at these domains exactly.
 ``denied_email_domains`` (array of strings, default ``[]``)
     Email addresses at these domains may not sign up. A denial wins over an allowance.
 ``account_linking`` (boolean, default ``false``)
     Link a first federated sign-in to an existing native user with the same email.
 ``provider_email_domains`` (object: provider name -> array of domains, default ``{}``)
     The email domains each identity provider may vouch for: only domains it owns (Google:
-    gmail.com, googlemail.com and the organisation's Workspace domains; a SAML or OIDC IdP: its
-    own domains). Provider names are spelled as in the user pool (``"Google"``,
-    ``"SignInWithApple"``) and contain no ``_``. A provider not listed vouches for nothing.
+    gmail.com and googlemail.com; a Google Workspace signing in through Google's OIDC issuer: its
+    Workspace domains; a SAML or OIDC IdP: its own domains), each exactly. Provider names are
+    spelled as in the user pool (``"Google"``, ``"SignInWithApple"``) and contain no ``_``. A
+    provider not listed vouches for nothing.
+``provider_subdomains`` (array of provider names, default ``[]``)
+    Providers whose domains also cover their subdomains (an enterprise IdP: its organisation
+    runs its domain's DNS). Google and Apple are never listed: a Workspace or an Apple ID proves
+    nothing about a subdomain nobody listed.
+``provider_hosted_domains`` (object: provider name -> attribute name, default ``{}``)
+    Providers that vouch only when this user attribute (``custom:hd``, mapped from Google's
+    ``hd`` claim) names one of their domains: a Google account opened on a company address
+    outside its Workspace has no ``hd``.
 ``protected_groups`` (array of group names, default ``[]``)
     A native user in one of these groups is never a link target.
 ``federated_sign_up`` (``"open"`` or ``"invite_only"``, default ``"open"``)
@@ -32,18 +42,23 @@ are a configuration error.
     The domains ``invite_only`` admits.
 
 Domain policy (all three sources): domains compare case-insensitively in their IDNA (ASCII)
-form, as the exact domain or any subdomain of it: ``a.example.com`` matches ``example.com``
-(whoever controls ``example.com`` controls its subdomains' mail), ``evil-example.com`` and
-``example.com.evil.net`` do not. When a policy is configured, an email address whose domain is
-not a valid DNS name is denied; a missing email is denied only when an allow-list is set.
+form, as the exact domain or any subdomain of it: ``a.example.com`` matches ``example.com``,
+``evil-example.com`` and ``example.com.evil.net`` do not; an allow rule matches exactly for a
+federated sign-in from a provider not in ``provider_subdomains``. When a policy is configured,
+an email address whose domain is not a valid DNS name is denied; a missing email is denied only
+when an allow-list is set.
 
 A provider *vouches* for a federated sign-in when: ``userName`` is ``<Provider>_<subject>``
 (split on the first ``_``) with a provider in ``provider_email_domains`` (compared
 case-insensitively, because Cognito may lower-case it; the configured spelling is sent to AWS);
-``userAttributes.email_verified`` is ``"true"`` (any case) or JSON ``true``; and the email's
-domain is one the provider may vouch for. Whoever can make a provider assert an address at a
-domain it does not own (a Google account opened on a corporate address, an enterprise IdP
-asserting a customer's gmail.com address) is never trusted with it.
+``userAttributes.email_verified`` is ``"true"`` (any case) or JSON ``true``; the email's domain
+is one the provider may vouch for (exactly, or a subdomain for a provider in
+``provider_subdomains``); no provider lists a more specific domain that covers it (the longest
+covering domain wins); and, for a provider in ``provider_hosted_domains``, the named attribute
+is one of its domains. Whoever can make a provider assert an address at a domain it does not own
+(a Google account opened on a corporate address, an enterprise IdP asserting a customer's
+gmail.com address, a partner IdP for ``example.com`` asserting ``ceo@corp.example.com``) is never
+trusted with it.
 
 Account linking happens only when ALL of these hold: the source is
 ``PreSignUp_ExternalProvider``; ``account_linking`` is true; the provider vouches for the email
@@ -70,10 +85,16 @@ Failure policy (fail closed):
 - a policy denial (domain, invite-only, protected link target) raises ``SignUpDenied``; Cognito
   shows its message to the user;
 - a missing or invalid ``TRIGGER_CONFIG``, a failed ListUsers, AdminGetUser,
-  AdminListGroupsForUser or AdminLinkProviderForUser call, or an unexpected error raises
-  ``SignUpUnavailable`` with a generic "try again" message; the cause is logged (trigger source,
-  username, AWS error code, never the email). A silently unlinked duplicate account is hard to
-  undo, so linking errors block the sign-in instead.
+  AdminListGroupsForUser or AdminLinkProviderForUser call, no time left for the next call, or an
+  unexpected error raises ``SignUpUnavailable`` with a generic "try again" message; the cause is
+  logged (trigger source, username, AWS error code, never the email). A silently unlinked
+  duplicate account is hard to undo, so linking errors block the sign-in instead.
+
+Time: Cognito waits 5 seconds, cold start included, and linking takes up to 7 calls. The client
+has a 0.5 s connect and 1.0 s read timeout and one attempt; the trigger tries a throttled,
+server-side or network failure once more. Every attempt starts only when its worst case (1.5 s)
+still fits a 4 s budget counted from the start of the invocation (less when the Lambda context
+says less time remains).
 """
 
 from __future__ import annotations

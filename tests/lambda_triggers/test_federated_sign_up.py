@@ -440,3 +440,44 @@ def test_the_allow_list_is_exact_for_a_sign_in_from_google_or_apple(
     else:
         with pytest.raises(SignUpDenied, match=r"restricted to apple-managed\.example\.com"):
             pre_sign_up.handler(event, None)
+
+
+# --- the example production environment, as synthesized ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def prod_pre_sign_up() -> dict[str, Any]:
+    """The pre sign-up TRIGGER_CONFIG that infra/environments/prod.yaml synthesizes."""
+    from infra.config import load_environments
+    from infra.config.loader import ENVIRONMENTS_DIR
+    from infra.constructs.triggers import runtime_configs
+
+    [prod] = load_environments(["prod"], directory=ENVIRONMENTS_DIR)
+    configs = runtime_configs(
+        prod.triggers, prod.user_pool, prod.identity_providers, prod.app_clients
+    )
+    return configs["PreSignUp"]
+
+
+@pytest.mark.parametrize(
+    ("email", "hd"),
+    [
+        ("contractor@example.com", None),  # a consumer Google account on a company address
+        ("ceo@example.com", None),
+        ("ticket-4711@support.example.com", "example.com"),  # a subdomain that is not listed
+    ],
+)
+def test_prod_admits_neither_a_consumer_account_nor_an_unlisted_subdomain(
+    email: str, hd: str | None, prod_pre_sign_up: Any, set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(prod_pre_sign_up)
+    with pytest.raises(SignUpDenied, match="invitation only"):
+        pre_sign_up.handler(workspace(load_event, email, hd), None)
+
+
+def test_prod_admits_its_workspace_staff(
+    prod_pre_sign_up: Any, set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(prod_pre_sign_up)
+    event = workspace(load_event, "ann@example.com", "example.com")
+    assert pre_sign_up.handler(event, None) is event

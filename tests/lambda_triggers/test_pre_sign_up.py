@@ -629,12 +629,20 @@ def test_a_throttled_call_that_succeeds_on_the_second_attempt_links(
 
 @pytest.mark.parametrize("code", ["AccessDeniedException", "ResourceNotFoundException"])
 def test_an_error_that_will_not_go_away_is_not_retried(
-    code: str, set_config: Any, load_event: Any, use_stubbed_client: Any
+    code: str, set_config: Any, load_event: Any, client_error: Any
 ) -> None:
+    calls: list[str] = []
+
+    class Refusing:
+        def list_users(self, **params: Any) -> Any:
+            calls.append("ListUsers")
+            raise client_error("ListUsers", code)
+
     set_config(LINKING)
-    use_stubbed_client.add_client_error("list_users", code)  # a second call finds nothing queued
+    pre_sign_up._client = Refusing()
     with pytest.raises(SignUpUnavailable):
         pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
+    assert calls == ["ListUsers"]
 
 
 # --- time budget: Cognito waits 5 seconds, cold start included ---------------------------
