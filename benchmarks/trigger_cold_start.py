@@ -68,6 +68,11 @@ stub = Stubber(trigger.{client})
 {responses}
 stub.activate()
 """
+WEB_APP = {
+    "ClientId": "1example23456789",
+    "UserPoolId": "us-east-1_EXAMPLE",
+    "ClientName": "WebApp",
+}
 NATIVE_ANN = {
     "Username": "ann",
     "UserStatus": "CONFIRMED",
@@ -164,6 +169,7 @@ def scenarios() -> list[Scenario]:
                 ("admin_list_groups_for_user", {"Groups": [{"GroupName": "users"}]}),
                 ("admin_link_provider_for_user", {}),
             ],
+            client="sign_up_client()",
         ),
         _trigger(
             "ConfirmSignUp, adds to group",
@@ -181,7 +187,11 @@ def scenarios() -> list[Scenario]:
                 "access_token_claims": {"tenant_id": "custom:tenant_id"},
                 "groups_claim": "roles",
                 "group_scopes": {"admins": ["api/admin"]},
+                "client_scopes": {"WebApp": ["api/admin"]},
             },
+            # A group scope goes only to a client that may request it: the trigger finds the
+            # asking client's name (cached for five minutes per function instance).
+            [("list_user_pool_clients", {"UserPoolClients": [WEB_APP]})],
         ),
         _trigger(
             "UserMigration_Authentication, migrates",

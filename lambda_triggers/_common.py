@@ -5,6 +5,7 @@
 - Defensive access to Cognito events: a trigger must never crash on a missing key, a ``null`` or
   a value of the wrong type, because a crashing trigger blocks every sign-in.
 - Log fields that identify the user without logging an email address.
+- A time budget for the triggers that call AWS inside Cognito's 5 seconds.
 
 Standard library only: this module must not import boto3 (about 265 ms of import time), so the
 triggers that never call AWS stay cheap to cold-start.
@@ -15,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from collections.abc import Callable, Collection, Iterable, Sequence
 from typing import Any, Final, Generic, TypeVar
 
@@ -258,6 +260,36 @@ def ensure_response(event: JsonDict) -> JsonDict:
         response = {}
         event["response"] = response
     return response
+
+
+# --- time budget --------------------------------------------------------------------------
+
+
+class Deadline:
+    """The time left for AWS calls in this invocation. Cognito waits 5 seconds for a trigger,
+    cold start included: a call is started only when its worst case still fits."""
+
+    def __init__(self, budget_s: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._end = clock() + budget_s
+
+    @classmethod
+    def for_context(cls, context: object, budget_s: float, margin_s: float) -> Deadline:
+        """`budget_s`, shortened when the Lambda context says less time remains (less
+        `margin_s` to answer Cognito)."""
+        budget = budget_s
+        remaining = getattr(context, "get_remaining_time_in_millis", None)
+        if callable(remaining):
+            try:
+                millis = remaining()
+            except Exception:  # a broken context must not block the sign-in
+                millis = None
+            if isinstance(millis, int | float) and not isinstance(millis, bool):
+                budget = min(budget, millis / 1000 - margin_s)
+        return cls(budget)
+
+    def remaining(self) -> float:
+        return self._end - self._clock()
 
 
 # --- logging ------------------------------------------------------------------------------

@@ -11,16 +11,26 @@ Configuration: one environment variable, ``TRIGGER_CONFIG``, holding a JSON obje
 are a configuration error.
 
 ``allowed_email_domains`` (array of strings, default ``[]``)
-    Only email addresses at these domains may sign up. Empty allows every domain.
+    Only email addresses at these domains may sign up. Empty allows every domain. A federated
+    sign-in from a provider not in ``provider_subdomains`` is allowed at these domains exactly.
 ``denied_email_domains`` (array of strings, default ``[]``)
     Email addresses at these domains may not sign up. A denial wins over an allowance.
 ``account_linking`` (boolean, default ``false``)
     Link a first federated sign-in to an existing native user with the same email.
 ``provider_email_domains`` (object: provider name -> array of domains, default ``{}``)
     The email domains each identity provider may vouch for: only domains it owns (Google:
-    gmail.com, googlemail.com and the organisation's Workspace domains; a SAML or OIDC IdP: its
-    own domains). Provider names are spelled as in the user pool (``"Google"``,
-    ``"SignInWithApple"``) and contain no ``_``. A provider not listed vouches for nothing.
+    gmail.com and googlemail.com; a Google Workspace signing in through Google's OIDC issuer: its
+    Workspace domains; a SAML or OIDC IdP: its own domains), each exactly. Provider names are
+    spelled as in the user pool (``"Google"``, ``"SignInWithApple"``) and contain no ``_``. A
+    provider not listed vouches for nothing.
+``provider_subdomains`` (array of provider names, default ``[]``)
+    Providers whose domains also cover their subdomains (an enterprise IdP: its organisation
+    runs its domain's DNS). Google and Apple are never listed: a Workspace or an Apple ID proves
+    nothing about a subdomain nobody listed.
+``provider_hosted_domains`` (object: provider name -> attribute name, default ``{}``)
+    Providers that vouch only when this user attribute (``custom:hd``, mapped from Google's
+    ``hd`` claim) names one of their domains: a Google account opened on a company address
+    outside its Workspace has no ``hd``.
 ``protected_groups`` (array of group names, default ``[]``)
     A native user in one of these groups is never a link target.
 ``federated_sign_up`` (``"open"`` or ``"invite_only"``, default ``"open"``)
@@ -32,18 +42,23 @@ are a configuration error.
     The domains ``invite_only`` admits.
 
 Domain policy (all three sources): domains compare case-insensitively in their IDNA (ASCII)
-form, as the exact domain or any subdomain of it: ``a.example.com`` matches ``example.com``
-(whoever controls ``example.com`` controls its subdomains' mail), ``evil-example.com`` and
-``example.com.evil.net`` do not. When a policy is configured, an email address whose domain is
-not a valid DNS name is denied; a missing email is denied only when an allow-list is set.
+form, as the exact domain or any subdomain of it: ``a.example.com`` matches ``example.com``,
+``evil-example.com`` and ``example.com.evil.net`` do not; an allow rule matches exactly for a
+federated sign-in from a provider not in ``provider_subdomains``. When a policy is configured,
+an email address whose domain is not a valid DNS name is denied; a missing email is denied only
+when an allow-list is set.
 
 A provider *vouches* for a federated sign-in when: ``userName`` is ``<Provider>_<subject>``
 (split on the first ``_``) with a provider in ``provider_email_domains`` (compared
 case-insensitively, because Cognito may lower-case it; the configured spelling is sent to AWS);
-``userAttributes.email_verified`` is ``"true"`` (any case) or JSON ``true``; and the email's
-domain is one the provider may vouch for. Whoever can make a provider assert an address at a
-domain it does not own (a Google account opened on a corporate address, an enterprise IdP
-asserting a customer's gmail.com address) is never trusted with it.
+``userAttributes.email_verified`` is ``"true"`` (any case) or JSON ``true``; the email's domain
+is one the provider may vouch for (exactly, or a subdomain for a provider in
+``provider_subdomains``); no provider lists a more specific domain that covers it (the longest
+covering domain wins); and, for a provider in ``provider_hosted_domains``, the named attribute
+is one of its domains. Whoever can make a provider assert an address at a domain it does not own
+(a Google account opened on a corporate address, an enterprise IdP asserting a customer's
+gmail.com address, a partner IdP for ``example.com`` asserting ``ceo@corp.example.com``) is never
+trusted with it.
 
 Account linking happens only when ALL of these hold: the source is
 ``PreSignUp_ExternalProvider``; ``account_linking`` is true; the provider vouches for the email
@@ -70,10 +85,16 @@ Failure policy (fail closed):
 - a policy denial (domain, invite-only, protected link target) raises ``SignUpDenied``; Cognito
   shows its message to the user;
 - a missing or invalid ``TRIGGER_CONFIG``, a failed ListUsers, AdminGetUser,
-  AdminListGroupsForUser or AdminLinkProviderForUser call, or an unexpected error raises
-  ``SignUpUnavailable`` with a generic "try again" message; the cause is logged (trigger source,
-  username, AWS error code, never the email). A silently unlinked duplicate account is hard to
-  undo, so linking errors block the sign-in instead.
+  AdminListGroupsForUser or AdminLinkProviderForUser call, no time left for the next call, or an
+  unexpected error raises ``SignUpUnavailable`` with a generic "try again" message; the cause is
+  logged (trigger source, username, AWS error code, never the email). A silently unlinked
+  duplicate account is hard to undo, so linking errors block the sign-in instead.
+
+Time: Cognito waits 5 seconds, cold start included, and linking takes up to 7 calls. The client
+has a 0.5 s connect and 1.0 s read timeout and one attempt; the trigger tries a throttled,
+server-side or network failure once more. Every attempt starts only when its worst case (1.5 s)
+still fits a 4 s budget counted from the start of the invocation (less when the Lambda context
+says less time remains).
 """
 
 from __future__ import annotations
@@ -87,11 +108,11 @@ from typing import Any, Final, NamedTuple
 try:
     from lambda_triggers._common import (
         ConfigReader,
+        Deadline,
         JsonDict,
         LazyConfig,
         as_dict,
         child,
-        cognito_client,
         config_or_none,
         ensure_response,
         get_str,
@@ -105,11 +126,11 @@ except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted 
         raise
     from _common import (  # type: ignore[import-not-found, no-redef]
         ConfigReader,
+        Deadline,
         JsonDict,
         LazyConfig,
         as_dict,
         child,
-        cognito_client,
         config_or_none,
         ensure_response,
         get_str,
@@ -143,6 +164,8 @@ KNOWN_KEYS: Final = (
     "denied_email_domains",
     "account_linking",
     "provider_email_domains",
+    "provider_subdomains",
+    "provider_hosted_domains",
     "protected_groups",
     "federated_sign_up",
     "federated_sign_up_domains",
@@ -158,6 +181,20 @@ LIST_GROUPS_PAGE_SIZE: Final = 60  # the API's maximum
 LIST_GROUPS_MAX_PAGES: Final = 2
 MAX_GROUP_NAME_LEN: Final = 128
 MAX_DOMAINS_IN_MESSAGE: Final = 3
+MAX_ATTRIBUTE_NAME_LEN: Final = 64
+
+# Time: Cognito waits 5 seconds for the trigger, cold start included. Each AWS call gets one
+# attempt of at most CALL_WORST_CASE_S, and starts only when that still fits the budget; a
+# throttled or failed call is tried once more on the same condition.
+CONNECT_TIMEOUT_S: Final = 0.5
+READ_TIMEOUT_S: Final = 1.0
+CALL_WORST_CASE_S: Final = CONNECT_TIMEOUT_S + READ_TIMEOUT_S
+MAX_ATTEMPTS: Final = 2
+TIME_BUDGET_S: Final = 4.0
+CONTEXT_MARGIN_S: Final = 0.2
+RETRYABLE_ERROR_CODES: Final = frozenset(
+    {"TooManyRequestsException", "InternalErrorException", "ThrottlingException"}
+)
 
 _DOMAIN_RE: Final = re.compile(
     r"(?=.{1,253}\Z)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"
@@ -184,10 +221,18 @@ class Config(NamedTuple):
     protected_groups: tuple[str, ...] = ()
     federated_sign_up: str = "open"
     federated_sign_up_domains: tuple[str, ...] = ()
+    # Lower-case provider names whose domains cover their subdomains too.
+    provider_subdomains: frozenset[str] = frozenset()
+    # Provider name (as configured) -> the attribute that must name one of its domains.
+    provider_hosted_domains: Mapping[str, str] = MappingProxyType({})
 
     @property
     def providers(self) -> tuple[str, ...]:
         return tuple(self.provider_email_domains)
+
+    def subdomains(self, provider: str) -> bool:
+        """Whether `provider`'s domains cover their subdomains (case-insensitive name)."""
+        return provider.lower() in self.provider_subdomains
 
 
 class Vouched(NamedTuple):
@@ -197,6 +242,7 @@ class Vouched(NamedTuple):
     subject: str
     email: str
     domain: str
+    subdomains: bool = False  # whether the provider's domains cover subdomains
 
 
 class Voucher(NamedTuple):
@@ -254,6 +300,8 @@ def parse_config(raw: object) -> Config:
     if mode not in FEDERATED_SIGN_UP_MODES:
         reader.problem("federated_sign_up", f"{mode!r}: allowed: {list(FEDERATED_SIGN_UP_MODES)}")
     admitted = _read_domains(reader, "federated_sign_up_domains")
+    subdomains = _read_subdomain_providers(reader, vouching)
+    hosted = _read_hosted_domains(reader, vouching)
     reader.finish()
     if linking and not vouching:
         logger.warning("account_linking is on but no provider may vouch for email: never links")
@@ -265,7 +313,43 @@ def parse_config(raw: object) -> Config:
         protected_groups=tuple(groups),
         federated_sign_up=mode,
         federated_sign_up_domains=admitted,
+        provider_subdomains=subdomains,
+        provider_hosted_domains=MappingProxyType(hosted),
     )
+
+
+def _configured_name(name: str, vouching: Mapping[str, object]) -> str | None:
+    """The configured spelling of a provider name (names compare case-insensitively)."""
+    return next((known for known in vouching if known.lower() == name.lower()), None)
+
+
+def _read_subdomain_providers(
+    reader: ConfigReader, vouching: Mapping[str, tuple[str, ...]]
+) -> frozenset[str]:
+    key = "provider_subdomains"
+    names: set[str] = set()
+    for index, name in enumerate(reader.string_list(key)):
+        if _configured_name(name, vouching) is None:
+            reader.problem(f"{key}[{index}]", f"{name!r} is not in provider_email_domains")
+        else:
+            names.add(name.lower())
+    return frozenset(names)
+
+
+def _read_hosted_domains(
+    reader: ConfigReader, vouching: Mapping[str, tuple[str, ...]]
+) -> dict[str, str]:
+    key = "provider_hosted_domains"
+    hosted: dict[str, str] = {}
+    for name, attribute in reader.string_map(key).items():
+        configured = _configured_name(name, vouching)
+        if configured is None:
+            reader.problem(f"{key}.{name}", "is not in provider_email_domains")
+        elif len(attribute) > MAX_ATTRIBUTE_NAME_LEN or not attribute.isprintable():
+            reader.problem(f"{key}.{name}", "not an attribute name")
+        else:
+            hosted[configured] = attribute
+    return hosted
 
 
 def _read_provider_domains(reader: ConfigReader) -> dict[str, tuple[str, ...]]:
@@ -313,6 +397,28 @@ def domain_matches(domain: str, rule: str) -> bool:
     return domain == rule or domain.endswith("." + rule)
 
 
+def covers(domain: str, rule: str, *, subdomains: bool) -> bool:
+    """The exact domain, or (when ``subdomains``) any subdomain of it."""
+    return domain_matches(domain, rule) if subdomains else domain == rule
+
+
+def vouching_providers(domain: str, config: Config) -> frozenset[str]:
+    """The providers holding the most specific domain that covers ``domain``: a provider never
+    vouches for a subdomain that another provider lists itself (e.g. an enterprise IdP for
+    ``example.com`` and another for ``corp.example.com``, acknowledged in the config)."""
+    best = -1
+    holders: set[str] = set()
+    for provider, rules in config.provider_email_domains.items():
+        subdomains = config.subdomains(provider)
+        for rule in rules:
+            if covers(domain, rule, subdomains=subdomains):
+                if len(rule) > best:
+                    best, holders = len(rule), {provider}
+                elif len(rule) == best:
+                    holders.add(provider)
+    return frozenset(holders)
+
+
 def _restricted_message(allowed: tuple[str, ...]) -> str:
     if len(allowed) == 1:
         return f"Sign-up is restricted to {allowed[0]} email addresses"
@@ -324,8 +430,11 @@ def _restricted_message(allowed: tuple[str, ...]) -> str:
     return "Sign-up is restricted to email addresses at approved domains"
 
 
-def check_email_domain(email: str | None, config: Config) -> None:
-    """Raise ``SignUpDenied`` if the email's domain breaks the configured policy."""
+def check_email_domain(email: str | None, config: Config, *, exact: bool = False) -> None:
+    """Raise ``SignUpDenied`` if the email's domain breaks the configured policy.
+
+    ``exact``: the allow-list admits the listed domains only, not their subdomains (for a sign-in
+    from a provider that vouches for exact domains); the deny-list always covers subdomains."""
     if not config.allowed_email_domains and not config.denied_email_domains:
         return
     if email is None or not email:
@@ -338,7 +447,7 @@ def check_email_domain(email: str | None, config: Config) -> None:
     if any(domain_matches(domain, rule) for rule in config.denied_email_domains):
         raise SignUpDenied(DENIED_DOMAIN_MESSAGE)
     if config.allowed_email_domains and not any(
-        domain_matches(domain, rule) for rule in config.allowed_email_domains
+        covers(domain, rule, subdomains=not exact) for rule in config.allowed_email_domains
     ):
         raise SignUpDenied(_restricted_message(config.allowed_email_domains))
 
@@ -387,9 +496,20 @@ def vouch(
     domain = email_domain(email)
     if domain is None:
         return Voucher(None, "the email has no valid domain")
-    if not any(domain_matches(domain, rule) for rule in config.provider_email_domains[provider]):
+    rules = config.provider_email_domains[provider]
+    subdomains = config.subdomains(provider)
+    if not any(covers(domain, rule, subdomains=subdomains) for rule in rules):
         return Voucher(None, "the provider does not own the email's domain")
-    return Voucher(Vouched(provider, subject, email, domain), "vouched")
+    if provider not in vouching_providers(domain, config):
+        return Voucher(None, "another provider owns a more specific domain")
+    attribute = config.provider_hosted_domains.get(provider)
+    if attribute is not None:
+        hosted = attributes.get(attribute)
+        hosted_domain = normalize_domain(hosted) if isinstance(hosted, str) else None
+        if hosted_domain is None or hosted_domain not in rules:
+            # No `hd`: a consumer Google account, whatever address it was opened on.
+            return Voucher(None, "the hosted domain (hd) is not one of the provider's domains")
+    return Voucher(Vouched(provider, subject, email, domain, subdomains), "vouched")
 
 
 def list_users_filter(email: str) -> str:
@@ -448,6 +568,36 @@ def select_native_user(
 # --- AWS ----------------------------------------------------------------------------------
 
 
+_client: Any = None
+
+
+def sign_up_client() -> Any:
+    """The cognito-idp client, created on first use (boto3 costs ~265 ms to import), with
+    timeouts that fit the time budget and no retries of its own (see `_call`)."""
+    global _client
+    if _client is None:
+        import boto3  # deliberately lazy
+        from botocore.config import Config as BotoConfig
+
+        _client = boto3.client(
+            "cognito-idp",
+            config=BotoConfig(
+                connect_timeout=CONNECT_TIMEOUT_S,
+                read_timeout=READ_TIMEOUT_S,
+                retries={"total_max_attempts": 1, "mode": "standard"},
+            ),
+        )
+    return _client
+
+
+class Aws(NamedTuple):
+    """What every AWS call of one invocation needs: the client, the time left, log fields."""
+
+    client: Any
+    deadline: Deadline
+    fields: Mapping[str, object]
+
+
 def _aws_errors() -> tuple[type[Exception], ...]:
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -460,31 +610,56 @@ def _error_code(error: Exception) -> str:
     return code or type(error).__name__
 
 
-def _call(client: Any, method: str, fields: Mapping[str, object], **params: object) -> JsonDict:
-    """`client.<method>(**params)`; an AWS error or a malformed answer fails closed, logged
-    with the API name and error code (never the parameters: they hold the email)."""
+def _retryable(error: Exception) -> bool:
+    """Throttling, a server-side error or a network failure: worth one more attempt."""
+    from botocore.exceptions import ClientError
+
+    if not isinstance(error, ClientError):
+        return True  # timeouts and connection errors (BotoCoreError)
+    status = child(getattr(error, "response", None), "ResponseMetadata").get("HTTPStatusCode")
+    return _error_code(error) in RETRYABLE_ERROR_CODES or (
+        isinstance(status, int) and status >= 500
+    )
+
+
+def _call(aws: Aws, method: str, **params: object) -> JsonDict:
+    """`client.<method>(**params)` within the deadline; an AWS error, a malformed answer or no
+    time left fails closed, logged with the API name and error code (never the parameters:
+    they hold the email)."""
     operation = "".join(part.title() for part in method.split("_"))
-    try:
-        response = getattr(client, method)(**params)
-    except _aws_errors() as error:
-        logger.error(
-            f"{operation} failed; blocking the sign-in so it can be retried",
-            extra={**fields, "aws_operation": operation, "error_code": _error_code(error)},
-        )
-        raise SignUpUnavailable from None
-    if not isinstance(response, dict):
-        logger.error(
-            f"{operation} returned an unexpected response",
-            extra={**fields, "aws_operation": operation},
-        )
-        raise SignUpUnavailable
-    return response
+    fields = {**aws.fields, "aws_operation": operation}
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        if aws.deadline.remaining() < CALL_WORST_CASE_S:
+            logger.error(
+                f"no time left for {operation}; blocking the sign-in so it can be retried",
+                extra={**fields, "attempt": attempt},
+            )
+            raise SignUpUnavailable
+        try:
+            response = getattr(aws.client, method)(**params)
+        except _aws_errors() as error:
+            code = _error_code(error)
+            if attempt < MAX_ATTEMPTS and _retryable(error):
+                logger.warning(
+                    f"{operation} failed; trying once more",
+                    extra={**fields, "error_code": code, "attempt": attempt},
+                )
+                continue
+            logger.error(
+                f"{operation} failed; blocking the sign-in so it can be retried",
+                extra={**fields, "error_code": code, "attempt": attempt},
+            )
+            raise SignUpUnavailable from None
+        if not isinstance(response, dict):
+            logger.error(f"{operation} returned an unexpected response", extra=fields)
+            raise SignUpUnavailable
+        return response
+    raise SignUpUnavailable  # pragma: no cover - the loop returns or raises
 
 
 def _collect(
-    client: Any,
+    aws: Aws,
     method: str,
-    fields: Mapping[str, object],
     *,
     items: str,
     next_key: str,
@@ -496,10 +671,10 @@ def _collect(
     token: str | None = None
     for _ in range(max_pages):
         request = params if token is None else {**params, next_key: token}
-        page = _call(client, method, fields, **request)
+        page = _call(aws, method, **request)
         page_items = page.get(items)
         if not isinstance(page_items, list):
-            logger.error(f"{method} returned no {items} list", extra=dict(fields))
+            logger.error(f"{method} returned no {items} list", extra=dict(aws.fields))
             raise SignUpUnavailable
         collected.extend(page_items)
         token = get_str(page, next_key) or None
@@ -508,19 +683,16 @@ def _collect(
     return collected, True
 
 
-def _protection(
-    client: Any, user_pool_id: str, username: str, config: Config, fields: Mapping[str, object]
-) -> str | None:
+def _protection(aws: Aws, user_pool_id: str, username: str, config: Config) -> str | None:
     """Why the native user must not become a link target, or None."""
-    user = _call(client, "admin_get_user", fields, UserPoolId=user_pool_id, Username=username)
+    user = _call(aws, "admin_get_user", UserPoolId=user_pool_id, Username=username)
     if user.get("UserMFASettingList") or user.get("PreferredMfaSetting") or user.get("MFAOptions"):
         return "the native user has MFA set up"
     if not config.protected_groups:
         return None
     groups, truncated = _collect(
-        client,
+        aws,
         "admin_list_groups_for_user",
-        fields,
         items="Groups",
         next_key="NextToken",
         max_pages=LIST_GROUPS_MAX_PAGES,
@@ -536,22 +708,17 @@ def _protection(
 
 
 def link_to_native_user(
-    client: Any,
-    user_pool_id: str,
-    vouched: Vouched,
-    config: Config,
-    fields: Mapping[str, object],
+    aws: Aws, user_pool_id: str, vouched: Vouched, config: Config
 ) -> str | None:
     """Link the federated identity to the single matching native user; return its username,
     or None when there is no linkable native user.
 
     Raises ``SignUpDenied`` when the native user is protected (MFA, protected group) and
-    ``SignUpUnavailable`` when an AWS call fails (fail closed).
+    ``SignUpUnavailable`` when an AWS call fails or time runs out (fail closed).
     """
     users, truncated = _collect(
-        client,
+        aws,
         "list_users",
-        fields,
         items="Users",
         next_key="PaginationToken",
         max_pages=LIST_USERS_MAX_PAGES,
@@ -561,10 +728,10 @@ def link_to_native_user(
         Limit=LIST_USERS_PAGE_SIZE,
     )
     if truncated:
-        logger.warning("too many users share this email; not linking", extra=dict(fields))
+        logger.warning("too many users share this email; not linking", extra=dict(aws.fields))
         return None
     selection = select_native_user(users, vouched.email, config.providers)
-    native = {**fields, "provider": vouched.provider}
+    native = {**aws.fields, "provider": vouched.provider}
     if selection.username is None:
         logger.log(
             logging.WARNING if selection.suspicious else logging.INFO,
@@ -573,14 +740,13 @@ def link_to_native_user(
         )
         return None
     native["native_username"] = safe_username(selection.username)
-    refusal = _protection(client, user_pool_id, selection.username, config, fields)
+    refusal = _protection(aws, user_pool_id, selection.username, config)
     if refusal is not None:
         logger.warning("refusing to link: " + refusal, extra=native)
         raise SignUpDenied(LINK_REFUSED_MESSAGE)
     _call(
-        client,
+        aws,
         "admin_link_provider_for_user",
-        fields,
         UserPoolId=user_pool_id,
         DestinationUser={"ProviderName": "Cognito", "ProviderAttributeValue": selection.username},
         SourceUser={
@@ -596,16 +762,26 @@ def link_to_native_user(
 # --- event handling -----------------------------------------------------------------------
 
 
-def process_event(event: JsonDict, config: Config, client_factory: Callable[[], Any]) -> JsonDict:
-    """Apply the policy to a pre sign-up event; raise ``SignUpDenied``/``SignUpUnavailable``."""
+def process_event(
+    event: JsonDict,
+    config: Config,
+    client_factory: Callable[[], Any],
+    deadline: Deadline | None = None,
+) -> JsonDict:
+    """Apply the policy to a pre sign-up event; raise ``SignUpDenied``/``SignUpUnavailable``.
+
+    ``deadline``: the time AWS calls may take (default: the full budget from now)."""
     source = get_str(event, "triggerSource")
     if source not in SOURCES:
         return event
     fields = log_context(event)
     attributes = child(child(event, "request"), "userAttributes")
     email = attributes.get("email")
+    parts = split_federated_username(get_str(event, "userName") or "")
+    # A Google or Apple sign-in is allowed for a listed domain only, never its subdomains.
+    exact = source == EXTERNAL_PROVIDER and not (parts and config.subdomains(parts[0]))
     try:
-        check_email_domain(email if isinstance(email, str) else None, config)
+        check_email_domain(email if isinstance(email, str) else None, config, exact=exact)
     except SignUpDenied:
         logger.info("sign-up denied by the email-domain policy", extra=fields)
         raise
@@ -623,14 +799,16 @@ def process_event(event: JsonDict, config: Config, client_factory: Callable[[], 
         if user_pool_id is None or not _USER_POOL_ID_RE.fullmatch(user_pool_id):
             logger.error("cannot link: the event has no valid userPoolId", extra=fields)
             raise SignUpUnavailable
-        if link_to_native_user(client_factory(), user_pool_id, vouched, config, fields):
+        aws = Aws(client_factory(), deadline or Deadline(TIME_BUDGET_S), fields)
+        if link_to_native_user(aws, user_pool_id, vouched, config):
             return event
     elif config.account_linking:
         logger.info("not linking: " + voucher.reason, extra=fields)
 
     if config.federated_sign_up == INVITE_ONLY:
         admitted = vouched is not None and any(
-            domain_matches(vouched.domain, rule) for rule in config.federated_sign_up_domains
+            covers(vouched.domain, rule, subdomains=vouched.subdomains)
+            for rule in config.federated_sign_up_domains
         )
         if not admitted:
             logger.info(
@@ -643,6 +821,7 @@ def process_event(event: JsonDict, config: Config, client_factory: Callable[[], 
 
 def handler(event: object, context: object) -> object:
     """Lambda entry point; see the module docstring for the policy and failure behaviour."""
+    deadline = Deadline.for_context(context, TIME_BUDGET_S, CONTEXT_MARGIN_S)
     handled = handled_event(event, SOURCES, logger)
     if handled is None:
         return event
@@ -650,7 +829,7 @@ def handler(event: object, context: object) -> object:
     if config is None:
         raise SignUpUnavailable
     try:
-        return process_event(handled, config, cognito_client)
+        return process_event(handled, config, sign_up_client, deadline)
     except (SignUpDenied, SignUpUnavailable):
         raise
     except Exception:

@@ -25,7 +25,17 @@ are a configuration error.
 ``suppress_claims`` (array of strings, default ``[]``)
     Claims removed from both tokens.
 ``group_scopes`` (object: group name -> array of scopes, default ``{}``)
-    Scopes added to the access token of members of the group.
+    Scopes reserved to members of the group. A scope listed here (a *group scope*) reaches a
+    user's access token only when the user is in a group that lists it AND the client that asks
+    for the token may request it (``client_scopes``): members get it added, everyone else has
+    it suppressed, even when they asked for it through a client that may request it. A REST API
+    authorizer decides on scopes alone, so a scope must never reach a client that was not
+    granted it, and a group must mean something in the hosted UI's authorization-code flow too.
+``client_scopes`` (object: app client name -> array of group scopes it may request, default
+    ``{}``)
+    The event names the client by id (``callerContext.clientId``); the trigger finds its name as
+    for ``machine_clients``. A client that cannot be found (lookup failed, unknown, or a name two
+    clients share) gets no group scope, and every group scope is suppressed (fail closed).
 ``machine_clients`` (object: app client name -> ``{"claims": {claim: value}, "scopes": [...]}``,
     default ``{}``)
     Fixed claims and scopes added to the client-credentials access tokens of that machine client
@@ -42,18 +52,20 @@ Amazon Cognito does not let a trigger change, plus ``email_verified`` and
 ``aws.cognito.signin.user.admin`` lets users rewrite their own attributes, so it is granted only
 through app-client settings. A claim both added and suppressed is a configuration error.
 
-Failure policy (pass through): a missing or invalid ``TRIGGER_CONFIG`` or an unexpected error is
-logged at ERROR level and the event is returned unchanged, so tokens are issued with Cognito's
-default claims: no configured claim or scope is added and no claim is suppressed. A failed client
-lookup is logged at ERROR level and the machine token gets no machine claims or scopes. Consumers
-must treat a missing custom claim as "no access", never as a default grant.
+Failure policy (pass through): a missing or invalid ``TRIGGER_CONFIG`` is logged at ERROR level
+and the event is returned unchanged, so tokens are issued with Cognito's default claims: no
+configured claim or scope is added and no claim is suppressed. An unexpected error is logged the
+same way, and the response then only suppresses every group scope (a scope reserved to a group
+is never issued by accident). A failed client lookup is logged at ERROR level: the machine token
+gets no machine claims or scopes, a user token no group scope. Consumers must treat a missing
+custom claim as "no access", never as a default grant.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Final, NamedTuple
 
@@ -140,6 +152,7 @@ KNOWN_KEYS: Final = (
     "groups_claim",
     "suppress_claims",
     "group_scopes",
+    "client_scopes",
     "machine_clients",
 )
 MACHINE_KEYS: Final = ("claims", "scopes")
@@ -170,6 +183,12 @@ class Config(NamedTuple):
     suppress_claims: tuple[str, ...] = ()
     group_scopes: Mapping[str, tuple[str, ...]] = _NO_SCOPES
     machine_clients: Mapping[str, MachineClient] = _NO_MACHINES
+    client_scopes: Mapping[str, tuple[str, ...]] = _NO_SCOPES
+
+    @property
+    def gated_scopes(self) -> tuple[str, ...]:
+        """Every group scope: reserved to the members of a group that lists it."""
+        return tuple(sorted({s for scopes in self.group_scopes.values() for s in scopes}))
 
 
 def is_reserved_claim(name: str) -> bool:
@@ -218,6 +237,10 @@ def parse_config(raw: object) -> Config:
         group: _kept_scopes(reader, f"group_scopes.{group}", scopes)
         for group, scopes in reader.string_list_map("group_scopes").items()
     }
+    client_scopes = {
+        name: _kept_scopes(reader, f"client_scopes.{name}", scopes)
+        for name, scopes in reader.string_list_map("client_scopes").items()
+    }
     machines = _machine_clients(reader)
     for name, machine in machines.items():
         if both := sorted(set(machine.claims) & set(suppress)):
@@ -230,6 +253,7 @@ def parse_config(raw: object) -> Config:
         suppress_claims=suppress,
         group_scopes=MappingProxyType(group_scopes),
         machine_clients=MappingProxyType(machines),
+        client_scopes=MappingProxyType(client_scopes),
     )
 
 
@@ -284,11 +308,14 @@ def build_overrides(
     groups: Sequence[str],
     config: Config,
     machine_client: MachineClient | None = None,
+    client_scopes: Collection[str] = (),
 ) -> JsonDict:
     """The ``claimsAndScopeOverrideDetails`` for one token request (pure).
 
     ``machine_client`` is what the calling machine client gets; it applies only to a
-    client-credentials request.
+    client-credentials request. ``client_scopes`` are the group scopes the calling client may
+    request (a user token gets a group scope only if both the user's groups and the client
+    allow it; every other group scope is suppressed).
     """
     machine = source == CLIENT_CREDENTIALS
     id_claims = _claims_from_attributes(config.id_token_claims, attributes)
@@ -297,10 +324,13 @@ def build_overrides(
         id_claims[config.groups_claim] = list(groups)
         access_claims[config.groups_claim] = list(groups)
     scopes: list[str] = []
-    for group in groups:
-        for scope in config.group_scopes.get(group, ()):
-            if scope not in scopes:
-                scopes.append(scope)
+    suppressed: list[str] = []
+    if not machine:
+        for group in groups:
+            for scope in config.group_scopes.get(group, ()):
+                if scope not in scopes and scope in client_scopes:
+                    scopes.append(scope)
+        suppressed = [scope for scope in config.gated_scopes if scope not in scopes]
     if machine and machine_client is not None:
         access_claims.update(machine_client.claims)
         scopes.extend(s for s in machine_client.scopes if s not in scopes)
@@ -309,7 +339,7 @@ def build_overrides(
             "claimsToAddOrOverride": access_claims,
             "claimsToSuppress": list(config.suppress_claims),
             "scopesToAdd": scopes,
-            "scopesToSuppress": [],
+            "scopesToSuppress": suppressed,
         }
     }
     if not machine:
@@ -393,29 +423,44 @@ def _list_client_names(client: Any, user_pool_id: str) -> dict[str, str]:
 CLIENT_NAMES: Final = ClientNames()
 
 
+def _client_name(event: JsonDict, client_factory: Callable[[], Any]) -> str | None:
+    """The unique name of the app client that asks for the token; None (logged) when unknown."""
+    user_pool_id = get_str(event, "userPoolId")
+    client_id = get_str(child(event, "callerContext"), "clientId")
+    if not user_pool_id or not client_id:
+        logger.warning("token event without pool or client id", extra=log_context(event))
+        return None
+    try:
+        return CLIENT_NAMES.unique_name(client_factory(), user_pool_id, client_id)
+    except _aws_errors() as error:
+        code = get_str(child(getattr(error, "response", None), "Error"), "Code")
+        logger.error(
+            "cannot list the app clients; issuing the token without client-specific claims "
+            "or scopes",
+            extra={**log_context(event), "error_code": code or type(error).__name__},
+        )
+        return None
+
+
 def machine_client_of(
     event: JsonDict, config: Config, client_factory: Callable[[], Any]
 ) -> MachineClient | None:
     """The configured entry of the machine client that asks for a token, if any."""
     if not config.machine_clients:
         return None
-    user_pool_id = get_str(event, "userPoolId")
-    client_id = get_str(child(event, "callerContext"), "clientId")
-    if not user_pool_id or not client_id:
-        logger.warning(
-            "client-credentials event without pool or client id", extra=log_context(event)
-        )
-        return None
-    try:
-        name = CLIENT_NAMES.unique_name(client_factory(), user_pool_id, client_id)
-    except _aws_errors() as error:
-        code = get_str(child(getattr(error, "response", None), "Error"), "Code")
-        logger.error(
-            "cannot list the app clients; issuing the machine token without machine claims",
-            extra={**log_context(event), "error_code": code or type(error).__name__},
-        )
-        return None
+    name = _client_name(event, client_factory)
     return config.machine_clients.get(name) if name is not None else None
+
+
+def client_scopes_of(
+    event: JsonDict, config: Config, client_factory: Callable[[], Any]
+) -> tuple[str, ...]:
+    """The group scopes the client that asks for a user token may request; none when the
+    client cannot be told (fail closed)."""
+    if not config.group_scopes:
+        return ()
+    name = _client_name(event, client_factory)
+    return config.client_scopes.get(name, ()) if name is not None else ()
 
 
 def process_event(
@@ -435,12 +480,31 @@ def process_event(
     request = child(event, "request")
     attributes = child(request, "userAttributes")
     groups = str_list(child(request, "groupConfiguration").get("groupsToOverride"))
-    machine = (
-        machine_client_of(event, config, client_factory) if source == CLIENT_CREDENTIALS else None
-    )
-    overrides = build_overrides(source, attributes, groups, config, machine)
+    machine = source == CLIENT_CREDENTIALS
+    machine_client = machine_client_of(event, config, client_factory) if machine else None
+    allowed = () if machine else client_scopes_of(event, config, client_factory)
+    overrides = build_overrides(source, attributes, groups, config, machine_client, allowed)
     ensure_response(event)["claimsAndScopeOverrideDetails"] = overrides
     return event
+
+
+def _process_or_withhold(event: JsonDict, config: Config) -> JsonDict:
+    """`process_event`, and on an unexpected error a response that withholds every group scope
+    from a user token: passing the event through would issue whatever scopes were asked for."""
+    try:
+        return process_event(event, config)
+    except Exception:
+        logger.exception(
+            "unexpected error; issuing the token without configured claims and group scopes",
+            extra=log_context(event),
+        )
+        source = get_str(event, "triggerSource")
+        user_token = source != CLIENT_CREDENTIALS and event_version(event) in SUPPORTED_VERSIONS
+        if config.gated_scopes and user_token:
+            ensure_response(event)["claimsAndScopeOverrideDetails"] = {
+                "accessTokenGeneration": {"scopesToSuppress": list(config.gated_scopes)}
+            }
+        return event
 
 
 def handler(event: object, context: object) -> object:
@@ -449,7 +513,7 @@ def handler(event: object, context: object) -> object:
         event,
         sources=SOURCES,
         config=CONFIG,
-        process=process_event,
+        process=_process_or_withhold,
         logger=logger,
         fallback="issuing default tokens",
     )

@@ -106,7 +106,6 @@ import base64
 import json
 import logging
 import re
-import time
 from collections.abc import Callable, Mapping
 from typing import Any, Final, NamedTuple, NoReturn
 
@@ -122,11 +121,15 @@ try:
         handled_event,
         log_context,
     )
+    from lambda_triggers._common import (
+        Deadline as Deadline,  # re-exported: callers and tests build one for process_event
+    )
 except ModuleNotFoundError as _error:  # pragma: no cover - Lambda asset rooted at the package
     if _error.name != "lambda_triggers":
         raise
     from _common import (  # type: ignore[import-not-found, no-redef]
         ConfigReader,
+        Deadline,
         JsonDict,
         LazyConfig,
         as_dict,
@@ -290,34 +293,6 @@ def parse_config(raw: object) -> Config:
 
 
 CONFIG: Final = LazyConfig(parse_config)
-
-
-# --- time budget --------------------------------------------------------------------------
-
-
-class Deadline:
-    """The time left for AWS calls in this invocation."""
-
-    def __init__(self, budget_s: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._end = clock() + budget_s
-
-    @classmethod
-    def for_context(cls, context: object) -> Deadline:
-        """The 4 s budget, shortened when the Lambda context says less time remains."""
-        budget = TIME_BUDGET_S
-        remaining = getattr(context, "get_remaining_time_in_millis", None)
-        if callable(remaining):
-            try:
-                millis = remaining()
-            except Exception:  # a broken context must not block the sign-in
-                millis = None
-            if isinstance(millis, int | float) and not isinstance(millis, bool):
-                budget = min(budget, millis / 1000 - CONTEXT_MARGIN_S)
-        return cls(budget)
-
-    def remaining(self) -> float:
-        return self._end - self._clock()
 
 
 # --- pure logic ---------------------------------------------------------------------------
@@ -635,7 +610,7 @@ def _error_location(error: BaseException) -> str:
 
 def handler(event: object, context: object) -> object:
     """Lambda entry point; see the module docstring for the policy and failure behaviour."""
-    deadline = Deadline.for_context(context)
+    deadline = Deadline.for_context(context, TIME_BUDGET_S, CONTEXT_MARGIN_S)
     handled = handled_event(event, SOURCES, logger)
     if handled is None:
         return event

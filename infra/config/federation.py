@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from publicsuffixlist import PublicSuffixList
 from pydantic import (
     AfterValidator,
     Discriminator,
@@ -41,6 +42,12 @@ SECRET_ID_PATTERN = re.compile(
 SAML_EMAIL_CLAIM = "http://schemas.xmlsoap.org/ws/2005/05/identity/claims/emailaddress"
 DOMAIN_PATTERN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 GOOGLE_CONSUMER_DOMAINS = ("gmail.com", "googlemail.com")
+# Google's OpenID Connect issuer: its ID token carries `hd`, the Workspace domain of the account.
+GOOGLE_ISSUER = "https://accounts.google.com"
+HOSTED_DOMAIN_CLAIM = "hd"
+# The pool attribute a Google Workspace (OIDC) provider maps `hd` to; the pre sign-up trigger
+# reads it. Cognito writes mapped attributes at every federated sign-in, so it must be mutable.
+HOSTED_DOMAIN_ATTRIBUTE = "custom:hd"
 APPLE_PRIVATE_RELAY = "privaterelay.appleid.com"
 # Mailbox providers whose addresses no Workspace, corporate IdP or Apple can vouch for: anyone
 # can open an account there. Not exhaustive; it catches the usual mistakes.
@@ -134,6 +141,33 @@ class _Provider(Section):
         to an invite-only pool): only domains it owns. None by default."""
         return ()
 
+    def vouches_for_subdomains(self) -> bool:
+        """Whether its email domains also cover their subdomains. Only an enterprise IdP's: its
+        organisation runs the DNS, hence the mail, of its own domain's subdomains. A Google
+        Workspace or an Apple ID proves nothing about a subdomain that is not listed."""
+        return False
+
+    def hosted_domain_attribute(self) -> str | None:
+        """The pool attribute that must name one of `email_domains()` before this provider
+        vouches (Google Workspace's `hd`); None when the provider needs none."""
+        return None
+
+    def shared_domain_reasons(self) -> dict[str, str]:
+        """Domains this provider knowingly shares with another provider, and why."""
+        return {}
+
+
+SharedDomains = dict[Str, NonEmptyStr]
+
+
+def _shared_domains_field() -> Any:
+    return Field(
+        default_factory=dict,
+        description="Domain -> why this provider may vouch for it although another enabled "
+        "provider vouches for the same domain, a parent or a subdomain of it (by default a "
+        "domain and its parents belong to one provider). Both providers must list their side.",
+    )
+
 
 class GoogleProvider(_Provider):
     """Sign in with Google (an OAuth client in Google Cloud console)."""
@@ -146,24 +180,30 @@ class GoogleProvider(_Provider):
     )
     workspace_domains: tuple[Str, ...] = Field(
         (),
-        description="Google Workspace domains your organisation owns: Google may vouch for "
-        "them besides gmail.com/googlemail.com. Never a domain anyone can sign up at.",
+        description="Not supported on this type (always empty): Google is authoritative for a "
+        "Workspace address only with the `hd` claim, which this provider type does not deliver. "
+        "Add the Workspace as an `oidc` provider on Google's issuer instead.",
     )
 
     @field_validator("workspace_domains")
     @classmethod
     def _workspace(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        _domains(value)
-        if consumer := sorted(set(value) & CONSUMER_MAIL_DOMAINS):
+        if value:
             raise ValueError(
-                f"{consumer} are public mailbox providers, not Workspace domains: a Google "
-                "account on such an address proves nothing about its mailbox"
+                "the google provider type cannot vouch for Workspace domains: Google is "
+                "authoritative for a non-Gmail address only with the ID token's `hd` claim, and "
+                "Cognito's Google type reads profile attributes from Google's People API, which "
+                "has no `hd` (AWS documents no way to map it), so a consumer Google account "
+                "opened on a company address would pass as a Workspace one. Remove "
+                "workspace_domains and add the Workspace as an oidc provider: {type: oidc, "
+                f"issuer_url: {GOOGLE_ISSUER}, workspace_domains: {list(value)}, "
+                "email_verified_by_idp: true, ...} (docs/configuration.md, docs/triggers.md)"
             )
         return value
 
     def email_domains(self) -> tuple[str, ...]:
         # A Google account created on any other address only proves a past confirmation mail.
-        return (*GOOGLE_CONSUMER_DOMAINS, *self.workspace_domains)
+        return GOOGLE_CONSUMER_DOMAINS
 
     def provider_name(self) -> str:
         return SOCIAL_PROVIDER_NAMES["google"]
@@ -214,8 +254,10 @@ class AppleProvider(_Provider):
     trusted_email_domains: tuple[Str, ...] = Field(
         (),
         description="Domains Apple may vouch for (e.g. your own, for Apple IDs your "
-        "organisation manages); default none. Never Apple's private relay.",
+        "organisation manages), each exactly (list a subdomain to cover it); default none. "
+        "Never Apple's private relay.",
     )
+    shared_domains: SharedDomains = _shared_domains_field()
 
     @field_validator("trusted_email_domains")
     @classmethod
@@ -235,6 +277,9 @@ class AppleProvider(_Provider):
 
     def email_domains(self) -> tuple[str, ...]:
         return self.trusted_email_domains
+
+    def shared_domain_reasons(self) -> dict[str, str]:
+        return dict(self.shared_domains)
 
     def provider_name(self) -> str:
         return SOCIAL_PROVIDER_NAMES["apple"]
@@ -275,9 +320,11 @@ class SamlProvider(_Provider):
     )
     trusted_email_domains: tuple[Str, ...] | None = Field(
         None,
-        description="Domains this IdP may vouch for (needs email_verified_by_idp); default: "
-        "the domains among its identifiers. Never a public mailbox provider.",
+        description="Domains this IdP may vouch for, with their subdomains (needs "
+        "email_verified_by_idp); default: the domains among its identifiers. Never a public "
+        "mailbox provider or a public suffix.",
     )
+    shared_domains: SharedDomains = _shared_domains_field()
 
     @field_validator("trusted_email_domains")
     @classmethod
@@ -288,6 +335,12 @@ class SamlProvider(_Provider):
         return _idp_email_domains(
             self.email_verified_by_idp, self.trusted_email_domains, self.identifiers
         )
+
+    def vouches_for_subdomains(self) -> bool:
+        return True
+
+    def shared_domain_reasons(self) -> dict[str, str]:
+        return dict(self.shared_domains)
 
     def provider_name(self) -> str:
         return self.name
@@ -332,7 +385,8 @@ class SamlProvider(_Provider):
 
 
 class OidcProvider(_Provider):
-    """Any OpenID Connect IdP."""
+    """Any OpenID Connect IdP, including Google Workspace on Google's issuer (with
+    `workspace_domains`: Google's ID token names the account's Workspace in `hd`)."""
 
     type: Literal["oidc"] = Field(description="Provider type.")
     name: ProviderName = Field(description="Provider name (create-only, shown to users).")
@@ -354,19 +408,75 @@ class OidcProvider(_Provider):
     )
     trusted_email_domains: tuple[Str, ...] | None = Field(
         None,
-        description="Domains this IdP may vouch for (needs email_verified_by_idp); default: "
-        "the domains among its identifiers. Never a public mailbox provider.",
+        description="Domains this IdP may vouch for, with their subdomains (needs "
+        "email_verified_by_idp); default: the domains among its identifiers. Never a public "
+        "mailbox provider or a public suffix. Not on Google's issuer: use workspace_domains.",
     )
+    workspace_domains: tuple[Str, ...] = Field(
+        (),
+        description=f"Only with issuer_url {GOOGLE_ISSUER}: the Google Workspace domains this "
+        "provider vouches for, each exactly, and only when Google's `hd` claim (mapped to "
+        f"{HOSTED_DOMAIN_ATTRIBUTE}, which user_pool.custom_attributes must define) names one "
+        "of them. Needs email_verified_by_idp.",
+    )
+    shared_domains: SharedDomains = _shared_domains_field()
 
     @field_validator("trusted_email_domains")
     @classmethod
     def _idp_domains(cls, value: tuple[str, ...] | None) -> tuple[str, ...] | None:
         return _corporate_domains(value)
 
+    @field_validator("workspace_domains")
+    @classmethod
+    def _workspace(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        _domains(value)
+        if consumer := sorted(set(value) & CONSUMER_MAIL_DOMAINS):
+            raise ValueError(
+                f"{consumer} are public mailbox providers, not Workspace domains: a Google "
+                "account on such an address proves nothing about its mailbox"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _google_workspace(self) -> OidcProvider:
+        problems = []
+        on_google = self.issuer_url.rstrip("/") == GOOGLE_ISSUER
+        if self.workspace_domains and not on_google:
+            problems.append(
+                f"workspace_domains needs issuer_url {GOOGLE_ISSUER} (Google's ID token is the "
+                "one that carries `hd`)"
+            )
+        if self.workspace_domains and not self.email_verified_by_idp:
+            problems.append("workspace_domains needs email_verified_by_idp: true")
+        if on_google and self.trusted_email_domains is not None:
+            problems.append(
+                "trusted_email_domains is not allowed on Google's issuer: Google vouches for a "
+                "company address only with `hd`; list the Workspace domains in workspace_domains"
+            )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
+
+    def on_google(self) -> bool:
+        """Whether this provider signs users in through Google's own issuer."""
+        return self.issuer_url.rstrip("/") == GOOGLE_ISSUER
+
     def email_domains(self) -> tuple[str, ...]:
+        if self.on_google():
+            # Any Google account signs in here: only `hd` makes Google authoritative.
+            return self.workspace_domains if self.email_verified_by_idp else ()
         return _idp_email_domains(
             self.email_verified_by_idp, self.trusted_email_domains, self.identifiers
         )
+
+    def vouches_for_subdomains(self) -> bool:
+        return not self.on_google()
+
+    def hosted_domain_attribute(self) -> str | None:
+        return HOSTED_DOMAIN_ATTRIBUTE if self.workspace_domains else None
+
+    def shared_domain_reasons(self) -> dict[str, str]:
+        return dict(self.shared_domains)
 
     def provider_name(self) -> str:
         return self.name
@@ -375,6 +485,10 @@ class OidcProvider(_Provider):
         mapping = {"email": "email"}
         if self.email_verified_by_idp:
             mapping["email_verified"] = "email_verified"
+        if self.workspace_domains:
+            # Google's ID token: names (profile scope) as the google type maps them, and `hd`.
+            mapping |= {"given_name": "given_name", "family_name": "family_name"}
+            mapping[HOSTED_DOMAIN_ATTRIBUTE] = HOSTED_DOMAIN_CLAIM
         return mapping
 
     def email_verified_by_provider(self) -> bool:
@@ -395,9 +509,23 @@ class OidcProvider(_Provider):
         return value
 
 
+_PUBLIC_SUFFIXES = PublicSuffixList()
+
+
+def public_suffix(domain: str) -> bool:
+    """Whether `domain` is a public suffix (co.uk, github.io...): anyone can register a name
+    under it, so nobody owns it (the bundled Public Suffix List; no network at run time)."""
+    return bool(_PUBLIC_SUFFIXES.is_public(domain))
+
+
 def _domains(value: tuple[str, ...]) -> tuple[str, ...]:
     if bad := [d for d in value if not DOMAIN_PATTERN.match(d)]:
         raise ValueError(f"{bad}: allowed: lowercase domain names like example.com")
+    if suffixes := [d for d in value if public_suffix(d)]:
+        raise ValueError(
+            f"{suffixes} are public suffixes: anyone can register a domain under them, so no "
+            "provider owns them; list your own domains"
+        )
     return value
 
 
@@ -425,7 +553,7 @@ def _idp_email_domains(
     return tuple(
         i
         for i in dict.fromkeys(identifier.lower() for identifier in identifiers)
-        if DOMAIN_PATTERN.match(i) and i not in CONSUMER_MAIL_DOMAINS
+        if DOMAIN_PATTERN.match(i) and i not in CONSUMER_MAIL_DOMAINS and not public_suffix(i)
     )
 
 
@@ -448,6 +576,19 @@ def email_trust_problems(provider: _Provider) -> list[str]:
         problems.append(
             "attribute_mapping maps email_verified, but this provider's email is not "
             "trusted (set email_verified_by_idp: true only if the IdP guarantees it)"
+        )
+    attribute = provider.hosted_domain_attribute()
+    if attribute is not None and mapping.get(attribute) != HOSTED_DOMAIN_CLAIM:
+        problems.append(
+            f"attribute_mapping must map {attribute} to {HOSTED_DOMAIN_CLAIM!r}: without "
+            "Google's hosted-domain claim a consumer Google account on a Workspace address "
+            "cannot be told apart"
+        )
+    elif attribute is None and HOSTED_DOMAIN_ATTRIBUTE in mapping:
+        problems.append(
+            f"attribute_mapping maps {HOSTED_DOMAIN_ATTRIBUTE}, which the pre sign-up trigger "
+            "reads as Google's Workspace domain: only an oidc provider on "
+            f"{GOOGLE_ISSUER} with workspace_domains may write it"
         )
     return problems
 

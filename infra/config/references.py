@@ -17,7 +17,15 @@ from dataclasses import dataclass
 from infra.config.acknowledgments import AcknowledgmentConfig
 from infra.config.apis import ApisConfig
 from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
-from infra.config.federation import IdentityProviderConfig, enabled_providers
+from infra.config.federation import (
+    DOMAIN_PATTERN,
+    HOSTED_DOMAIN_ATTRIBUTE,
+    IdentityProviderConfig,
+    OidcProvider,
+    SamlProvider,
+    enabled_providers,
+    public_suffix,
+)
 from infra.config.identity_pool import IdentityPoolConfig
 from infra.config.migration import MigrationConfig
 from infra.config.operations import OperationsConfig
@@ -57,6 +65,9 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_trigger_problems(sections),
         *_acknowledgment_problems(sections),
         *_federation_problems(sections),
+        *_domain_ownership_problems(sections),
+        *_hosted_domain_problems(sections),
+        *_group_scope_problems(sections),
         *_claim_source_problems(sections),
         *_api_problems(sections),
         *_operations_problems(sections),
@@ -409,6 +420,33 @@ def provider_email_domains(providers: dict[str, IdentityProviderConfig]) -> dict
     }
 
 
+def provider_subdomains(providers: dict[str, IdentityProviderConfig]) -> list[str]:
+    """The names of the vouching providers whose domains also cover their subdomains."""
+    return sorted(
+        provider.provider_name()
+        for provider in enabled_providers(providers).values()
+        if provider.email_domains() and provider.vouches_for_subdomains()
+    )
+
+
+def provider_hosted_domains(providers: dict[str, IdentityProviderConfig]) -> dict[str, str]:
+    """Provider name -> the pool attribute that must name one of its domains (Google's `hd`)."""
+    return {
+        provider.provider_name(): attribute
+        for provider in enabled_providers(providers).values()
+        if provider.email_domains() and (attribute := provider.hosted_domain_attribute())
+    }
+
+
+def _covers(domain: str, rule: str, subdomains: bool) -> bool:
+    return domain == rule or (subdomains and domain.endswith(f".{rule}"))
+
+
+def _nested(first: str, second: str) -> bool:
+    """The same domain, or one a parent of the other."""
+    return first == second or first.endswith(f".{second}") or second.endswith(f".{first}")
+
+
 def _federation_problems(sections: Sections) -> Iterator[Reference]:
     pool, providers, triggers = sections.user_pool, sections.identity_providers, sections.triggers
     if pool is None or providers is None or triggers is None:
@@ -416,7 +454,8 @@ def _federation_problems(sections: Sections) -> Iterator[Reference]:
     pre_sign_up = triggers.pre_sign_up
     where = "triggers.pre_sign_up"
     enabled = enabled_providers(providers)
-    vouched = {d for domains in provider_email_domains(providers).values() for d in domains}
+    vouching = [(p.email_domains(), p.vouches_for_subdomains()) for p in enabled.values()]
+    vouched = {d for domains, _ in vouching for d in domains}
     invite_only = pool.effective_federated_sign_up == "invite_only"
     if invite_only and enabled and not pre_sign_up.enabled:
         yield (
@@ -436,8 +475,9 @@ def _federation_problems(sections: Sections) -> Iterator[Reference]:
         yield (
             f"{where}.account_linking",
             "true, but no enabled provider may vouch for any email domain, so nothing is ever "
-            "linked (Google: gmail.com and workspace_domains; Apple: trusted_email_domains; "
-            "SAML/OIDC: email_verified_by_idp and their identifier domains; Facebook: never)",
+            "linked (Google: gmail.com; Google Workspace: an oidc provider on Google's issuer "
+            "with workspace_domains; Apple: trusted_email_domains; SAML/OIDC: "
+            "email_verified_by_idp and their identifier domains; Facebook: never)",
         )
     if unknown := sorted(set(pre_sign_up.protected_groups or ()) - set(pool.groups)):
         yield (
@@ -450,14 +490,125 @@ def _federation_problems(sections: Sections) -> Iterator[Reference]:
             f"{where}.federated_sign_up_domains",
             "has no effect: federated sign-up is open (user_pool.federated_sign_up)",
         )
+    if suffixes := [d for d in domains if public_suffix(d)]:
+        yield (
+            f"{where}.federated_sign_up_domains",
+            f"{suffixes} are public suffixes: admitting everyone under one is open sign-up",
+        )
+    # Google and Apple vouch for listed domains exactly, an enterprise IdP for its subdomains
+    # too: a domain no provider vouches for in that way admits nobody.
     uncovered = sorted(
-        d for d in domains if not any(d == v or d.endswith(f".{v}") for v in vouched)
+        d
+        for d in domains
+        if not any(_covers(d, rule, sub) for rules, sub in vouching for rule in rules)
     )
     if domains and invite_only and uncovered:
         yield (
             f"{where}.federated_sign_up_domains",
             f"no enabled provider may vouch for {uncovered}, so their users can never join; "
-            f"domains the providers own: {sorted(vouched)}",
+            f"domains the providers own: {sorted(vouched)} (Google Workspace and Apple: "
+            "exactly these; SAML/OIDC: with their subdomains)",
+        )
+
+
+def _domain_ownership_problems(sections: Sections) -> Iterator[Reference]:
+    """A domain, and every parent of it, is vouched for by one enabled provider, unless both
+    providers acknowledge the overlap in shared_domains; public suffixes by none."""
+    providers = sections.identity_providers
+    if providers is None:
+        return
+    enabled = enabled_providers(providers)
+    owned = {pid: p.email_domains() for pid, p in enabled.items() if p.email_domains()}
+    for provider_id, provider in enabled.items():
+        # Identifiers become vouched domains only without an explicit trusted_email_domains.
+        if (
+            isinstance(provider, SamlProvider | OidcProvider)
+            and provider.trusted_email_domains is None
+            and provider.email_verified_by_provider()
+            and not (isinstance(provider, OidcProvider) and provider.on_google())
+        ):
+            identifiers = {i.lower() for i in provider.identifiers}
+            domains = {i for i in identifiers if DOMAIN_PATTERN.match(i)}
+            if suffixes := sorted(i for i in domains if public_suffix(i)):
+                yield (
+                    f"identity_providers.{provider_id}.identifiers",
+                    f"{suffixes} are public suffixes: this IdP would vouch for every domain "
+                    "under them; route by your own domains",
+                )
+    ids = sorted(owned)
+    overlaps: dict[str, set[str]] = {pid: set() for pid in ids}
+    for index, first in enumerate(ids):
+        for second in ids[index + 1 :]:
+            for a in owned[first]:
+                for b in owned[second]:
+                    if not _nested(a, b):
+                        continue
+                    overlaps[first].add(a)
+                    overlaps[second].add(b)
+                    shared_a = a in enabled[first].shared_domain_reasons()
+                    shared_b = b in enabled[second].shared_domain_reasons()
+                    if shared_a and shared_b:
+                        continue
+                    missing = first if not shared_a else second
+                    yield (
+                        f"identity_providers.{missing}.shared_domains",
+                        f"{first} vouches for {a!r} and {second} for {b!r}: a domain and its "
+                        "parents are vouched for by one provider, or either could take over "
+                        "the other's users; give the domain to one provider, or list it under "
+                        f"shared_domains of both ({first}: {a!r}, {second}: {b!r}) with the "
+                        "reason",
+                    )
+    for provider_id, provider in enabled.items():
+        for domain in provider.shared_domain_reasons():
+            where = f"identity_providers.{provider_id}.shared_domains.{domain}"
+            if domain not in owned.get(provider_id, ()):
+                yield (
+                    where,
+                    "is not a domain this provider vouches for; allowed: "
+                    f"{sorted(owned.get(provider_id, ()))}",
+                )
+            elif domain not in overlaps.get(provider_id, set()):
+                yield (
+                    where,
+                    "no other enabled provider vouches for it, a parent or a subdomain of it: "
+                    "remove it",
+                )
+
+
+def _hosted_domain_problems(sections: Sections) -> Iterator[Reference]:
+    """A Google Workspace provider needs the attribute it maps `hd` to, as Cognito can write it
+    at every sign-in and no client can."""
+    pool, providers = sections.user_pool, sections.identity_providers
+    if pool is None or providers is None:
+        return
+    name = HOSTED_DOMAIN_ATTRIBUTE.removeprefix("custom:")
+    needs = sorted(
+        pid for pid, p in enabled_providers(providers).items() if p.hosted_domain_attribute()
+    )
+    if not needs:
+        return
+    attribute = pool.custom_attributes.get(name)
+    wanted = f"{{type: string, mutable: true, max: 253}} (no user_writable) for {needs}"
+    if attribute is None:
+        yield (
+            f"user_pool.custom_attributes.{name}",
+            f"missing: Google's `hd` claim is mapped to {HOSTED_DOMAIN_ATTRIBUTE}; add {name}: "
+            f"{wanted}",
+        )
+        return
+    problems = []
+    if attribute.type != "string":
+        problems.append("type string")
+    if not attribute.mutable:
+        problems.append("mutable: true (Cognito rewrites mapped attributes at every sign-in)")
+    if attribute.user_writable:
+        problems.append("no user_writable (users would name their own Workspace)")
+    if attribute.max is not None and attribute.max < 253:
+        problems.append("max of at least 253 (a domain name's length)")
+    if problems:
+        yield (
+            f"user_pool.custom_attributes.{name}",
+            f"Google's `hd` claim is mapped here, so it needs {', '.join(problems)}",
         )
 
 
@@ -527,6 +678,43 @@ def _claim_source_problems(sections: Sections) -> Iterator[Reference]:
                     f"{name!r} is an attribute of the pool or a claim Cognito sets: the added "
                     "claim would shadow it; choose another name",
                 )
+
+
+# --- scopes: a group scope reaches a token only through a client that may request it ----------
+
+
+def _group_scope_problems(sections: Sections) -> Iterator[Reference]:
+    triggers, clients = sections.triggers, sections.app_clients
+    if triggers is None or clients is None:
+        return
+    requestable = {
+        scope
+        for client in clients.values()
+        if client.kind != "machine"
+        for scope in client.effective_scopes
+    }
+    group_scopes = triggers.pre_token_generation.group_scopes
+    if group_scopes:
+        # The trigger finds the asking client by its name (the event carries only the id).
+        names = [client.display_name or client_id for client_id, client in clients.items()]
+        for client_id, client in clients.items():
+            name = client.display_name or client_id
+            if client.kind != "machine" and names.count(name) > 1:
+                yield (
+                    f"app_clients.{client_id}.display_name",
+                    f"{name!r} is the name of another app client too: the pre token generation "
+                    "trigger finds a client by name to decide its group scopes, so the name "
+                    "must be unique",
+                )
+    for group_id, scopes in group_scopes.items():
+        if unreachable := sorted(set(scopes) - requestable):
+            yield (
+                f"triggers.pre_token_generation.group_scopes.{group_id}",
+                f"{unreachable}: no app client that signs users in may request them, and the "
+                "trigger adds a group scope only to tokens of a client that may, so no member "
+                "ever gets them; add them to app_clients.<id>.scopes of the client the group "
+                "signs in with",
+            )
 
 
 # --- operations -------------------------------------------------------------------------------

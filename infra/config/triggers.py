@@ -46,7 +46,9 @@ class PreSignUpConfig(_Trigger):
     """
 
     allowed_email_domains: tuple[Str, ...] = Field(
-        (), description="Only these email domains (and subdomains) may sign up; empty: all."
+        (),
+        description="Only these email domains (and subdomains; a Google or Apple sign-in: these "
+        "domains exactly) may sign up; empty: all.",
     )
     denied_email_domains: tuple[Str, ...] = Field(
         (), description="These email domains may not sign up (wins over allowed)."
@@ -55,7 +57,8 @@ class PreSignUpConfig(_Trigger):
         False,
         description="Link a first federated sign-in to the native user with the same verified "
         "email, when the provider owns that email's domain (identity_providers.*: "
-        "workspace_domains, trusted_email_domains); off unless turned on.",
+        "workspace_domains of a Google Workspace oidc provider, trusted_email_domains, "
+        "identifiers); off unless turned on.",
     )
     protected_groups: tuple[ConstructId, ...] | None = Field(
         None,
@@ -65,7 +68,8 @@ class PreSignUpConfig(_Trigger):
     federated_sign_up_domains: tuple[Str, ...] = Field(
         (),
         description="With self sign-up off: verified email domains whose users may create an "
-        "account by a first federated sign-in (the provider must own the domain).",
+        "account by a first federated sign-in (the provider must own the domain; exactly, "
+        "except an enterprise IdP's subdomains). Never a public suffix.",
     )
 
     _allowed = field_validator("allowed_email_domains")(_domains)
@@ -108,7 +112,9 @@ class PreTokenGenerationConfig(_Trigger):
     suppress_claims: tuple[Str, ...] = Field((), description="Claims removed from both tokens.")
     group_scopes: dict[ConstructId, tuple[Str, ...]] = Field(
         default_factory=dict,
-        description="Group id -> resource-server scopes added to members' access tokens.",
+        description="Group id -> resource-server scopes reserved to members: added to a "
+        "member's access token when the client may request them (its scopes), suppressed for "
+        "everyone else.",
     )
     machine_clients: dict[ConstructId, MachineTokenConfig] = Field(
         default_factory=dict,

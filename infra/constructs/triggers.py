@@ -29,8 +29,13 @@ from infra.config.app_clients import AppClientConfig
 from infra.config.federation import IdentityProviderConfig
 from infra.config.migration import MigrationConfig
 from infra.config.migration import trigger_config as migration_trigger_config
-from infra.config.references import protected_groups, provider_email_domains
-from infra.config.triggers import TriggersConfig
+from infra.config.references import (
+    protected_groups,
+    provider_email_domains,
+    provider_hosted_domains,
+    provider_subdomains,
+)
+from infra.config.triggers import PreTokenGenerationConfig, TriggersConfig
 from infra.config.user_pool import UserPoolConfig, readable_attributes
 from infra.nag import (
     acknowledge_log_group_encryption,
@@ -49,7 +54,8 @@ LINKING_ACTIONS = (
 )
 # Bytecode written by test runs would change the asset hash of an unchanged trigger.
 ASSET_EXCLUDES = ["__pycache__", "**/__pycache__", "*.pyc", "**/*.pyc"]
-# A client-credentials event names the client by id only; the trigger finds its name.
+# A token event names the client by id only; the pre token generation trigger finds its name
+# (machine clients' claims, and which group scopes a client may carry).
 MACHINE_CLIENT_LOOKUP = "cognito-idp:ListUserPoolClients"
 
 
@@ -123,7 +129,7 @@ class Triggers(Construct):
             function = self._function(trigger_id, spec, code, config, runtime_config, environment)
             user_pool.add_trigger(spec.operation, function, spec.lambda_version)
             actions = list(_pool_actions(trigger_id, spec, config))
-            if runtime_config.get("machine_clients"):
+            if runtime_config.get("machine_clients") or runtime_config.get("group_scopes"):
                 actions.append(MACHINE_CLIENT_LOOKUP)
             self.pool_actions[trigger_id] = tuple(actions)
             if actions:
@@ -270,6 +276,21 @@ def every_pool_action() -> dict[str, tuple[str, ...]]:
     return possible
 
 
+def client_scopes(
+    tokens: PreTokenGenerationConfig, app_clients: dict[str, AppClientConfig]
+) -> dict[str, list[str]]:
+    """Client name -> the group scopes it may request, for the clients that sign users in
+    (names, as the trigger finds a client by name); empty without group scopes."""
+    gated = {scope for scopes in tokens.group_scopes.values() for scope in scopes}
+    if not gated:
+        return {}
+    return {
+        (client.display_name or client_id): sorted(gated & set(client.effective_scopes))
+        for client_id, client in app_clients.items()
+        if client.kind != "machine"
+    }
+
+
 def runtime_configs(
     config: TriggersConfig,
     pool_config: UserPoolConfig,
@@ -287,6 +308,8 @@ def runtime_configs(
             "denied_email_domains": list(pre_sign_up.denied_email_domains),
             "account_linking": pre_sign_up.account_linking,
             "provider_email_domains": provider_email_domains(identity_providers),
+            "provider_subdomains": provider_subdomains(identity_providers),
+            "provider_hosted_domains": provider_hosted_domains(identity_providers),
             "protected_groups": sorted(
                 group_names[group_id] for group_id in protected_groups(pool_config, config)
             ),
@@ -318,6 +341,8 @@ def runtime_configs(
                 }
                 for client_id, machine in tokens.machine_clients.items()
             },
+            # A group scope goes only into tokens of a client that may request it.
+            "client_scopes": client_scopes(tokens, app_clients),
         }
     if config.custom_message.enabled:
         message = config.custom_message

@@ -229,8 +229,10 @@ def test_machine_claims_only_for_machine_clients_and_defined_scopes(tmp_path: Pa
 def test_a_machine_client_name_must_be_unique(tmp_path: Path) -> None:
     data = showcase()
     data["app_clients"]["WebApp"]["display_name"] = "OrdersWorker"
-    [problem] = problems(tmp_path, data)
-    assert "machine_clients: 'OrdersWorker': its name 'OrdersWorker' is used by another" in problem
+    found = "\n".join(problems(tmp_path, data))
+    assert "machine_clients: 'OrdersWorker': its name 'OrdersWorker' is used by another" in found
+    # The web app's group scopes are decided by its name too.
+    assert "app_clients.WebApp.display_name: 'OrdersWorker' is the name of another" in found
 
 
 def test_machine_claims_need_the_trigger(tmp_path: Path) -> None:

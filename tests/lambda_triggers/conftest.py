@@ -49,7 +49,7 @@ def _reset_triggers() -> None:
         module.CONFIG.reset()
     pre_token_generation.CLIENT_NAMES.reset()
     _common._cognito_client = None
-    _common._cognito_client = None
+    pre_sign_up._client = None
 
 
 def _no_network(*args: object, **kwargs: object) -> None:

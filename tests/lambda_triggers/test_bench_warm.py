@@ -88,6 +88,8 @@ def test_bench_pre_token_generation(benchmark: Any, load_event: Any) -> None:
         request["userAttributes"],
         request["groupConfiguration"]["groupsToOverride"],
         config,
+        None,
+        ("api/admin", "api/read"),
     )
     assert overrides["accessTokenGeneration"]["scopesToAdd"] == ["api/admin", "api/read"]
 

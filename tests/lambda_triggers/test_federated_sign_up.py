@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from lambda_triggers import _common, pre_sign_up
+from lambda_triggers import pre_sign_up
 from lambda_triggers.pre_sign_up import SignUpDenied
 
 POOL = "us-east-1_EXAMPLE"
@@ -28,7 +28,7 @@ LINKING = {
 
 @pytest.fixture
 def aws(cognito_idp: Any, stubber: Any) -> Any:
-    _common._cognito_client = cognito_idp
+    pre_sign_up._client = cognito_idp
     return stubber
 
 
@@ -231,51 +231,83 @@ def test_without_linking_turned_on_nothing_is_linked(
 
 # --- invite-only means invite-only ------------------------------------------------------------
 
+# The runtime side of an invite-only pool whose Workspace signs in through Google's OIDC issuer
+# (as prod.yaml synthesizes it; tests/stacks/test_triggers.py pins that).
+WORKSPACE = "GoogleWorkspace"
 INVITE_ONLY = {
-    "provider_email_domains": {"Google": ["gmail.com", "googlemail.com", "example.com"]},
+    "provider_email_domains": {**GOOGLE, WORKSPACE: ["example.com"]},
+    "provider_hosted_domains": {WORKSPACE: "custom:hd"},
     "federated_sign_up": "invite_only",
-    "federated_sign_up_domains": ["example.com"],
+    "federated_sign_up_domains": ["example.com", "gmail.com"],
 }
 
 
+GOOGLE_ONLY = {"provider_email_domains": GOOGLE, "provider_hosted_domains": {}}
+
+
+def workspace(load_event: Any, email: str, hd: str | None, verified: str = "true") -> Any:
+    event = federated(load_event, f"{WORKSPACE}_{SUBJECT}", email, verified)
+    if hd is not None:
+        event["request"]["userAttributes"]["custom:hd"] = hd
+    return event
+
+
 @pytest.mark.parametrize(
-    ("email", "verified"),
+    ("email", "hd", "verified"),
     [
-        ("stranger@gmail.com", "true"),  # an unknown address outside the allowed domains
-        ("stranger@example.com", "false"),  # the provider did not verify it
-        ("stranger@example.com.evil.net", "true"),
+        # A consumer Google account opened on a company address: verified, but no `hd`.
+        ("contractor@example.com", None, "true"),
+        ("contractor@example.com", "", "true"),
+        # Another organisation's Workspace cannot speak for example.com.
+        ("ceo@example.com", "other.example.net", "true"),
+        # An address at a subdomain that is not listed, whatever its Workspace.
+        ("ticket-4711@support.example.com", "example.com", "true"),
+        ("ticket-4711@support.example.com", "support.example.com", "true"),
+        ("stranger@example.com", "example.com", "false"),  # not verified
+        ("stranger@example.com.evil.net", "example.com", "true"),
     ],
 )
-def test_invite_only_refuses_a_first_federated_sign_in_outside_the_allowed_domains(
-    email: str, verified: str, set_config: Any, load_event: Any, aws: Any
+def test_invite_only_refuses_what_google_does_not_vouch_for(
+    email: str, hd: str | None, verified: str, set_config: Any, load_event: Any, aws: Any
 ) -> None:
     set_config(INVITE_ONLY)
     with pytest.raises(SignUpDenied) as raised:
-        pre_sign_up.handler(federated(load_event, f"Google_{SUBJECT}", email, verified), None)
+        pre_sign_up.handler(workspace(load_event, email, hd, verified), None)
     assert str(raised.value) == pre_sign_up.INVITE_ONLY_MESSAGE
 
 
-def test_invite_only_refuses_an_allowed_domain_the_provider_does_not_own(
-    set_config: Any, load_event: Any, aws: Any
+@pytest.mark.parametrize("hd", ["example.com", "EXAMPLE.COM"])
+def test_invite_only_admits_a_workspace_account_at_the_listed_domain(
+    hd: str, set_config: Any, load_event: Any, aws: Any
 ) -> None:
-    # example.com is allowed, but only Google Workspace may vouch for it, not this IdP.
-    set_config({**INVITE_ONLY, "provider_email_domains": {"Google": ["gmail.com"]}})
-    with pytest.raises(SignUpDenied, match="invitation only"):
-        pre_sign_up.handler(federated(load_event, f"Google_{SUBJECT}", "ann@example.com"), None)
+    set_config(INVITE_ONLY)
+    event = workspace(load_event, "ann@example.com", hd)
+    assert pre_sign_up.handler(event, None) is event
 
 
-def test_invite_only_admits_a_verified_address_at_an_allowed_domain(
+def test_invite_only_admits_gmail_through_google_exactly(
     set_config: Any, load_event: Any, aws: Any
 ) -> None:
     set_config(INVITE_ONLY)
-    event = federated(load_event, f"Google_{SUBJECT}", "ann@eu.example.com")
+    event = federated(load_event, f"Google_{SUBJECT}", "ann@gmail.com")
     assert pre_sign_up.handler(event, None) is event
+    with pytest.raises(SignUpDenied):
+        pre_sign_up.handler(federated(load_event, f"Google_{SUBJECT}", "ann@x.gmail.com"), None)
+
+
+def test_the_google_type_cannot_vouch_for_the_workspace_domain(
+    set_config: Any, load_event: Any, aws: Any
+) -> None:
+    # example.com belongs to the Workspace provider: the google type vouches for gmail.com only.
+    set_config(INVITE_ONLY)
+    with pytest.raises(SignUpDenied, match="invitation only"):
+        pre_sign_up.handler(federated(load_event, f"Google_{SUBJECT}", "ann@example.com"), None)
 
 
 def test_invite_only_admits_a_sign_in_linked_to_an_existing_user(
     set_config: Any, load_event: Any, aws: Any
 ) -> None:
-    set_config({**INVITE_ONLY, **LINKING, "provider_email_domains": GOOGLE})
+    set_config({**INVITE_ONLY, **LINKING, **GOOGLE_ONLY})
     find(aws, "ann", "ann@gmail.com")
     target(aws, "ann")
     groups(aws, "ann", [])
@@ -286,7 +318,7 @@ def test_invite_only_admits_a_sign_in_linked_to_an_existing_user(
 def test_invite_only_refuses_when_there_is_no_one_to_link_to(
     set_config: Any, load_event: Any, aws: Any
 ) -> None:
-    set_config({**INVITE_ONLY, **LINKING, "provider_email_domains": GOOGLE})
+    set_config({**INVITE_ONLY, **LINKING, **GOOGLE_ONLY, "federated_sign_up_domains": ["x.org"]})
     aws.add_response("list_users", {"Users": []})
     with pytest.raises(SignUpDenied, match="invitation only"):
         pre_sign_up.handler(federated(load_event, f"Google_{SUBJECT}", "new@gmail.com"), None)
@@ -299,4 +331,153 @@ def test_invite_only_applies_to_federated_sign_ins_only(
     # AllowAdminCreateUserOnly governs SignUp; invitations (AdminCreateUser) must still work.
     set_config(INVITE_ONLY)
     event = load_event(name)
+    assert pre_sign_up.handler(event, None) is event
+
+
+# --- Google Workspace links only with `hd`, and never a subdomain ------------------------------
+
+WORKSPACE_LINKING = {
+    "account_linking": True,
+    "provider_email_domains": {WORKSPACE: ["example.com"]},
+    "provider_hosted_domains": {WORKSPACE: "custom:hd"},
+    "protected_groups": ["admins"],
+}
+
+
+@pytest.mark.parametrize(
+    ("email", "hd"),
+    [
+        ("ceo@example.com", None),  # a consumer Google account on the CEO's address
+        ("ceo@example.com", "consumer.example.org"),
+        ("ceo@support.example.com", "example.com"),  # a subdomain nobody listed
+    ],
+)
+def test_a_google_account_without_the_workspace_never_links(
+    email: str, hd: str | None, set_config: Any, load_event: Any, aws: Any
+) -> None:
+    # The Stubber has nothing queued: a ListUsers or a link would fail the test.
+    set_config(WORKSPACE_LINKING)
+    event = workspace(load_event, email, hd)
+    assert pre_sign_up.handler(event, None) is event
+
+
+def test_a_workspace_account_links_to_its_native_user(
+    set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(WORKSPACE_LINKING)
+    find(aws, "ceo", "ceo@example.com")
+    target(aws, "ceo")
+    groups(aws, "ceo", [])
+    link(aws, "ceo", provider=WORKSPACE)
+    pre_sign_up.handler(workspace(load_event, "ceo@example.com", "example.com"), None)
+
+
+# --- Apple: listed domains exactly; an enterprise IdP: its subdomains, unless listed elsewhere --
+
+APPLE_AND_IDPS = {
+    "account_linking": True,
+    "provider_email_domains": {
+        "SignInWithApple": ["apple-managed.example.com"],
+        "CorporateSSO": ["corp.example.com"],
+        "PartnerLogin": ["example.com"],
+    },
+    "provider_subdomains": ["CorporateSSO", "PartnerLogin"],
+}
+
+
+@pytest.mark.parametrize(
+    ("username", "email"),
+    [
+        # Apple vouches for its listed domain only, never a subdomain of it.
+        (f"SignInWithApple_{SUBJECT}", "ann@eu.apple-managed.example.com"),
+        # The partner's IdP owns example.com, but corp.example.com belongs to CorporateSSO.
+        (f"PartnerLogin_{SUBJECT}", "ceo@corp.example.com"),
+        (f"PartnerLogin_{SUBJECT}", "ceo@eu.corp.example.com"),
+    ],
+)
+def test_no_provider_vouches_beyond_its_own_domains(
+    username: str, email: str, set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(APPLE_AND_IDPS)
+    event = federated(load_event, username, email)
+    assert pre_sign_up.handler(event, None) is event
+
+
+def test_an_enterprise_idp_vouches_for_its_subdomains(
+    set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(APPLE_AND_IDPS)
+    find(aws, "ann.eu", "ann@eu.corp.example.com")
+    target(aws, "ann.eu")
+    link(aws, "ann.eu", provider="CorporateSSO")
+    pre_sign_up.handler(
+        federated(load_event, f"CorporateSSO_{SUBJECT}", "ann@eu.corp.example.com"), None
+    )
+
+
+@pytest.mark.parametrize(
+    ("username", "email", "allowed"),
+    [
+        (f"SignInWithApple_{SUBJECT}", "ann@apple-managed.example.com", True),
+        (f"SignInWithApple_{SUBJECT}", "ann@eu.apple-managed.example.com", False),
+        (f"{WORKSPACE}_{SUBJECT}", "ann@support.apple-managed.example.com", False),
+        (f"CorporateSSO_{SUBJECT}", "ann@eu.apple-managed.example.com", True),
+    ],
+)
+def test_the_allow_list_is_exact_for_a_sign_in_from_google_or_apple(
+    username: str, email: str, allowed: bool, set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(
+        {
+            "allowed_email_domains": ["apple-managed.example.com"],
+            "provider_email_domains": APPLE_AND_IDPS["provider_email_domains"],
+            "provider_subdomains": ["CorporateSSO"],
+        }
+    )
+    event = federated(load_event, username, email)
+    if allowed:
+        assert pre_sign_up.handler(event, None) is event
+    else:
+        with pytest.raises(SignUpDenied, match=r"restricted to apple-managed\.example\.com"):
+            pre_sign_up.handler(event, None)
+
+
+# --- the example production environment, as synthesized ----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def prod_pre_sign_up() -> dict[str, Any]:
+    """The pre sign-up TRIGGER_CONFIG that infra/environments/prod.yaml synthesizes."""
+    from infra.config import load_environments
+    from infra.config.loader import ENVIRONMENTS_DIR
+    from infra.constructs.triggers import runtime_configs
+
+    [prod] = load_environments(["prod"], directory=ENVIRONMENTS_DIR)
+    configs = runtime_configs(
+        prod.triggers, prod.user_pool, prod.identity_providers, prod.app_clients
+    )
+    return configs["PreSignUp"]
+
+
+@pytest.mark.parametrize(
+    ("email", "hd"),
+    [
+        ("contractor@example.com", None),  # a consumer Google account on a company address
+        ("ceo@example.com", None),
+        ("ticket-4711@support.example.com", "example.com"),  # a subdomain that is not listed
+    ],
+)
+def test_prod_admits_neither_a_consumer_account_nor_an_unlisted_subdomain(
+    email: str, hd: str | None, prod_pre_sign_up: Any, set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(prod_pre_sign_up)
+    with pytest.raises(SignUpDenied, match="invitation only"):
+        pre_sign_up.handler(workspace(load_event, email, hd), None)
+
+
+def test_prod_admits_its_workspace_staff(
+    prod_pre_sign_up: Any, set_config: Any, load_event: Any, aws: Any
+) -> None:
+    set_config(prod_pre_sign_up)
+    event = workspace(load_event, "ann@example.com", "example.com")
     assert pre_sign_up.handler(event, None) is event

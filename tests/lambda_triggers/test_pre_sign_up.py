@@ -94,7 +94,7 @@ def expect_link(stubber: Any, native: str = "ann", provider: str = "Google") -> 
 
 @pytest.fixture
 def use_stubbed_client(cognito_idp: Any, stubber: Any) -> Any:
-    _common._cognito_client = cognito_idp
+    pre_sign_up._client = cognito_idp
     return stubber
 
 
@@ -259,7 +259,7 @@ def test_allowed_sign_up_is_returned_without_auto_confirmation(
     name: str, set_config: Any, load_event: Any, monkeypatch: Any
 ) -> None:
     set_config({"allowed_email_domains": ["example.com"]})
-    monkeypatch.setattr(pre_sign_up, "cognito_client", lambda: pytest.fail("no AWS call"))
+    monkeypatch.setattr(pre_sign_up, "sign_up_client", lambda: pytest.fail("no AWS call"))
     event = load_event(name)
     event["response"] = None
     result = pre_sign_up.handler(event, None)
@@ -554,7 +554,7 @@ def test_never_calls_aws_when_linking_does_not_apply(
     name: str, change: dict[str, Any], config: dict[str, Any], set_config: Any, load_event: Any
 ) -> None:
     set_config(config)
-    _common._cognito_client = object()  # any AWS call would fail with AttributeError
+    pre_sign_up._client = object()  # any AWS call would fail with AttributeError
     event = load_event(name)
     event["userName"] = "Google_109876543210987654321"
     for key, value in change.items():
@@ -594,20 +594,165 @@ def test_aws_errors_fail_closed_and_are_logged_with_context(
         use_stubbed_client.add_response("admin_get_user", user)
     if "admin_list_groups_for_user" in succeeding:
         use_stubbed_client.add_response("admin_list_groups_for_user", {"Groups": []})
-    use_stubbed_client.add_client_error(
-        operation, service_error_code="TooManyRequestsException", http_status_code=400
-    )
+    # Throttled twice: the call is tried once more, then the sign-in is blocked.
+    for _ in range(pre_sign_up.MAX_ATTEMPTS):
+        use_stubbed_client.add_client_error(
+            operation, service_error_code="TooManyRequestsException", http_status_code=400
+        )
     api_name = "".join(part.title() for part in operation.split("_"))
     code = "TooManyRequestsException"
-    with caplog.at_level(logging.ERROR), pytest.raises(SignUpUnavailable) as raised:
+    with caplog.at_level(logging.WARNING), pytest.raises(SignUpUnavailable) as raised:
         pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
     assert str(raised.value) == pre_sign_up.GENERIC_FAILURE_MESSAGE
-    (record,) = caplog.records
+    retry, record = caplog.records
+    assert (retry.levelname, retry.attempt, retry.error_code) == ("WARNING", 1, code)
+    assert record.levelname == "ERROR"
+    assert record.attempt == 2
     assert record.aws_operation == api_name
     assert record.error_code == code
     assert record.trigger_source == "PreSignUp_ExternalProvider"
     assert record.username == "Google_109876543210987654321"
     assert "ann@example.com" not in log_text(caplog.records)
+
+
+def test_a_throttled_call_that_succeeds_on_the_second_attempt_links(
+    set_config: Any, load_event: Any, use_stubbed_client: Any
+) -> None:
+    set_config(LINKING)
+    use_stubbed_client.add_client_error("list_users", "TooManyRequestsException")
+    use_stubbed_client.add_response("list_users", {"Users": [native_user()]}, LIST_USERS_PARAMS)
+    expect_target_checks(use_stubbed_client)
+    expect_link(use_stubbed_client)
+    event = load_event("pre_sign_up_external_provider")
+    assert pre_sign_up.handler(event, None) is event
+
+
+@pytest.mark.parametrize("code", ["AccessDeniedException", "ResourceNotFoundException"])
+def test_an_error_that_will_not_go_away_is_not_retried(
+    code: str, set_config: Any, load_event: Any, client_error: Any
+) -> None:
+    calls: list[str] = []
+
+    class Refusing:
+        def list_users(self, **params: Any) -> Any:
+            calls.append("ListUsers")
+            raise client_error("ListUsers", code)
+
+    set_config(LINKING)
+    pre_sign_up._client = Refusing()
+    with pytest.raises(SignUpUnavailable):
+        pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
+    assert calls == ["ListUsers"]
+
+
+# --- time budget: Cognito waits 5 seconds, cold start included ---------------------------
+
+
+class _Clock:
+    """A fake monotonic clock; each AWS call of `_SlowCognito` moves it on."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class _SlowCognito:
+    """Answers like the linking path's happy case; every call takes `seconds`."""
+
+    def __init__(self, clock: _Clock, seconds: float, fail_first: bool = False) -> None:
+        self.clock, self.seconds, self.fail_first = clock, seconds, fail_first
+        self.calls: list[str] = []
+
+    def _take(self, operation: str, answer: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(operation)
+        self.clock.now += self.seconds
+        if self.fail_first and len(self.calls) == 1:
+            from botocore.exceptions import ReadTimeoutError
+
+            raise ReadTimeoutError(endpoint_url="https://cognito-idp.us-east-1.amazonaws.com/")
+        return answer
+
+    def list_users(self, **params: Any) -> dict[str, Any]:
+        return self._take("ListUsers", {"Users": [native_user()]})
+
+    def admin_get_user(self, **params: Any) -> dict[str, Any]:
+        return self._take("AdminGetUser", {"Username": "ann", "UserAttributes": []})
+
+    def admin_list_groups_for_user(self, **params: Any) -> dict[str, Any]:
+        return self._take("AdminListGroupsForUser", {"Groups": []})
+
+    def admin_link_provider_for_user(self, **params: Any) -> dict[str, Any]:
+        return self._take("AdminLinkProviderForUser", {})
+
+
+def _run_with(clock: _Clock, client: _SlowCognito, load_event: Any, budget: float) -> Any:
+    deadline = _common.Deadline(budget, clock)
+    event = load_event("pre_sign_up_external_provider")
+    config = pre_sign_up.parse_config(LINKING)
+    return pre_sign_up.process_event(event, config, lambda: client, deadline)
+
+
+def test_all_four_linking_calls_fit_the_budget_when_aws_is_quick(load_event: Any) -> None:
+    clock = _Clock()
+    client = _SlowCognito(clock, 0.2)
+    _run_with(clock, client, load_event, pre_sign_up.TIME_BUDGET_S)
+    assert client.calls == [
+        "ListUsers",
+        "AdminGetUser",
+        "AdminListGroupsForUser",
+        "AdminLinkProviderForUser",
+    ]
+
+
+def test_no_call_starts_when_its_worst_case_no_longer_fits(
+    load_event: Any, caplog: Any, log_text: Any
+) -> None:
+    clock = _Clock()
+    client = _SlowCognito(clock, 1.2)  # slow but within the read timeout
+    with caplog.at_level(logging.ERROR), pytest.raises(SignUpUnavailable) as raised:
+        _run_with(clock, client, load_event, pre_sign_up.TIME_BUDGET_S)
+    # 4.0 s: ListUsers (1.2), AdminGetUser (2.4); then 1.6 s left >= 1.5 for the groups (3.6);
+    # 0.4 s left is less than a call's worst case: the link is never started.
+    assert client.calls == ["ListUsers", "AdminGetUser", "AdminListGroupsForUser"]
+    assert str(raised.value) == pre_sign_up.GENERIC_FAILURE_MESSAGE
+    assert "no time left for AdminLinkProviderForUser" in log_text(caplog.records)
+    assert "ann@example.com" not in log_text(caplog.records)
+
+
+def test_a_retry_is_made_only_when_it_still_fits(load_event: Any) -> None:
+    clock = _Clock()
+    client = _SlowCognito(clock, 3.0, fail_first=True)  # the first ListUsers times out late
+    with pytest.raises(SignUpUnavailable):
+        _run_with(clock, client, load_event, pre_sign_up.TIME_BUDGET_S)
+    assert client.calls == ["ListUsers"]
+
+
+def test_a_quick_failure_is_retried_within_the_budget(load_event: Any) -> None:
+    clock = _Clock()
+    client = _SlowCognito(clock, 0.1, fail_first=True)
+    _run_with(clock, client, load_event, pre_sign_up.TIME_BUDGET_S)
+    assert client.calls[:2] == ["ListUsers", "ListUsers"]
+    assert client.calls[-1] == "AdminLinkProviderForUser"
+
+
+def test_the_handler_takes_its_budget_from_the_lambda_context(
+    set_config: Any, load_event: Any, use_stubbed_client: Any
+) -> None:
+    class AlmostOutOfTime:
+        def get_remaining_time_in_millis(self) -> int:
+            return 1500  # less than a call's worst case after the margin
+
+    set_config(LINKING)
+    with pytest.raises(SignUpUnavailable):  # the stubber has nothing queued: no call is made
+        pre_sign_up.handler(load_event("pre_sign_up_external_provider"), AlmostOutOfTime())
+
+
+def test_the_budget_leaves_room_for_every_linking_call_at_worst_case_twice() -> None:
+    # Cognito waits 5 s; the budget leaves time for the runtime and the answer.
+    assert pre_sign_up.TIME_BUDGET_S < 5
+    assert pre_sign_up.CALL_WORST_CASE_S * 2 <= pre_sign_up.TIME_BUDGET_S
 
 
 class _BrokenClient:
@@ -617,7 +762,7 @@ class _BrokenClient:
 
 def test_an_unexpected_error_fails_closed(set_config: Any, load_event: Any, caplog: Any) -> None:
     set_config(LINKING)
-    _common._cognito_client = _BrokenClient()
+    pre_sign_up._client = _BrokenClient()
     with caplog.at_level(logging.ERROR), pytest.raises(SignUpUnavailable):
         pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
     assert caplog.records[-1].exc_info is not None
@@ -632,7 +777,7 @@ def test_a_malformed_list_users_response_fails_closed(
             return response
 
     set_config(LINKING)
-    _common._cognito_client = Fake()
+    pre_sign_up._client = Fake()
     with pytest.raises(SignUpUnavailable):
         pre_sign_up.handler(load_event("pre_sign_up_external_provider"), None)
 
@@ -648,9 +793,12 @@ def test_linking_without_a_user_pool_id_fails_closed(
         pre_sign_up.process_event(event, pre_sign_up.parse_config(LINKING), no_aws)
 
 
-def test_the_client_is_created_lazily_once() -> None:
-    assert _common._cognito_client is None
-    first = _common.cognito_client()
-    assert _common.cognito_client() is first
+def test_the_client_is_created_lazily_once_with_timeouts_that_fit_the_budget() -> None:
+    assert pre_sign_up._client is None
+    first = pre_sign_up.sign_up_client()
+    assert pre_sign_up.sign_up_client() is first
     assert first.meta.service_model.service_name == "cognito-idp"
-    assert first.meta.config.read_timeout == 2
+    assert first.meta.config.connect_timeout == pre_sign_up.CONNECT_TIMEOUT_S
+    assert first.meta.config.read_timeout == pre_sign_up.READ_TIMEOUT_S
+    # Retries are the trigger's own, within the deadline: the SDK makes one attempt.
+    assert first.meta.config.retries["total_max_attempts"] == 1

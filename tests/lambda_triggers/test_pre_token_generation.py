@@ -21,7 +21,36 @@ CONFIG = {
         "admins": ["orders.example.com/admin", "orders.example.com/read"],
         "users": ["orders.example.com/read"],
     },
+    # The user events come from client 1example23456789, named WebApp (see `pool_clients_list`).
+    "client_scopes": {"WebApp": ["orders.example.com/admin", "orders.example.com/read"]},
 }
+NO_GROUP_SCOPES = {k: v for k, v in CONFIG.items() if k not in ("group_scopes", "client_scopes")}
+WEB_APP_ID = "1example23456789"  # callerContext.clientId of every event fixture
+
+
+class ClientList:
+    """Answers ListUserPoolClients like cognito-idp, with one page; counts the calls."""
+
+    def __init__(self, *clients: tuple[str, str]) -> None:
+        self.clients = clients
+        self.calls = 0
+
+    def list_user_pool_clients(self, **params: Any) -> dict[str, Any]:
+        self.calls += 1
+        return {
+            "UserPoolClients": [
+                {"ClientId": client_id, "UserPoolId": params["UserPoolId"], "ClientName": name}
+                for client_id, name in self.clients
+            ]
+        }
+
+
+@pytest.fixture(autouse=True)
+def pool_clients_list() -> ClientList:
+    """The pool's clients as the trigger lists them (a test may replace the client)."""
+    clients = ClientList((WEB_APP_ID, "WebApp"))
+    _common._cognito_client = clients
+    return clients
 
 
 def invoke(event: Any) -> Any:
@@ -208,13 +237,13 @@ def test_a_failed_lookup_issues_the_token_without_machine_claims(
     assert record.error_code == "AccessDeniedException"
 
 
-@pytest.mark.parametrize("config", [CONFIG, MACHINE_CONFIG])
-def test_user_tokens_and_unconfigured_pools_never_look_clients_up(
+@pytest.mark.parametrize("config", [NO_GROUP_SCOPES, {**MACHINE_CONFIG, "group_scopes": {}}])
+def test_without_group_scopes_user_tokens_never_look_clients_up(
     config: dict[str, Any], set_config: Any, load_event: Any, aws: Any
 ) -> None:
     set_config(config)
     invoke(load_event("pre_token_generation_authentication"))  # the stubber has no response
-    if config is CONFIG:
+    if config is NO_GROUP_SCOPES:
         invoke(load_event("pre_token_generation_client_credentials"))
 
 
@@ -439,7 +468,7 @@ def test_unknown_sources_and_non_objects_pass_through(set_config: Any, load_even
 def test_an_unexpected_error_passes_the_event_through(
     set_config: Any, load_event: Any, monkeypatch: Any, caplog: Any
 ) -> None:
-    set_config(CONFIG)
+    set_config(NO_GROUP_SCOPES)
 
     def broken(*args: object) -> None:
         raise ZeroDivisionError("bug")
@@ -450,3 +479,127 @@ def test_an_unexpected_error_passes_the_event_through(
     with caplog.at_level(logging.ERROR):
         assert invoke(event) == expected
     assert caplog.records[0].exc_info is not None
+
+
+def test_an_unexpected_error_still_withholds_every_group_scope(
+    set_config: Any, load_event: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    # Passing the event through would issue whatever scopes the user asked the client for.
+    set_config(CONFIG)
+
+    def broken(*args: object) -> None:
+        raise ZeroDivisionError("bug")
+
+    monkeypatch.setattr(ptg, "build_overrides", broken)
+    event = load_event("pre_token_generation_hosted_auth")
+    with caplog.at_level(logging.ERROR):
+        result = invoke(event)
+    assert result["response"]["claimsAndScopeOverrideDetails"] == {
+        "accessTokenGeneration": {
+            "scopesToSuppress": ["orders.example.com/admin", "orders.example.com/read"]
+        }
+    }
+    assert caplog.records[0].exc_info is not None
+
+
+# --- a group scope reaches a token only through a client that may request it ----------------
+
+GATED = {
+    "group_scopes": {"admins": ["orders/write"], "users": ["orders/read"]},
+    "client_scopes": {"AdminPortal": ["orders/read", "orders/write"], "WebApp": ["orders/read"]},
+}
+
+
+def access_scopes(
+    set_config: Any, load_event: Any, groups: list[str], client: str | None
+) -> dict[str, Any]:
+    set_config(GATED)
+    if client is not None:
+        _common._cognito_client = ClientList((WEB_APP_ID, client), ("b" * 26, "Other"))
+    event = load_event("pre_token_generation_hosted_auth")
+    event["request"]["groupConfiguration"]["groupsToOverride"] = groups
+    access = invoke(event)["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    return {"added": access["scopesToAdd"], "suppressed": access["scopesToSuppress"]}
+
+
+def test_a_member_gets_the_group_scope_through_a_client_that_may_request_it(
+    set_config: Any, load_event: Any
+) -> None:
+    assert access_scopes(set_config, load_event, ["admins", "users"], "AdminPortal") == {
+        "added": ["orders/write", "orders/read"],
+        "suppressed": [],
+    }
+
+
+def test_a_member_never_gets_a_scope_the_client_may_not_request(
+    set_config: Any, load_event: Any
+) -> None:
+    # An admin signing in through the web app: the REST API, which decides on scopes alone,
+    # must never see orders/write from a client that was not granted it.
+    assert access_scopes(set_config, load_event, ["admins", "users"], "WebApp") == {
+        "added": ["orders/read"],
+        "suppressed": ["orders/write"],
+    }
+
+
+def test_a_non_member_never_gets_a_group_scope_even_when_asking_for_it(
+    set_config: Any, load_event: Any
+) -> None:
+    # The admin portal may request orders/write, so a user could ask for it in /authorize.
+    assert access_scopes(set_config, load_event, ["users"], "AdminPortal") == {
+        "added": ["orders/read"],
+        "suppressed": ["orders/write"],
+    }
+
+
+@pytest.mark.parametrize("client", ["Unconfigured", "MachineOnly"])
+def test_an_unknown_client_gets_no_group_scope(
+    client: str, set_config: Any, load_event: Any
+) -> None:
+    assert access_scopes(set_config, load_event, ["admins", "users"], client) == {
+        "added": [],
+        "suppressed": ["orders/read", "orders/write"],
+    }
+
+
+def test_a_client_name_two_clients_share_gets_no_group_scope(
+    set_config: Any, load_event: Any
+) -> None:
+    set_config(GATED)
+    _common._cognito_client = ClientList((WEB_APP_ID, "AdminPortal"), ("b" * 26, "AdminPortal"))
+    event = load_event("pre_token_generation_hosted_auth")
+    access = invoke(event)["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    assert access["scopesToAdd"] == []
+    assert access["scopesToSuppress"] == ["orders/read", "orders/write"]
+
+
+def test_a_failed_client_lookup_withholds_every_group_scope(
+    set_config: Any, load_event: Any, aws: Any, caplog: Any
+) -> None:
+    set_config(GATED)
+    aws.add_client_error("list_user_pool_clients", "TooManyRequestsException")
+    event = load_event("pre_token_generation_hosted_auth")
+    with caplog.at_level(logging.ERROR):
+        access = invoke(event)["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    assert access["scopesToAdd"] == []
+    assert access["scopesToSuppress"] == ["orders/read", "orders/write"]
+    assert caplog.records[0].error_code == "TooManyRequestsException"
+
+
+def test_machine_tokens_are_not_gated_by_groups(set_config: Any, load_event: Any) -> None:
+    # A machine client's own scopes come from its client settings; no group applies.
+    set_config({**GATED, "machine_clients": {"Worker": {"scopes": ["orders/write"]}}})
+    _common._cognito_client = ClientList((WEB_APP_ID, "Worker"))
+    event = load_event("pre_token_generation_client_credentials")
+    access = invoke(event)["response"]["claimsAndScopeOverrideDetails"]["accessTokenGeneration"]
+    assert access["scopesToAdd"] == ["orders/write"]
+    assert access["scopesToSuppress"] == []
+
+
+def test_the_client_list_serves_every_user_token_for_its_ttl(
+    set_config: Any, load_event: Any, pool_clients_list: ClientList
+) -> None:
+    set_config(CONFIG)
+    for _ in range(3):
+        invoke(load_event("pre_token_generation_authentication"))
+    assert pool_clients_list.calls == 1

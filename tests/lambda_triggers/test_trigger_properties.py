@@ -376,7 +376,10 @@ def assert_linking_was_warranted(event: dict[str, Any], client: FakeCognito) -> 
     links = [params for operation, params in client.calls if operation.startswith("AdminLink")]
     if not links:
         return
-    (params,) = links
+    # A failed link is tried once more, with the same parameters.
+    params = links[0]
+    assert len(links) <= psu.MAX_ATTEMPTS
+    assert all(attempt == params for attempt in links)
     attributes = event["request"]["userAttributes"]
     provider, _, subject = event["userName"].partition("_")
     assert event["triggerSource"] == "PreSignUp_ExternalProvider"
@@ -440,7 +443,7 @@ def test_pre_sign_up_handler_never_crashes(
     event: Any, client: Any, set_config: Any, caplog: Any
 ) -> None:
     set_config(PRE_SIGN_UP_SETTINGS)
-    _common._cognito_client = client
+    psu._client = client
     original = copy.deepcopy(event)
     caplog.clear()
     try:

@@ -829,7 +829,7 @@ class LambdaContext:
 )
 def test_the_budget_follows_the_lambda_context(context: object, budget: float) -> None:
     clock_start = time.monotonic()
-    remaining = um.Deadline.for_context(context).remaining()
+    remaining = um.Deadline.for_context(context, um.TIME_BUDGET_S, um.CONTEXT_MARGIN_S).remaining()
     elapsed = time.monotonic() - clock_start
     assert budget - elapsed - 0.01 <= remaining <= budget
 

@@ -142,6 +142,10 @@ def _scenario(event_name: str, settings: Mapping[str, Any]) -> dict[str, Any]:
                 subject = event["userName"].split("_", 1)[1]
                 event["userName"] = f"{provider}_{subject}"
                 attributes["email"] = f"ann@{usable[0]}"
+                # A Google Workspace sign-in names its Workspace (`hd`) in a mapped attribute.
+                hosted = (settings.get("provider_hosted_domains") or {}).get(provider)
+                if hosted:
+                    attributes[hosted] = usable[0]
                 break
     return event
 
@@ -157,10 +161,12 @@ def _running(trigger: str, settings: Mapping[str, Any], client: RecordingClient)
     os.environ[_common.CONFIG_ENV_VAR] = json.dumps(settings)
     module.CONFIG.reset()
     _common._cognito_client = client
+    pre_sign_up._client = client
     try:
         yield
     finally:
         _common._cognito_client = None
+        pre_sign_up._client = None
         module.CONFIG.reset()
         if saved is None:
             del os.environ[_common.CONFIG_ENV_VAR]

@@ -120,7 +120,29 @@ def test_clients_offer_their_providers_and_depend_on_them(dev: Synthesized) -> N
 
 def test_environments_without_federation_have_no_provider(assembly: Assembly) -> None:
     assert assembly.environments["relaxed"].resources(PROVIDER) == {}
-    assert list(providers_by_name(assembly.environments["strict"])) == ["Google"]
+    assert list(providers_by_name(assembly.environments["strict"])) == ["GoogleWorkspace"]
+
+
+def test_google_workspace_signs_in_through_google_s_issuer_and_maps_hd(
+    assembly: Assembly,
+) -> None:
+    # The google type cannot deliver `hd`; Google's OIDC issuer's ID token carries it.
+    env = assembly.environments["strict"]
+    workspace = providers_by_name(env)["GoogleWorkspace"]
+    assert workspace["ProviderType"] == "OIDC"
+    assert workspace["ProviderDetails"]["oidc_issuer"] == "https://accounts.google.com"
+    assert workspace["AttributeMapping"] == {
+        "email": "email",
+        "email_verified": "email_verified",
+        "given_name": "given_name",
+        "family_name": "family_name",
+        "custom:hd": "hd",
+    }
+    # Cognito writes the mapped attribute at every sign-in: mutable, and no client writes it.
+    schema = {a["Name"]: a for a in env.only("AWS::Cognito::UserPool")["Properties"]["Schema"]}
+    assert schema["hd"]["Mutable"] is True
+    for client in env.resources("AWS::Cognito::UserPoolClient").values():
+        assert "custom:hd" not in client["Properties"].get("WriteAttributes", [])
 
 
 def test_a_pinned_secret_version_is_part_of_the_reference() -> None:

@@ -36,7 +36,7 @@ LINKING_ACTIONS = [
     "cognito-idp:AdminListGroupsForUser",
     "cognito-idp:AdminLinkProviderForUser",
 ]
-# Only where machine clients get claims: the trigger looks their names up.
+# Only where machine clients get claims or groups get scopes: the trigger looks client names up.
 MACHINE_LOOKUP = "cognito-idp:ListUserPoolClients"
 
 
@@ -124,7 +124,10 @@ def test_roles_reach_only_their_log_group_and_this_pool(any_env: Synthesized) ->
         actions = POOL_ACTIONS.get(module)
         if module == "pre_sign_up" and any_env.config.triggers.pre_sign_up.account_linking:
             actions = LINKING_ACTIONS  # without linking, pre sign-up calls no AWS API at all
-        if module == "pre_token_generation" and trigger_config(properties)["machine_clients"]:
+        runtime = trigger_config(properties)
+        if module == "pre_token_generation" and (
+            runtime["machine_clients"] or runtime["group_scopes"]
+        ):
             actions = MACHINE_LOOKUP
         if module == "user_migration":
             # Nothing on this pool; sign-in and read on the old pool only.
@@ -196,6 +199,9 @@ def test_pre_sign_up_trusts_each_provider_only_for_the_domains_it_owns(
         "CorporateSSO": ["corp.example.com"],
         "Google": ["gmail.com", "googlemail.com"],
     }
+    # Only the enterprise IdP's domain covers its subdomains; Google's are exact.
+    assert config["provider_subdomains"] == ["CorporateSSO"]
+    assert config["provider_hosted_domains"] == {}
     # Both groups map to IAM roles; admins also has the lowest precedence.
     assert config["protected_groups"] == ["admins", "members"]
     assert config["federated_sign_up"] == "open"
@@ -210,9 +216,10 @@ def test_an_invite_only_pool_admits_only_its_workspace_through_google(
     assert env.config.user_pool.self_sign_up is False
     assert config["federated_sign_up"] == "invite_only"
     assert config["federated_sign_up_domains"] == ["example.com"]
-    assert config["provider_email_domains"] == {
-        "Google": ["gmail.com", "googlemail.com", "example.com"]
-    }
+    # Google Workspace through Google's OIDC issuer: exactly example.com, and only with `hd`.
+    assert config["provider_email_domains"] == {"GoogleWorkspace": ["example.com"]}
+    assert config["provider_hosted_domains"] == {"GoogleWorkspace": "custom:hd"}
+    assert config["provider_subdomains"] == []
     assert config["account_linking"] is False
 
 
@@ -228,6 +235,8 @@ def test_group_ids_become_group_names_for_the_runtime(assembly: Assembly) -> Non
     assert trigger_config(functions["post_confirmation"][1]) == {"default_group": "members"}
     tokens = trigger_config(functions["pre_token_generation"][1])
     assert tokens["group_scopes"] == {"admins": ["orders/write"]}
+    # By client name: which group scopes each client that signs users in may carry.
+    assert tokens["client_scopes"] == {"AdminPortal": ["orders/write"], "WebApp": []}
     assert tokens["id_token_claims"] == {"tenant_id": "custom:tenant_id"}
     assert tokens["groups_claim"] == "roles"
     # Machine clients by client name: the event names the client by id only.
@@ -236,11 +245,14 @@ def test_group_ids_become_group_names_for_the_runtime(assembly: Assembly) -> Non
     }
 
 
-def test_machine_client_lookup_only_where_machine_clients_get_claims(assembly: Assembly) -> None:
+def test_client_lookup_only_where_machine_claims_or_group_scopes_need_it(
+    assembly: Assembly,
+) -> None:
     for name in ("showcase", "strict"):
         env = assembly.environments[name]
         _, properties = functions_by_module(env)["pre_token_generation"]
-        configured = bool(env.config.triggers.pre_token_generation.machine_clients)
+        tokens = env.config.triggers.pre_token_generation
+        configured = bool(tokens.machine_clients or tokens.group_scopes)
         actions = [
             s["Action"]
             for s in policies_of_role(env, properties["Role"]["Fn::GetAtt"][0])
