@@ -697,7 +697,8 @@ def test_cli_env_takes_the_old_pool_from_the_file_and_the_new_from_the_outputs(
     (tmp_path / "next.yaml").write_text(
         "tier: development\nowner: team\nuser_pool: {feature_plan: plus}\n"
         "domain: {prefix: next-signin}\n"
-        f"migration: {{from_user_pool_id: {pools.old_id}, from_client_id: oldclient123}}\n"
+        f"migration: {{from_user_pool_id: {pools.old_id}, from_client_id: oldclient123,\n"
+        "  protected_in_old_pool: {email_verified: verified by code only}}\n"
     )
     monkeypatch.chdir(tmp_path)
     (tmp_path / "deploy-outputs").mkdir()
