@@ -162,6 +162,19 @@ def authorization_inputs(
     return inputs
 
 
+def withheld_attributes(
+    migration: MigrationConfig,
+    pool: UserPoolConfig,
+    *,
+    triggers: TriggersConfig,
+    identity_pool: IdentityPoolConfig,
+) -> list[str]:
+    """The authorization inputs the file has not declared protected in the old pool: neither
+    the trigger nor the bulk export takes them from the old pool."""
+    inputs = authorization_inputs(pool, triggers=triggers, identity_pool=identity_pool)
+    return sorted(set(inputs) - set(migration.protected_in_old_pool))
+
+
 def migrated_attributes(
     migration: MigrationConfig,
     pool: UserPoolConfig,
@@ -169,11 +182,9 @@ def migrated_attributes(
     triggers: TriggersConfig,
     identity_pool: IdentityPoolConfig,
 ) -> list[str]:
-    """The new pool's attributes the migration may carry: all but the authorization inputs
-    the file has not declared protected in the old pool."""
-    inputs = authorization_inputs(pool, triggers=triggers, identity_pool=identity_pool)
-    declared = migration.protected_in_old_pool
-    return [a for a in readable_attributes(pool) if a not in inputs or a in declared]
+    """The new pool's attributes the migration may carry: all but `withheld_attributes`."""
+    withheld = withheld_attributes(migration, pool, triggers=triggers, identity_pool=identity_pool)
+    return [a for a in readable_attributes(pool) if a not in withheld]
 
 
 def trigger_config(
