@@ -8,7 +8,7 @@ new pool's authorization inputs the old pool protected; `migrated_attributes` an
 `trigger_config` turn it into the trigger's ``TRIGGER_CONFIG``. See docs/migration.md.
 
 An authorization input is an attribute the new pool decides access with: a token-claim or
-principal-tag source, a custom attribute no app client may write, a verification flag, and
+principal-tag source, a custom attribute that is not ``user_writable``, a verification flag, and
 ``preferred_username`` when users sign in with it. The old pool's clients and identity
 providers may have let users set any of them on themselves, so the migration carries one only
 when the environment file declares, with a reason, that the old pool did not.
@@ -75,12 +75,11 @@ class MigrationConfig(Section):
     )
     protected_in_old_pool: dict[AttributeName, NonEmptyStr] = Field(
         default_factory=dict,
-        description="Authorization inputs of the new pool (claim and principal-tag sources, "
-        "custom attributes no app client may write, email_verified/phone_number_verified, "
-        "preferred_username when users sign in with it) that users could NOT set in the old "
-        "pool: attribute -> the old pool's settings that made it so (no client's "
-        "WriteAttributes, no provider mapping, no trigger). Only these authorization inputs "
-        "are migrated; the others are dropped, and an immutable one can never be set later.",
+        description="Authorization inputs users could NOT set in the old pool: attribute -> "
+        "why (its clients' WriteAttributes, provider mappings and triggers checked). Inputs: "
+        "claim and principal-tag sources, custom attributes that are not user_writable, "
+        "email_verified/phone_number_verified, a sign-in preferred_username. Undeclared ones "
+        "are not migrated (an immutable one can never be set later).",
     )
     forgot_password: Literal["ignore", "migrate"] = Field(
         "ignore",
