@@ -234,7 +234,7 @@ _DENIAL_CODES: Final = frozenset(
 _CLIENT_MISCONFIGURED_HINTS: Final = ("secret hash", "client secret")
 
 
-class MigrationDenied(Exception):  # noqa: N818 - the name says what the user experiences
+class MigrationDenied(Exception):  # noqa: N818 - the name says what happened
     """A deliberate refusal, logged with its reason. `process_event` turns it into the empty
     response Cognito answers as for an unknown name; it never reaches Cognito."""
 

@@ -376,3 +376,29 @@ def test_a_migration_needs_the_identity_pool_config(tmp_path: Path) -> None:
             config.app_clients,
             config.migration,
         )
+
+
+def test_a_sign_in_preferred_username_migrates_only_when_declared(tmp_path: Path) -> None:
+    data = with_migration(
+        "relaxed",
+        sign_up_reason="staging",
+        protected_in_old_pool={"custom:tenant_id": DECLARED["custom:tenant_id"]},
+    )
+    data["user_pool"]["sign_in_identifiers"] = ["username", "preferred_username"]
+    data["user_pool"]["standard_attributes"]["preferred_username"] = {}
+    config = load(tmp_path, data)
+    runtime = runtime_configs(
+        config.triggers,
+        config.user_pool,
+        config.identity_providers,
+        config.app_clients,
+        config.migration,
+        identity_pool=config.identity_pool,
+    )["UserMigration"]
+    assert runtime["sign_in_identifiers"] == ["preferred_username"]
+    # Without email sign-in, email_verified need not be declared; undeclared, it stays behind.
+    assert "preferred_username" not in runtime["attributes"]
+    assert "email_verified" not in runtime["attributes"]
+    assert "email" in runtime["attributes"]
+    data["migration"]["protected_in_old_pool"]["preferred_username"] = "an alias there: unique"
+    assert "preferred_username" in migration_attributes(load(tmp_path, data))

@@ -1,8 +1,9 @@
 """Property tests: malformed, sparse and random-shaped events never crash a trigger.
 
-Only a deliberate denial (``SignUpDenied``, ``MigrationDenied``) or the documented generic
-failure (``SignUpUnavailable``, ``MigrationUnavailable``) may leave a trigger; never KeyError,
-TypeError, AttributeError, IndexError or ValueError. The user migration trigger is also fed a
+Only a deliberate denial (``SignUpDenied``) or the documented generic failure
+(``SignUpUnavailable``, ``MigrationUnavailable``) may leave a trigger; never KeyError,
+TypeError, AttributeError, IndexError or ValueError. The user migration trigger answers its
+refusals with the all-null response instead of raising, carries only listed attributes, is fed a
 known password and must never log it. The ``process_event`` functions have no catch-all, so
 they are tested directly; the handlers are also checked not to need their last-resort
 ``except Exception`` ("unexpected error" log). AWS is a fake that returns random, possibly
