@@ -116,6 +116,13 @@ def _prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:
             "without a secret and allowing ALLOW_ADMIN_USER_PASSWORD_AUTH, for the migration "
             "period only; the old pool in this account (docs/migration.md)",
         )
+        for attribute, reason in migration.protected_in_old_pool.items():
+            yield Prerequisite(
+                f"migration.protected_in_old_pool.{attribute}",
+                f"proof that no user could set {attribute} in {migration.from_user_pool_id}: "
+                f"{reason} (each client's WriteAttributes, the provider mappings and the "
+                "triggers; docs/migration.md)",
+            )
     user_files = config.identity_pool.user_files
     if config.identity_pool.enabled and user_files is not None:
         yield Prerequisite(

@@ -4,7 +4,7 @@
   validator that reports every problem at once.
 - Defensive access to Cognito events: a trigger must never crash on a missing key, a ``null`` or
   a value of the wrong type, because a crashing trigger blocks every sign-in.
-- Log fields that identify the user without logging an email address.
+- Log fields that let records be correlated without logging what the user typed.
 - A time budget for the triggers that call AWS inside Cognito's 5 seconds.
 
 Standard library only: this module must not import boto3 (about 265 ms of import time), so the
@@ -13,6 +13,7 @@ triggers that never call AWS stay cheap to cold-start.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -294,18 +295,35 @@ class Deadline:
 
 # --- logging ------------------------------------------------------------------------------
 
+# Per execution environment: a reference correlates records of one warm instance and cannot be
+# turned back into the name. A fixed or configured key would let anyone who can read the logs
+# and the function's configuration enumerate phone numbers or emails against it.
+_USERNAME_REF_KEY: Final = os.urandom(32)
+USERNAME_REF_PREFIX: Final = "ref:"
 
-def safe_username(value: object) -> str | None:
-    """A username fit for logs: pools may let users pick an email address as their username."""
-    if not isinstance(value, str):
+
+def username_ref(value: object) -> str | None:
+    """A reference to a username fit for logs: a short keyed hash, never the name itself.
+
+    Users type email addresses, phone numbers and, by mistake, passwords into the username box,
+    so no part of a typed identifier is logged. The key is random per execution environment:
+    records of one warm instance share references; across instances they do not.
+    """
+    if not isinstance(value, str) or not value:
         return None
-    if "@" in value:
-        return "[redacted: email-like username]"
-    return value[:MAX_LOGGED_LEN]
+    digest = hashlib.blake2b(value.encode(), key=_USERNAME_REF_KEY, digest_size=6).hexdigest()
+    return USERNAME_REF_PREFIX + digest
+
+
+safe_username = username_ref
+"""The name the triggers import; kept so that their call sites need not change."""
 
 
 def log_context(event: object) -> dict[str, object]:
-    """Structured log fields naming the trigger source, pool and user (never an email)."""
+    """Structured log fields naming the trigger source, pool, a username reference and ``sub``.
+
+    Never the typed ``userName``: see `username_ref`. ``sub`` is assigned by Cognito.
+    """
     if not isinstance(event, dict):
         return {"event_type": _type_name(event)}
     fields: dict[str, object] = {}
@@ -315,9 +333,9 @@ def log_context(event: object) -> dict[str, object]:
     pool = get_str(event, "userPoolId")
     if pool is not None:
         fields["user_pool_id"] = pool[:MAX_LOGGED_LEN]
-    username = safe_username(event.get("userName"))
-    if username is not None:
-        fields["username"] = username
+    reference = username_ref(event.get("userName"))
+    if reference is not None:
+        fields["username_ref"] = reference
     sub = get_str(child(event.get("request"), "userAttributes"), "sub")
     if sub is not None:
         fields["sub"] = sub[:MAX_LOGGED_LEN]

@@ -18,11 +18,12 @@ AdminAddUserToGroup is idempotent: a second invocation for the same user succeed
 nothing, so a retried invocation is safe.
 
 Failure policy (log and continue): a missing or invalid ``TRIGGER_CONFIG``, an event without a
-user pool id or username, a failed AdminAddUserToGroup call (logged with trigger source, username
-and AWS error code) or an unexpected error is logged at ERROR level and the event is returned
-unchanged. Raising would not help: this trigger runs after Cognito has confirmed the user, so an
-error does not undo the confirmation, and repeating ConfirmSignUp fails because the user is
-already confirmed, so the group would still not be added; the user would only see an error.
+user pool id or username, a failed AdminAddUserToGroup call (logged with trigger source,
+``username_ref`` and AWS error code) or an unexpected error is logged at ERROR level and the
+event is returned unchanged. Raising would not help: this trigger runs after Cognito has
+confirmed the user, so an error does not undo the confirmation, and repeating ConfirmSignUp
+fails because the user is already confirmed, so the group would still not be added; the user
+would only see an error.
 A missing default group gives the user less access, never more, and the ERROR log is the signal
 to add the membership (an alarm on it is the operator's fix path).
 """

@@ -19,10 +19,23 @@ are a configuration error; every problem is reported at once.
 ``region`` (string or null, default: the region prefix of ``from_user_pool_id``)
     Must equal that prefix; the old pool may be in another region than this function.
 ``attributes`` (array of strings, required, not empty)
-    The new pool's attribute names (``email``, ``custom:tenant_id``...). Only these are carried
-    over. ``sub``, ``identities`` and ``cognito:*`` are refused: the new pool assigns its own.
+    The attributes this function may carry (``email``, ``custom:tenant_id``...), and nothing
+    else: no ``custom:*`` attribute and no verification flag (``email_verified``,
+    ``phone_number_verified``) that is not listed. The infra lists the new pool's attributes
+    minus every authorization input the environment file has not declared protected in the old
+    pool (docs/migration.md). ``sub``, ``identities`` and ``cognito:*`` are refused: the new
+    pool assigns its own.
 ``case_sensitive`` (boolean, required)
     Whether the NEW pool's usernames are case-sensitive (the kit's pools are not).
+``sign_in_identifiers`` (array of strings, required, may be empty)
+    Which of ``email``, ``phone_number`` and ``preferred_username`` users of the NEW pool sign
+    in with (the username always counts). An ``email`` or ``phone_number`` listed here needs
+    its verification flag in ``attributes``: an identifier whose verification cannot be
+    trusted would let anyone pre-claim it.
+``forgot_password`` (``"ignore"`` or ``"migrate"``, default ``"ignore"``)
+    ``ignore``: a forgot-password request migrates nobody and is answered as for a name that
+    exists nowhere. ``migrate``: it moves the user (see below); for the end of a migration
+    window only.
 
 What a migration does:
 
@@ -40,8 +53,11 @@ What a migration does:
   profile carried over is always the profile of the user whose password was checked.
   Response: ``userAttributes``, ``finalUserStatus: "CONFIRMED"`` (the user keeps the password),
   ``messageAction: "SUPPRESS"``, ``forceAliasCreation: false``.
-- ``UserMigration_ForgotPassword``: AdminGetUser(old pool, ``userName`` as typed) only; there is
-  no password. Response: ``userAttributes``, ``messageAction: "SUPPRESS"``,
+- ``UserMigration_ForgotPassword``: with ``forgot_password: "ignore"`` (the default), refused
+  without calling AWS: the request proves nothing (there is no password), and a migration here
+  would create the user as ``RESET_REQUIRED`` for anyone who types their name, throwing away
+  the migration that keeps their password. With ``"migrate"``: AdminGetUser(old pool,
+  ``userName`` as typed) only. Response: ``userAttributes``, ``messageAction: "SUPPRESS"``,
   ``forceAliasCreation: false`` and no ``finalUserStatus``: AWS documents it for sign-in
   (``CONFIRMED``) and otherwise sets ``RESET_REQUIRED``; Cognito then sends the reset code. The
   user must have a verified email or phone number that is carried over, or no code can reach
@@ -57,19 +73,24 @@ Users refused in both sources: disabled in the old pool; any status other than `
 password or by reset code alone would drop that factor.
 
 Attributes carried: those of the old user whose names are in ``attributes``, never ``sub``,
-``identities`` or ``cognito:*``; ``email_verified`` / ``phone_number_verified`` as ``"true"`` only
-when the old pool says ``"true"`` and the email / phone number itself is carried. A user with no
-attribute to carry is refused (Cognito requires at least one).
+``identities`` or ``cognito:*``; ``email_verified`` / ``phone_number_verified`` only when listed
+in ``attributes``, as ``"true"`` only when the old pool says ``"true"`` and the email / phone
+number itself is carried. A user with no attribute to carry is refused (Cognito requires at
+least one). A user whose email (phone number) is a sign-in identifier of the new pool but is
+not carried as verified is refused: carried unverified, it would occupy that identifier in the
+new pool, so whoever set someone else's address on an old account could squat it.
 
 Username lookup and case. The typed ``userName`` is sent to the old pool exactly as typed; the
 old pool resolves it by its own rules (its own case sensitivity and aliases). The trigger never
 tries other spellings or searches with ListUsers: in a case-sensitive old pool, ``Ann`` and
 ``ann`` may be two users, and trying variants would pick between them by password. Then the
-typed ``userName`` must equal one of the old user's identifiers (username, ``email``,
-``phone_number``, ``preferred_username``) under the NEW pool's rule: exactly when
-``case_sensitive`` is true, ignoring case (``str.lower``) when false. Otherwise the migration is
-refused: a case-insensitive old pool resolves ``ANN`` to ``ann``, and a case-sensitive new pool
-would create ``ANN`` and later, for a sign-in as ``ann``, a second user from the same old one.
+typed ``userName`` must equal one of the old user's trusted identifiers (the username, an
+``email`` / ``phone_number`` carried as verified, a carried ``preferred_username``) under the
+NEW pool's rule: exactly when ``case_sensitive`` is true, ignoring case (``str.lower``) when
+false. Otherwise the migration is refused: a case-insensitive old pool resolves ``ANN`` to
+``ann``, and a case-sensitive new pool would create ``ANN`` and later, for a sign-in as
+``ann``, a second user from the same old one. An unverified email or phone number never
+counts: the old pool accepting it says nothing about who owns the address.
 Consequences: users of a case-sensitive old pool type their old spelling once (as they always
 had to); two old users whose names differ only in case cannot both move into a
 case-insensitive new pool (the first to sign in takes the name; the export helper reports such
@@ -82,19 +103,28 @@ context says less time remains). A sign-in that runs out of budget is refused as
 
 Failure policy (fail closed):
 
-- ``MigrationDenied`` (message ``Incorrect username or password``) for every deliberate refusal:
-  wrong password, unknown user, a challenge, a refused status, MFA, no verified contact, an
-  identifier mismatch, a malformed event. One message for all, so a response never tells
-  whether a user exists or whether a password was right; the reason is logged.
-- ``MigrationUnavailable`` (``Sign-in is temporarily unavailable. Please try again``) for a
-  missing or invalid ``TRIGGER_CONFIG``, AWS errors (throttling, timeouts, a missing pool or
-  client, a client with a secret or without the flow), an inconsistent AWS response, no time
-  left, or an unexpected error. Nothing is migrated then, so the user can simply retry.
+- Every deliberate refusal (wrong password, unknown user, a challenge, a refused status, MFA,
+  no verified contact, an untrusted sign-in identifier, an identifier mismatch, forgot-password
+  migration off, a malformed event) RETURNS the event with an empty response: every response
+  field null, as Cognito sent it. AWS documents that, with ``PreventUserExistenceErrors``
+  enabled, Cognito then answers as for a user that does not exist: ``NotAuthorizedException``
+  (``Incorrect username or password.``) at sign-in, a simulated code delivery in forgot
+  password. Raising instead would surface as ``UserLambdaValidationException`` carrying the
+  trigger's message, which tells old-pool users from unknown names. The reason is logged.
+  (``MigrationDenied`` is the internal signal for this and never leaves ``process_event``.)
+- ``MigrationUnavailable`` (``Sign-in is temporarily unavailable. Please try again``) is raised
+  for a missing or invalid ``TRIGGER_CONFIG``, AWS errors (throttling, timeouts, a missing pool
+  or client, a client with a secret or without the flow), an inconsistent AWS response, no time
+  left, or an unexpected error. Nothing is migrated then, so the user can simply retry. These
+  answers differ from an unknown name's on purpose (a real user must not be told the password
+  is wrong); each happens either whatever the typed name is, or only after the old pool has
+  accepted the password, so it tells the caller nothing they did not prove.
 
-Logging: trigger source, pool, username (an email-like one redacted), ``reason``,
-``aws_operation`` and ``error_code``. Never the password, a token, an attribute value or an AWS
-error message. An unexpected error is logged with its type and location only, not its message
-or traceback (a message may quote a parameter). The botocore, boto3 and urllib3 loggers are kept
+Logging: trigger source, pool, ``username_ref`` (a keyed hash, never the typed name),
+``reason``, ``aws_operation``, ``error_code`` and the names (never values) of carried and
+withheld attributes. Never the password, a token, an attribute value or an AWS error message.
+An unexpected error is logged with its type and location only, not its message or traceback (a
+message may quote a parameter). The botocore, boto3 and urllib3 loggers are kept
 at WARNING or above, because at DEBUG botocore logs request bodies, which carry the password.
 
 IAM: ``cognito-idp:AdminInitiateAuth`` and ``cognito-idp:AdminGetUser`` on the old pool's ARN.
@@ -155,11 +185,24 @@ KNOWN_KEYS: Final = (
     "region",
     "attributes",
     "case_sensitive",
+    "sign_in_identifiers",
+    "forgot_password",
 )
 NEVER_CARRIED: Final = frozenset({"sub", "identities"})
 VERIFIED_FLAGS: Final = {"email_verified": "email", "phone_number_verified": "phone_number"}
+FLAG_OF: Final = {base: flag for flag, base in VERIFIED_FLAGS.items()}
 IDENTIFIER_ATTRIBUTES: Final = ("email", "phone_number", "preferred_username")
+FORGOT_PASSWORD_MODES: Final = ("ignore", "migrate")
 MIGRATABLE_STATUS: Final = "CONFIRMED"
+# What Cognito sends in ``response``; all null is the empty response of a refusal.
+RESPONSE_KEYS: Final = (
+    "userAttributes",
+    "finalUserStatus",
+    "messageAction",
+    "desiredDeliveryMediums",
+    "forceAliasCreation",
+)
+MAX_LOGGED_NAMES: Final = 32
 
 CONNECT_TIMEOUT_S: Final = 0.5
 READ_TIMEOUT_S: Final = 1.5
@@ -194,8 +237,9 @@ _DENIAL_CODES: Final = frozenset(
 _CLIENT_MISCONFIGURED_HINTS: Final = ("secret hash", "client secret")
 
 
-class MigrationDenied(Exception):  # noqa: N818 - the name says what the user experiences
-    """A deliberate refusal. The message is the same for every reason; the reason is logged."""
+class MigrationDenied(Exception):  # noqa: N818 - the name says what happened
+    """A deliberate refusal, logged with its reason. `process_event` turns it into the empty
+    response Cognito answers as for an unknown name; it never reaches Cognito."""
 
     def __init__(self) -> None:
         super().__init__(DENIED_MESSAGE)
@@ -214,6 +258,8 @@ class Config(NamedTuple):
     region: str
     attributes: frozenset[str]
     case_sensitive: bool
+    sign_in_identifiers: frozenset[str]
+    forgot_password: str  # one of FORGOT_PASSWORD_MODES
 
 
 class OldUser(NamedTuple):
@@ -282,6 +328,13 @@ def parse_config(raw: object) -> Config:
             "case_sensitive", "required: true if the new pool's usernames are case-sensitive"
         )
     case_sensitive = reader.boolean("case_sensitive", default=True)
+    identifiers = _sign_in_identifiers(reader, attributes)
+    forgot_password = reader.optional_string("forgot_password", max_len=16) or "ignore"
+    if forgot_password not in FORGOT_PASSWORD_MODES:
+        reader.problem(
+            "forgot_password",
+            f"{forgot_password!r} is not one of {list(FORGOT_PASSWORD_MODES)}",
+        )
     reader.finish()
     return Config(
         from_user_pool_id=pool_id,
@@ -289,7 +342,37 @@ def parse_config(raw: object) -> Config:
         region=region or derived_region or "",
         attributes=frozenset(attributes),
         case_sensitive=case_sensitive,
+        sign_in_identifiers=frozenset(identifiers),
+        forgot_password=forgot_password,
     )
+
+
+def _sign_in_identifiers(reader: ConfigReader, attributes: list[str]) -> list[str]:
+    if not reader.has("sign_in_identifiers"):
+        reader.problem(
+            "sign_in_identifiers",
+            f"required: which of {list(IDENTIFIER_ATTRIBUTES)} the new pool signs in with "
+            "([] for the username only)",
+        )
+    identifiers: list[str] = []
+    for index, name in enumerate(reader.string_list("sign_in_identifiers")):
+        where = f"sign_in_identifiers[{index}]"
+        if name not in IDENTIFIER_ATTRIBUTES:
+            reader.problem(where, f"{name!r} is not one of {list(IDENTIFIER_ATTRIBUTES)}")
+        elif name in identifiers:
+            reader.problem(where, f"{name!r} is listed twice")
+        else:
+            identifiers.append(name)
+            flag = FLAG_OF.get(name)
+            if flag is not None and flag not in attributes:
+                # Every user with this attribute would be refused: a configuration mistake.
+                reader.problem(
+                    where,
+                    f"{name!r} is a sign-in identifier but {flag!r} is not in attributes: no "
+                    f"migrated {name} could count as verified, so every user with one would be "
+                    "refused",
+                )
+    return identifiers
 
 
 CONFIG: Final = LazyConfig(parse_config)
@@ -303,13 +386,39 @@ def same_identifier(typed: str, known: str, *, case_sensitive: bool) -> bool:
     return typed == known if case_sensitive else typed.lower() == known.lower()
 
 
-def identifies(user: OldUser, typed: str, *, case_sensitive: bool) -> bool:
-    """Whether ``typed`` is one of the old user's sign-in identifiers under the new pool's rule."""
-    candidates = [user.username, *(user.attributes.get(name) for name in IDENTIFIER_ATTRIBUTES)]
+def trusted_identifiers(username: str, carried: Mapping[str, str]) -> list[str]:
+    """The identifiers a typed name may match: the username, an email or phone number carried
+    as verified, a carried preferred_username. An unverified address proves nothing."""
+    identifiers = [username]
+    for base, flag in FLAG_OF.items():
+        if carried.get(flag) == "true" and carried.get(base):
+            identifiers.append(carried[base])
+    if carried.get("preferred_username"):
+        identifiers.append(carried["preferred_username"])
+    return identifiers
+
+
+def identifies(
+    user: OldUser, typed: str, carried: Mapping[str, str], *, case_sensitive: bool
+) -> bool:
+    """Whether ``typed`` is one of the old user's trusted identifiers under the new pool's rule."""
     return any(
-        candidate is not None and same_identifier(typed, candidate, case_sensitive=case_sensitive)
-        for candidate in candidates
+        same_identifier(typed, candidate, case_sensitive=case_sensitive)
+        for candidate in trusted_identifiers(user.username, carried)
     )
+
+
+def identifier_claim_problem(
+    old: Mapping[str, str], carried: Mapping[str, str], sign_in_identifiers: frozenset[str]
+) -> str | None:
+    """Why carrying this user would let an unverified address claim a sign-in identifier."""
+    for base, flag in FLAG_OF.items():
+        if base in sign_in_identifiers and old.get(base) and carried.get(flag) != "true":
+            return (
+                f"the user's {base} is a sign-in identifier of the new pool and is not verified "
+                "(or its verification is not trusted); carried, it would claim that identifier"
+            )
+    return None
 
 
 def refusal_reason(user: OldUser) -> str | None:
@@ -324,7 +433,8 @@ def refusal_reason(user: OldUser) -> str | None:
 
 
 def carried_attributes(old: Mapping[str, str], allowed: frozenset[str]) -> dict[str, str]:
-    """The attributes the new pool receives: listed ones only, verification flags only if true."""
+    """The attributes the new pool receives: listed ones only; a verification flag only when
+    listed too, and only as "true" for a carried value."""
     carried = {
         name: value
         for name, value in old.items()
@@ -335,9 +445,26 @@ def carried_attributes(old: Mapping[str, str], allowed: frozenset[str]) -> dict[
         and len(value) <= MAX_ATTRIBUTE_VALUE_LEN
     }
     for flag, base in VERIFIED_FLAGS.items():
-        if base in carried and old.get(flag) == "true":
+        if flag in allowed and base in carried and old.get(flag) == "true":
             carried[flag] = "true"
     return carried
+
+
+def withheld_names(old: Mapping[str, str], carried: Mapping[str, str]) -> list[str]:
+    """The names (from the old pool's schema, never values) of attributes not carried."""
+    names = sorted(n[:64] for n in old if n not in carried and n != "sub")
+    return names[:MAX_LOGGED_NAMES]
+
+
+def refused(event: JsonDict) -> JsonDict:
+    """``event`` with the empty response Cognito treats as "no such user": every field null.
+
+    Cognito sends the response with every field null; the keys it sent are kept.
+    """
+    response = event.get("response")
+    keys = [*RESPONSE_KEYS, *(k for k in as_dict(response) if k not in RESPONSE_KEYS)]
+    event["response"] = dict.fromkeys(keys)
+    return event
 
 
 def has_verified_contact(attributes: Mapping[str, str]) -> bool:
@@ -557,11 +684,28 @@ def process_event(
     client_factory: Callable[[str], Any],
     deadline: Deadline,
 ) -> JsonDict:
-    """Migrate the user of a migration event; raise ``MigrationDenied``/``MigrationUnavailable``."""
+    """Migrate the user of a migration event, or answer as for an unknown name (`refused`);
+    raise ``MigrationUnavailable`` for a retryable failure."""
     source = get_str(event, "triggerSource")
     if source not in SOURCES:
         return event
     fields = log_context(event)
+    try:
+        response = _migration(event, source, config, client_factory, deadline, fields)
+    except MigrationDenied:
+        return refused(event)
+    event["response"] = response
+    return event
+
+
+def _migration(
+    event: JsonDict,
+    source: str,
+    config: Config,
+    client_factory: Callable[[str], Any],
+    deadline: Deadline,
+    fields: Mapping[str, object],
+) -> JsonDict:
     typed = _typed_username(event, fields)
     if source == AUTHENTICATION:
         credentials = (typed, _password(event, fields))
@@ -570,15 +714,25 @@ def process_event(
         user = read_old_user(client, config, old_username, deadline, fields)
         if user.username != old_username or user.attributes.get("sub") != sub:
             _unavailable("AdminGetUser returned another user than the one authenticated", fields)
+    elif config.forgot_password != "migrate":  # noqa: S105 - a mode, not a password
+        _deny(
+            "forgot password migrates nobody (migration.forgot_password is ignore)",
+            fields,
+            level=logging.INFO,
+        )
     else:
         user = read_old_user(client_factory(config.region), config, typed, deadline, fields)
     if (reason := refusal_reason(user)) is not None:
         _deny(reason, fields)
-    if not identifies(user, typed, case_sensitive=config.case_sensitive):
-        _deny(
-            "userName is none of the old user's identifiers under the new pool's case rule", fields
-        )
     attributes = carried_attributes(user.attributes, config.attributes)
+    claim = identifier_claim_problem(user.attributes, attributes, config.sign_in_identifiers)
+    if claim is not None:
+        _deny(claim, fields)
+    if not identifies(user, typed, attributes, case_sensitive=config.case_sensitive):
+        _deny(
+            "userName is none of the old user's trusted identifiers under the new pool's case rule",
+            fields,
+        )
     if not attributes:
         _deny("the user has no attribute the new pool keeps", fields)
     response: JsonDict = {
@@ -590,12 +744,15 @@ def process_event(
         response["finalUserStatus"] = MIGRATABLE_STATUS
     elif not has_verified_contact(attributes):
         _deny("no verified email or phone number to send the reset code to", fields)
-    event["response"] = response
     logger.info(
         "migrated the user from the old pool",
-        extra={**fields, "attribute_names": sorted(attributes)},
+        extra={
+            **fields,
+            "attribute_names": sorted(attributes),
+            "withheld_attribute_names": withheld_names(user.attributes, attributes),
+        },
     )
-    return event
+    return response
 
 
 def _error_location(error: BaseException) -> str:
@@ -619,7 +776,7 @@ def handler(event: object, context: object) -> object:
         raise MigrationUnavailable
     try:
         return process_event(handled, config, old_pool_client, deadline)
-    except (MigrationDenied, MigrationUnavailable):
+    except MigrationUnavailable:
         raise
     except Exception as error:
         # Fail closed. Log the type and place only: a message may quote a request parameter.

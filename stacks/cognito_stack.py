@@ -61,6 +61,7 @@ class CognitoStack(cdk.Stack):
             identity_providers=config.identity_providers,
             app_clients=config.app_clients,
             migration=config.migration,
+            identity_pool=config.identity_pool,
         )
         self.resource_servers = ResourceServers(
             self,

@@ -62,3 +62,14 @@ def test_the_command_prints_each_environment_asked_for(capsys: pytest.CaptureFix
 def test_an_unknown_environment_is_a_clear_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--env", "nope", "--directory", str(KIT_ENVIRONMENTS_DIR)]) == 2
     assert "unknown environment 'nope'" in capsys.readouterr().err
+
+
+def test_a_migration_lists_what_must_be_checked_in_the_old_pool(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    listed = {p.key: p.what for p in prerequisites(kit_configs["relaxed"])}
+    assert "ALLOW_ADMIN_USER_PASSWORD_AUTH" in listed["migration.from_client_id"]
+    tenant = listed["migration.protected_in_old_pool.custom:tenant_id"]
+    assert tenant.startswith("proof that no user could set custom:tenant_id in eu-west-1_OldPool01")
+    assert "WriteAttributes" in tenant
+    assert "migration.protected_in_old_pool.email_verified" in listed

@@ -7,6 +7,7 @@ http://localhost only in development-tier environments.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
@@ -14,6 +15,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra.config.model_base import Section, Tier, tier_of
 from infra.config.types import Bool, ConstructId, Int, NonEmptyStr, Str
+from infra.config.user_pool import UserPoolConfig, writable_attributes
 
 BUILT_IN_SCOPES = ("openid", "email", "phone", "profile", "aws.cognito.signin.user.admin")
 CDK_DEFAULT_CALLBACK = "https://example.com"
@@ -186,3 +188,19 @@ def _native_redirect(url: str, parts: SplitResult) -> bool:
         and not parts.netloc.count("@")
         and url[len(scheme) + 1 :].startswith("/")
     )
+
+
+def attributes_written_by_clients(
+    pool: UserPoolConfig, clients: Mapping[str, AppClientConfig]
+) -> dict[str, list[str]]:
+    """Attribute -> the interactive app clients whose users may write it (UpdateUserAttributes);
+    a client without write_attributes writes the pool's mutable standard attributes."""
+    written: dict[str, list[str]] = {}
+    default = writable_attributes(pool)
+    for client_id, client in clients.items():
+        if client.kind == "machine":
+            continue
+        attributes = client.write_attributes if client.write_attributes is not None else default
+        for attribute in attributes:
+            written.setdefault(attribute, []).append(client_id)
+    return written

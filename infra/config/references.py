@@ -16,7 +16,11 @@ from dataclasses import dataclass
 
 from infra.config.acknowledgments import AcknowledgmentConfig
 from infra.config.apis import ApisConfig
-from infra.config.app_clients import BUILT_IN_SCOPES, AppClientConfig
+from infra.config.app_clients import (
+    BUILT_IN_SCOPES,
+    AppClientConfig,
+    attributes_written_by_clients,
+)
 from infra.config.federation import (
     DOMAIN_PATTERN,
     HOSTED_DOMAIN_ATTRIBUTE,
@@ -27,7 +31,11 @@ from infra.config.federation import (
     public_suffix,
 )
 from infra.config.identity_pool import IdentityPoolConfig
-from infra.config.migration import MigrationConfig
+from infra.config.migration import (
+    VERIFICATION_FLAGS,
+    MigrationConfig,
+    authorization_inputs,
+)
 from infra.config.operations import OperationsConfig
 from infra.config.resource_servers import ResourceServerConfig
 from infra.config.triggers import PreTokenGenerationConfig, TriggersConfig
@@ -69,6 +77,7 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_hosted_domain_problems(sections),
         *_group_scope_problems(sections),
         *_claim_source_problems(sections),
+        *_migration_problems(sections),
         *_api_problems(sections),
         *_operations_problems(sections),
     ]
@@ -615,23 +624,30 @@ def _hosted_domain_problems(sections: Sections) -> Iterator[Reference]:
 # --- claims and session tags only from attributes nobody can write ---------------------------
 
 
+def migration_writer(migration: MigrationConfig) -> str:
+    """How `attribute_writers` names the migration."""
+    return f"the old pool {migration.from_user_pool_id} (migration)"
+
+
 def attribute_writers(sections: Sections) -> dict[str, list[str]]:
-    """Attribute -> who can set it: app clients (their users, through UpdateUserAttributes) and
-    identity providers (at every federated sign-in, through their attribute mapping)."""
+    """Attribute -> who can set it: app clients (their users, through UpdateUserAttributes),
+    identity providers (at every federated sign-in, through their attribute mapping) and the
+    migration (whoever could write it in the old pool, unless the file declares it protected
+    there: migration.protected_in_old_pool)."""
     writers: dict[str, list[str]] = {}
     pool, clients, providers = sections.user_pool, sections.app_clients, sections.identity_providers
     if pool is not None and clients is not None:
-        default = writable_attributes(pool)
-        for client_id, client in clients.items():
-            if client.kind == "machine":
-                continue
-            written = client.write_attributes if client.write_attributes is not None else default
-            for attribute in written:
-                writers.setdefault(attribute, []).append(f"app client {client_id}")
+        for attribute, client_ids in attributes_written_by_clients(pool, clients).items():
+            writers.setdefault(attribute, []).extend(f"app client {c}" for c in client_ids)
     if providers is not None:
         for provider_id, provider in enabled_providers(providers).items():
             for attribute in provider.effective_mapping():
                 writers.setdefault(attribute, []).append(f"identity provider {provider_id}")
+    migration = sections.migration
+    if pool is not None and migration is not None:
+        for attribute in readable_attributes(pool):
+            if attribute not in migration.protected_in_old_pool:
+                writers.setdefault(attribute, []).append(migration_writer(migration))
     return writers
 
 
@@ -657,14 +673,23 @@ def _claim_source_problems(sections: Sections) -> Iterator[Reference]:
     if sections.triggers is not None and sections.triggers.pre_token_generation.groups_claim:
         groups_claim = sections.triggers.pre_token_generation.groups_claim
         sources.append(("triggers.pre_token_generation.groups_claim_name", {groups_claim: ""}))
+    migrated = migration_writer(sections.migration) if sections.migration is not None else None
     for where, mapping in sources:
         for name, attribute in mapping.items():
             if attribute in writers:
+                others = [w for w in writers[attribute] if w != migrated]
+                fix = (
+                    "map an attribute no client writes and no provider maps (e.g. an "
+                    "immutable custom attribute)"
+                    if others
+                    else f"declare migration.protected_in_old_pool.{attribute} with the reason "
+                    "no client, provider or trigger of the old pool could write it; if they "
+                    "could, the old values must not reach this claim or tag"
+                )
                 yield (
                     f"{where}.{name}",
                     f"{attribute!r} can be set by {', '.join(writers[attribute])}: a user would "
-                    "grant themselves this claim or tag; map an attribute no client writes "
-                    "and no provider maps (e.g. an immutable custom attribute)",
+                    f"grant themselves this claim or tag; {fix}",
                 )
             if where.endswith(("_claims", "_claim_name")) and (
                 name in attributes
@@ -735,3 +760,62 @@ def _operations_problems(sections: Sections) -> Iterator[Reference]:
     alarms = operations.alarms
     if alarms.enabled and alarms.threat_protection:
         yield ("operations.alarms.threat_protection", f"true: high-risk event alarms {needs}")
+
+
+# --- migration ----------------------------------------------------------------------------------
+
+
+def _migration_problems(sections: Sections) -> Iterator[Reference]:
+    migration, pool = sections.migration, sections.user_pool
+    if migration is None or pool is None:
+        return
+    where = "migration.protected_in_old_pool"
+    declared = migration.protected_in_old_pool
+    readable = readable_attributes(pool)
+    if unknown := sorted(set(declared) - set(readable)):
+        yield (where, f"{unknown} are not attributes of this pool; allowed: {readable}")
+    triggers, identity_pool = sections.triggers, sections.identity_pool
+    if triggers is not None and identity_pool is not None:
+        inputs = authorization_inputs(pool, triggers=triggers, identity_pool=identity_pool)
+        if plain := sorted(a for a in declared if a in readable and a not in inputs):
+            yield (
+                where,
+                f"{plain} are no authorization inputs of this pool, so they migrate anyway; "
+                f"declare only these: {sorted(inputs)}",
+            )
+    for identifier, flag in (("email", "email_verified"), ("phone", "phone_number_verified")):
+        if identifier in pool.sign_in_identifiers and flag not in declared:
+            base = VERIFICATION_FLAGS[flag]
+            yield (
+                where,
+                f"users sign in with {identifier} (user_pool.sign_in_identifiers), but {flag} is "
+                f"not declared: an unverified {base} would claim that sign-in identifier, so "
+                f"the trigger refuses every user with a {base} it cannot trust as verified; "
+                f"declare {flag} with the reason the old pool verified {base} only by a code "
+                "(no client wrote it, no trigger auto-verified it, no provider mapped it), or "
+                "move these users with the bulk import",
+            )
+    yield from _migration_sign_up_problems(sections, migration, pool)
+
+
+def _migration_sign_up_problems(
+    sections: Sections, migration: MigrationConfig, pool: UserPoolConfig
+) -> Iterator[Reference]:
+    where = "migration.sign_up_reason"
+    opened = []
+    if pool.self_sign_up:
+        opened.append("user_pool.self_sign_up is true")
+    providers = sections.identity_providers
+    federated = providers is not None and bool(enabled_providers(providers))
+    if federated and pool.effective_federated_sign_up == "open":
+        opened.append("federated sign-up is open (user_pool.federated_sign_up)")
+    if opened and migration.sign_up_reason is None:
+        yield (
+            where,
+            f"required: {' and '.join(opened)}. A sign-up with a migrating user's email or "
+            "username blocks that user's migration, and the account someone else created "
+            "first is the one the user lands in (pre-account hijacking); turn sign-up off for "
+            "the migration window or say why it must stay on",
+        )
+    if not opened and migration.sign_up_reason is not None:
+        yield (where, "has no effect: self sign-up and open federated sign-up are off")

@@ -27,7 +27,8 @@ from constructs import Construct
 
 from infra.config.app_clients import AppClientConfig
 from infra.config.federation import IdentityProviderConfig
-from infra.config.migration import MigrationConfig
+from infra.config.identity_pool import IdentityPoolConfig
+from infra.config.migration import MigrationConfig, migrated_attributes
 from infra.config.migration import trigger_config as migration_trigger_config
 from infra.config.references import (
     protected_groups,
@@ -36,7 +37,7 @@ from infra.config.references import (
     provider_subdomains,
 )
 from infra.config.triggers import PreTokenGenerationConfig, TriggersConfig
-from infra.config.user_pool import UserPoolConfig, readable_attributes
+from infra.config.user_pool import UserPoolConfig
 from infra.nag import (
     acknowledge_log_group_encryption,
     acknowledge_synchronous_function,
@@ -114,10 +115,16 @@ class Triggers(Construct):
         identity_providers: dict[str, IdentityProviderConfig],
         app_clients: dict[str, AppClientConfig],
         migration: MigrationConfig | None = None,
+        identity_pool: IdentityPoolConfig | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.runtime_configs = runtime_configs(
-            config, pool_config, identity_providers, app_clients, migration
+            config,
+            pool_config,
+            identity_providers,
+            app_clients,
+            migration,
+            identity_pool=identity_pool,
         )
         self.functions: dict[str, lambda_.Function] = {}
         self.parts: dict[str, list[Construct]] = {}
@@ -297,8 +304,14 @@ def runtime_configs(
     identity_providers: dict[str, IdentityProviderConfig],
     app_clients: dict[str, AppClientConfig],
     migration: MigrationConfig | None = None,
+    *,
+    identity_pool: IdentityPoolConfig | None = None,
 ) -> dict[str, dict[str, Any]]:
-    """The TRIGGER_CONFIG JSON of each enabled trigger, in the runtime's contract."""
+    """The TRIGGER_CONFIG JSON of each enabled trigger, in the runtime's contract.
+
+    With a migration, ``identity_pool`` is required: its principal tags are authorization
+    inputs the migration must not carry unless declared protected in the old pool.
+    """
     group_names = {group_id: group.name for group_id, group in pool_config.groups.items()}
     configs: dict[str, dict[str, Any]] = {}
     if config.pre_sign_up.enabled:
@@ -355,10 +368,18 @@ def runtime_configs(
             "customize_email": pool_config.email.sender == "ses",
         }
     if migration is not None:
+        if identity_pool is None:
+            raise ValueError("a migration needs identity_pool: its principal tags authorize")
         configs["UserMigration"] = migration_trigger_config(
             migration,
-            attributes=readable_attributes(pool_config),
+            attributes=migrated_attributes(
+                migration,
+                pool_config,
+                triggers=config,
+                identity_pool=identity_pool,
+            ),
             # The kit's pools are case-insensitive (infra/constructs/user_pool.py).
             case_sensitive=False,
+            sign_in_identifiers=pool_config.sign_in_identifiers,
         )
     return configs

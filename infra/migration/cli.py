@@ -134,6 +134,19 @@ def summary(result: ExportResult) -> list[str]:
             f"{name} ({count} users)" for name, count in sorted(result.dropped_attributes.items())
         )
         lines.append(f"attributes the new pool lacks, not exported: {dropped}")
+    if result.withheld_attributes:
+        withheld = ", ".join(
+            f"{name} ({count} users)" for name, count in sorted(result.withheld_attributes.items())
+        )
+        lines.append(
+            "authorization inputs not declared in migration.protected_in_old_pool, not "
+            f"exported: {withheld}"
+        )
+    if not result.withheld_checked:
+        lines.append(
+            "authorization inputs: not checked (no environment file); with --env, those "
+            "migration.protected_in_old_pool does not declare are left out"
+        )
     return lines
 
 
@@ -153,14 +166,18 @@ def main(
     if not args.env and not (args.old_pool_id and args.new_pool_id):
         parser.error("--old-pool-id and --new-pool-id go together")
     try:
+        withheld = None
         if args.env:
-            args.old_pool_id, args.new_pool_id = pools_of_environment(args.env, args.directory)
+            args.old_pool_id, args.new_pool_id, withheld = pools_of_environment(
+                args.env, args.directory
+            )
         result = export_users(
             args.old_pool_id,
             args.new_pool_id,
             client_factory=client_factory or default_client_factory,
             rate=args.rate,
             region=args.region,
+            withheld=withheld,
         )
         for line in summary(result):
             print(line, file=out_stream)

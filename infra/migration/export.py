@@ -16,7 +16,9 @@ their second factor is not silently dropped; ``email_verified`` / ``phone_number
 ``true`` only when the old pool says ``true`` and the email / phone number is present; other
 columns carry the old attribute of the same name (``birthdate`` converted from ``YYYY-MM-DD`` to
 the import's ``mm/dd/yyyy``). Old attributes without a column (the new pool lacks them) are
-dropped and counted by name.
+dropped and counted by name. So are the ``withheld`` ones: the new pool's authorization inputs
+the environment file does not declare protected in the old pool (a withheld flag is written as
+``false``), exactly as the sign-in migration drops them.
 
 Users skipped, each counted by reason (`SKIP_REASONS`): see the table there.
 """
@@ -25,7 +27,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -114,6 +116,8 @@ class ExportResult:
     skipped: Counter[str] = field(default_factory=Counter)
     skipped_users: list[tuple[str, str]] = field(default_factory=list)
     dropped_attributes: Counter[str] = field(default_factory=Counter)
+    withheld_attributes: Counter[str] = field(default_factory=Counter)
+    withheld_checked: bool = False
 
     @property
     def exported(self) -> int:
@@ -292,14 +296,17 @@ def cell_value(column: str, username: str, attributes: Mapping[str, str]) -> str
     return value
 
 
-def plan_user(user: Mapping[str, Any], new_pool: NewPool) -> Candidate | str:
-    """A `Candidate` row for one old user, or the reason it is skipped."""
+def plan_user(
+    user: Mapping[str, Any], new_pool: NewPool, withheld: Collection[str] = ()
+) -> Candidate | str:
+    """A `Candidate` row for one old user, or the reason it is skipped; ``withheld``
+    attributes are never taken from the old pool."""
     if (reason := status_reason(user)) is not None:
         return reason
     username = user.get("Username")
     if not isinstance(username, str) or not username:
         return "invalid_username"
-    attributes = attributes_of(user)
+    attributes = {k: v for k, v in attributes_of(user).items() if k not in withheld}
     email = attributes.get("email", "").strip().lower()
     if new_pool.fold(username) in new_pool.usernames or (email and email in new_pool.emails):
         return "already_in_new_pool"
@@ -355,8 +362,13 @@ def export_users(
     rate: float = DEFAULT_RATE,
     region: str | None = None,
     bucket: TokenBucket | None = None,
+    withheld: Collection[str] | None = None,
 ) -> ExportResult:
-    """Read both pools and build the import rows; raises `ExportError` with a one-line message."""
+    """Read both pools and build the import rows; raises `ExportError` with a one-line message.
+
+    ``withheld``: attributes never taken from the old pool (`withheld_attributes`); None when
+    no environment file says (the summary then says they were not checked).
+    """
     old_region, new_region = pool_region(old_pool_id), pool_region(new_pool_id)
     if old_pool_id == new_pool_id:
         raise ExportError("the old and the new pool are the same pool")
@@ -368,12 +380,14 @@ def export_users(
     bucket = bucket or TokenBucket(rate)
     new_pool = read_new_pool(_Pool(client_factory(new_region), new_pool_id, new_region, bucket))
     old = _Pool(client_factory(old_region), old_pool_id, old_region, bucket)
-    result = ExportResult(header=new_pool.header)
+    result = ExportResult(header=new_pool.header, withheld_checked=withheld is not None)
+    withheld = frozenset(withheld or ())
     candidates: list[Candidate] = []
     for user in old.users():
         result.total += 1
         result.dropped_attributes.update(dropped_attribute_names(user, new_pool.header))
-        planned = plan_user(user, new_pool)
+        result.withheld_attributes.update(set(attributes_of(user)) & withheld)
+        planned = plan_user(user, new_pool, withheld)
         if isinstance(planned, str):
             result.skip(str(user.get("Username", "")), planned)
         else:

@@ -4,6 +4,7 @@ section, the new one from its deploy outputs (`deploy-outputs/<env>.json`) or Cl
 from __future__ import annotations
 
 from pathlib import Path
+from typing import NamedTuple
 
 from infra.client_config.outputs import (
     OutputsError,
@@ -11,6 +12,7 @@ from infra.client_config.outputs import (
     read_outputs_file,
     stack_name,
 )
+from infra.config.migration import withheld_attributes
 from infra.deploy.preflight import PreflightError, check_environment
 
 OUTPUTS_DIR = Path("deploy-outputs")
@@ -20,8 +22,16 @@ class PoolsError(Exception):
     """The pools cannot be resolved; the message says why."""
 
 
-def pools_of_environment(name: str, directory: Path) -> tuple[str, str]:
-    """(old pool id, new pool id) of the environment users move into."""
+class MigrationPools(NamedTuple):
+    """The pools of an environment's migration, and what must not come from the old one."""
+
+    old_pool_id: str
+    new_pool_id: str
+    withheld: tuple[str, ...]  # `infra.config.migration.withheld_attributes`
+
+
+def pools_of_environment(name: str, directory: Path) -> MigrationPools:
+    """The old and the new pool of the environment users move into."""
     try:
         config = check_environment(name, directory)
         if config.migration is None:
@@ -40,4 +50,10 @@ def pools_of_environment(name: str, directory: Path) -> tuple[str, str]:
     new_pool = outputs.get("UserPoolId")
     if not new_pool:
         raise PoolsError(f"the outputs of stack {stack_name(config)} lack UserPoolId")
-    return config.migration.from_user_pool_id, new_pool
+    withheld = withheld_attributes(
+        config.migration,
+        config.user_pool,
+        triggers=config.triggers,
+        identity_pool=config.identity_pool,
+    )
+    return MigrationPools(config.migration.from_user_pool_id, new_pool, tuple(withheld))

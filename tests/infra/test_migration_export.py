@@ -27,6 +27,7 @@ from infra.migration.importcsv import cell_problem, decode_file, decode_row, enc
 from infra.migration.ratelimit import TokenBucket
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+MFA = "cognito:mfa_enabled"
 OLD_REGION = "eu-west-1"
 NEW_REGION = "us-east-1"
 STANDARD_HEADER = [
@@ -590,6 +591,7 @@ def test_cli_dry_run_prints_counts_and_writes_nothing(
     assert "  disabled: 1 - disabled in the old pool" in stdout
     assert "  unsafe_value: 6 - " in stdout
     assert "attributes the new pool lacks, not exported: custom:legacy (1 users)" in stdout
+    assert "authorization inputs: not checked (no environment file)" in stdout
     assert stdout.rstrip().endswith("dry run: nothing written")
 
 
@@ -693,25 +695,54 @@ def test_runs_as_a_module() -> None:
 def test_cli_env_takes_the_old_pool_from_the_file_and_the_new_from_the_outputs(
     pools: Pools, tmp_path: Path, monkeypatch: Any
 ) -> None:
-    # GIVEN an environment whose migration section names the old pool, deployed as the new one
+    # GIVEN an environment whose migration section names the old pool, deployed as the new one;
+    # its custom:tenant_id is an authorization input the file does not declare protected
     (tmp_path / "next.yaml").write_text(
-        "tier: development\nowner: team\nuser_pool: {feature_plan: plus}\n"
+        "tier: development\nowner: team\n"
+        "user_pool: {feature_plan: plus, custom_attributes: {tenant_id: {}}}\n"
         "domain: {prefix: next-signin}\n"
-        f"migration: {{from_user_pool_id: {pools.old_id}, from_client_id: oldclient123}}\n"
+        f"migration: {{from_user_pool_id: {pools.old_id}, from_client_id: oldclient123,\n"
+        "  protected_in_old_pool: {email_verified: verified by code only}}\n"
     )
     monkeypatch.chdir(tmp_path)
     (tmp_path / "deploy-outputs").mkdir()
     (tmp_path / "deploy-outputs" / "next.json").write_text(
         json.dumps({"cognito-kit-next": {"UserPoolId": pools.new_id}})
     )
+    out = tmp_path / "users.csv"
     # WHEN the export names only the environment
     code, stdout, err = run_cli(
-        ["export", "--env", "next", "--directory", str(tmp_path), "--dry-run", "--rate", "100"],
+        ["export", "--env", "next", "--directory", str(tmp_path), "--out", str(out)],
         pools.factory,
     )
-    # THEN it reads the old pool and writes the new pool's header, as with the two ids
+    # THEN it reads the old pool and writes the new pool's header, as with the two ids, but
+    # takes no undeclared authorization input from the old pool
     assert (code, err) == (0, "")
-    assert f"exportable: {len(EXPORTED)} " in stdout
+    assert f"wrote {len(EXPORTED)} users" in stdout
+    header, rows = decode_file(out.read_text(encoding="utf-8"))
+    column = header.index("custom:tenant_id")
+    assert [row[column] for row in rows] == [""] * len(EXPORTED)  # ann's "-42" stayed behind
+    assert header.index("email_verified") >= 0
+    assert all(row[header.index("email_verified")] == "true" for row in rows)  # declared
+    assert (
+        "authorization inputs not declared in migration.protected_in_old_pool, not exported: "
+        "custom:tenant_id (1 users)"
+    ) in stdout
+
+
+def test_a_withheld_attribute_is_never_taken_from_the_old_pool() -> None:
+    pool = NewPool(
+        **{**NEW_POOL.__dict__, "header": (*NEW_POOL.header[:-1], "custom:tenant_id", MFA)}
+    )
+    record = user(**{"custom:tenant_id": "t-9"})
+    kept = plan_user(record, pool)
+    assert isinstance(kept, export.Candidate)
+    assert kept.cells[-2] == "t-9"
+    withheld = plan_user(record, pool, {"custom:tenant_id"})
+    assert isinstance(withheld, export.Candidate)
+    assert withheld.cells[-2] == ""
+    # An untrusted verification flag proves no contact: no reset code could be trusted.
+    assert plan_user(record, pool, {"email_verified"}) == "no_verified_contact"
 
 
 def test_cli_env_without_a_migration_section_says_what_to_add(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from lambda_triggers import _common, post_confirmation
-from lambda_triggers._common import ConfigError
+from lambda_triggers._common import ConfigError, username_ref
 
 POOL = "us-east-1_EXAMPLE"
 
@@ -83,7 +83,7 @@ def test_adds_the_confirmed_user_to_the_default_group(
     (record,) = caplog.records
     assert record.getMessage() == "added the confirmed user to the default group"
     assert record.group == "users"
-    assert record.username == "ann"
+    assert record.username_ref == username_ref("ann")
     assert "ann@example.com" not in log_text(caplog.records)
 
 
@@ -133,7 +133,7 @@ def test_an_aws_error_is_logged_and_the_confirmation_stands(
     assert record.aws_operation == "AdminAddUserToGroup"
     assert record.error_code == "ResourceNotFoundException"
     assert record.trigger_source == "PostConfirmation_ConfirmSignUp"
-    assert record.username == "ann"
+    assert record.username_ref == username_ref("ann")
 
 
 @pytest.mark.parametrize("raw", [None, "{", '{"default_group": 3}', '{"group": "users"}'])

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from lambda_triggers import _common, pre_sign_up
-from lambda_triggers._common import ConfigError
+from lambda_triggers._common import ConfigError, username_ref
 from lambda_triggers.pre_sign_up import SignUpDenied, SignUpUnavailable
 
 POOL = "us-east-1_EXAMPLE"
@@ -611,7 +611,8 @@ def test_aws_errors_fail_closed_and_are_logged_with_context(
     assert record.aws_operation == api_name
     assert record.error_code == code
     assert record.trigger_source == "PreSignUp_ExternalProvider"
-    assert record.username == "Google_109876543210987654321"
+    assert record.username_ref == username_ref("Google_109876543210987654321")
+    assert "Google_109876543210987654321" not in log_text(caplog.records)
     assert "ann@example.com" not in log_text(caplog.records)
 
 

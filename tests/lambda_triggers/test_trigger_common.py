@@ -93,31 +93,50 @@ def test_config_reader_rejects_a_non_object() -> None:
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("ann", "ann"),
-        ("Google_123", "Google_123"),
-        ("ann@example.com", "[redacted: email-like username]"),
-        ("x" * 500, "x" * 128),
-        (None, None),
-        (5, None),
-    ],
+    "typed", ["ann", "Google_123", "ann@example.com", "+15550100", "Hunter2-Passw0rd!", "x" * 500]
 )
-def test_safe_username(value: object, expected: str | None) -> None:
-    assert _common.safe_username(value) == expected
+def test_a_username_reference_never_contains_what_was_typed(typed: str) -> None:
+    reference = _common.username_ref(typed)
+    assert reference is not None
+    assert reference.startswith("ref:")
+    assert len(reference) == len("ref:") + 12
+    assert typed not in reference
+    assert _common.username_ref(typed) == reference  # correlates within one instance
+    assert _common.safe_username(typed) == reference
 
 
-def test_log_context_names_source_pool_user_and_sub_but_no_email() -> None:
+@pytest.mark.parametrize("value", [None, 5, ""])
+def test_no_reference_without_a_name(value: object) -> None:
+    assert _common.username_ref(value) is None
+
+
+def test_a_reference_is_keyed_per_instance_not_a_plain_hash() -> None:
+    import hashlib
+
+    typed = "+15550100"
+    plain = hashlib.blake2b(typed.encode(), digest_size=6).hexdigest()
+    assert _common.username_ref(typed) != f"ref:{plain}"
+    code = "from lambda_triggers import _common; print(_common.username_ref('+15550100'))"
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO_ROOT
+        ).stdout.strip()
+        for _ in range(2)
+    }
+    assert len(runs) == 2  # a new key per execution environment
+
+
+def test_log_context_names_source_pool_and_sub_but_never_the_typed_name() -> None:
     event = {
         "triggerSource": "PreSignUp_SignUp",
         "userPoolId": "us-east-1_EXAMPLE",
-        "userName": "ann@example.com",
+        "userName": "+15550100",
         "request": {"userAttributes": {"sub": "abc", "email": "ann@example.com"}},
     }
     assert _common.log_context(event) == {
         "trigger_source": "PreSignUp_SignUp",
         "user_pool_id": "us-east-1_EXAMPLE",
-        "username": "[redacted: email-like username]",
+        "username_ref": _common.username_ref("+15550100"),
         "sub": "abc",
     }
     assert _common.log_context([1]) == {"event_type": "array"}

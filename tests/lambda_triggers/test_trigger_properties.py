@@ -1,8 +1,9 @@
 """Property tests: malformed, sparse and random-shaped events never crash a trigger.
 
-Only a deliberate denial (``SignUpDenied``, ``MigrationDenied``) or the documented generic
-failure (``SignUpUnavailable``, ``MigrationUnavailable``) may leave a trigger; never KeyError,
-TypeError, AttributeError, IndexError or ValueError. The user migration trigger is also fed a
+Only a deliberate denial (``SignUpDenied``) or the documented generic failure
+(``SignUpUnavailable``, ``MigrationUnavailable``) may leave a trigger; never KeyError,
+TypeError, AttributeError, IndexError or ValueError. The user migration trigger answers its
+refusals with the all-null response instead of raising, carries only listed attributes, is fed a
 known password and must never log it. The ``process_event`` functions have no catch-all, so
 they are tested directly; the handlers are also checked not to need their last-resort
 ``except Exception`` ("unexpected error" log). AWS is a fake that returns random, possibly
@@ -643,9 +644,11 @@ USER_MIGRATION_CONFIG_RAW = {
     "from_client_id": "oldclient0123456789",
     "attributes": MIGRATION_ATTRIBUTES,
     "case_sensitive": False,
+    "sign_in_identifiers": ["email"],
+    "forgot_password": "migrate",
 }
 USER_MIGRATION_CONFIG = um.parse_config(USER_MIGRATION_CONFIG_RAW)
-MIGRATION_ESCAPES = (um.MigrationDenied, um.MigrationUnavailable)
+MIGRATION_ESCAPES = (um.MigrationUnavailable,)
 
 
 def _jwt(claims: object) -> str:
@@ -766,7 +769,7 @@ def assert_migration_was_warranted(event: dict[str, Any], old_pool: FakeOldPool)
     assert attributes
     for name, value in attributes.items():
         assert isinstance(value, str)
-        assert name in {*MIGRATION_ATTRIBUTES, "email_verified", "phone_number_verified"}
+        assert name in MIGRATION_ATTRIBUTES  # nothing unlisted, no unlisted flag
         assert name not in {"sub", "identities"}
         assert not name.startswith("cognito:")
     for flag, base in (("email_verified", "email"), ("phone_number_verified", "phone_number")):
@@ -789,8 +792,18 @@ def assert_migration_was_warranted(event: dict[str, Any], old_pool: FakeOldPool)
     else:
         assert "finalUserStatus" not in response
         assert um.has_verified_contact(attributes)
-    known = [record["Username"], *(attributes.get(n) for n in ("email", "phone_number"))]
+    old_values = {item.get("Name"): item.get("Value") for item in record["UserAttributes"] or []}
+    if old_values.get("email"):  # email is a sign-in identifier: never carried unverified
+        assert attributes.get("email_verified") == "true"
+    verified_email = attributes.get("email") if attributes.get("email_verified") == "true" else None
+    known = [record["Username"], verified_email]
     assert any(isinstance(k, str) and k.lower() == event["userName"].lower() for k in known)
+
+
+def is_refused(event: dict[str, Any]) -> bool:
+    """The empty response Cognito answers as for an unknown name."""
+    response = event.get("response")
+    return isinstance(response, dict) and all(value is None for value in response.values())
 
 
 @PROPERTY
@@ -808,11 +821,14 @@ def test_user_migration_process_event_raises_only_its_own_errors(
         record_path(type(error).__name__)
         return
     assert result is event
-    if source_of(event) in um.SOURCES:
+    if source_of(event) not in um.SOURCES:
+        assert not old_pool.calls
+    elif is_refused(event):
+        record_path("refused")
+        assert set(event["response"]) >= set(um.RESPONSE_KEYS)
+    else:
         record_path("migrated")
         assert_migration_was_warranted(event, old_pool)
-    else:
-        assert not old_pool.calls
 
 
 @PROPERTY

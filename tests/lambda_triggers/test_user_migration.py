@@ -1,5 +1,10 @@
 """User migration trigger: configuration, migration from a moto old pool, every refusal, failures.
 
+Every deliberate refusal must look exactly like a name that exists nowhere: the trigger returns
+the event with an empty response (all fields null), which Cognito answers as for an unknown user
+under PreventUserExistenceErrors (docs/migration.md says what AWS documents and what is not
+confirmed on a live pool). `assert_refused` pins that shape.
+
 The old pool lives in moto (one pool for the module, in another region than the new pool), with
 users in each status the trigger must handle. Behaviour moto lacks (MFA challenges other than
 SMS, a case-insensitive old pool, throttling, misconfigured clients) comes from botocore's
@@ -27,7 +32,7 @@ import pytest
 
 from lambda_triggers import user_migration as um
 from lambda_triggers._common import ConfigError
-from lambda_triggers.user_migration import MigrationDenied, MigrationUnavailable
+from lambda_triggers.user_migration import MigrationUnavailable
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 OLD_REGION = "eu-west-1"
@@ -119,6 +124,15 @@ def old_pool() -> Iterator[OldPool]:
             },
         )
         confirmed("frank", {"email": "frank@example.com", "email_verified": "false"})
+        confirmed(
+            "gina",
+            {
+                "email": "gina@example.com",
+                "email_verified": "true",
+                "phone_number": "+15550133",
+                "phone_number_verified": "true",
+            },
+        )
         confirmed("bob", {"email": "bob@example.com", "email_verified": "true"})
         client.admin_disable_user(UserPoolId=pool_id, Username="bob")
         client.admin_create_user(  # FORCE_CHANGE_PASSWORD, its temporary password is PASSWORD
@@ -168,6 +182,7 @@ def config_for(pool_id: str, client_id: str, **overrides: Any) -> dict[str, Any]
         "from_client_id": client_id,
         "attributes": NEW_ATTRIBUTES,
         "case_sensitive": False,
+        "sign_in_identifiers": [],
         **overrides,
     }
 
@@ -177,8 +192,38 @@ def moto_config(old_pool: OldPool) -> um.Config:
     return um.parse_config(config_for(old_pool.pool_id, old_pool.client_id))
 
 
+@pytest.fixture
+def forgot_config(old_pool: OldPool) -> um.Config:
+    """Forgot-password migration opted in (the end of a migration window)."""
+    return um.parse_config(
+        config_for(old_pool.pool_id, old_pool.client_id, forgot_password="migrate")
+    )
+
+
+EMPTY_RESPONSE = dict.fromkeys(
+    [
+        "userAttributes",
+        "finalUserStatus",
+        "messageAction",
+        "desiredDeliveryMediums",
+        "forceAliasCreation",
+        "enableSMSMFA",
+    ]
+)
+
+
+def assert_refused(result: object, event: dict[str, Any]) -> None:
+    """The answer Cognito treats as "no such user": the event back, its response all null."""
+    assert result is event
+    assert event["response"] == EMPTY_RESPONSE
+
+
 def stub_config(**overrides: Any) -> um.Config:
     return um.parse_config(config_for(STUB_POOL, STUB_CLIENT, **overrides))
+
+
+def logged_reasons(records: list[Any]) -> str:
+    return "\n".join(str(getattr(r, "reason", "")) for r in records)
 
 
 def fake_jwt(claims: dict[str, object]) -> str:
@@ -204,7 +249,7 @@ def migrate(event: dict[str, Any], config: um.Config, client: Any) -> dict[str, 
 
 def auth_event(
     load_event: Callable[[str], dict[str, Any]], username: str, password: str = PASSWORD
-):
+) -> dict[str, Any]:
     event = load_event("user_migration_authentication")
     event["userName"] = username
     event["request"]["password"] = password
@@ -228,6 +273,8 @@ def test_parse_config_derives_the_region_from_the_pool_id() -> None:
         region="eu-west-1",
         attributes=frozenset(NEW_ATTRIBUTES),
         case_sensitive=False,
+        sign_in_identifiers=frozenset(),
+        forgot_password="ignore",
     )
     assert um.parse_config(
         config_for("eu-west-1_AbC123", "c", region="eu-west-1")
@@ -243,11 +290,17 @@ def test_parse_config_reports_every_problem_at_once() -> None:
                 "region": "us-east-1",
                 "attributes": ["email", "sub", "cognito:username", "identities", "email", "a b"],
                 "case_sensitive": "no",
+                "sign_in_identifiers": ["email", "username", "email"],
+                "forgot_password": "always",
                 "to_user_pool_id": "x",
             }
         )
     text = "\n".join(raised.value.problems)
-    assert len(raised.value.problems) == 9
+    assert len(raised.value.problems) == 13
+    assert "sign_in_identifiers[0]: 'email' is a sign-in identifier but 'email_verified'" in text
+    assert "sign_in_identifiers[1]: 'username' is not one of" in text
+    assert "sign_in_identifiers[2]: 'email' is listed twice" in text
+    assert "forgot_password: 'always' is not one of ['ignore', 'migrate']" in text
     assert "unknown keys ['to_user_pool_id']" in text
     assert "from_client_id: expected letters, digits" in text
     assert "region: 'us-east-1' does not match the pool id's region 'eu-west-1'" in text
@@ -267,6 +320,7 @@ def test_parse_config_requires_every_key_but_region() -> None:
         "from_client_id",
         "attributes",
         "case_sensitive",
+        "sign_in_identifiers",
     ]
 
 
@@ -331,11 +385,95 @@ def test_sign_in_migrates_the_listed_attributes_and_keeps_the_password(
     }
 
 
+def test_an_unlisted_authorization_input_stays_in_the_old_pool(
+    old_pool: OldPool, load_event: Any, caplog: Any
+) -> None:
+    # What the infra lists when the file declares neither custom:tenant_id nor the
+    # verification flags protected in the old pool.
+    attributes = ["email", "phone_number", "given_name", "family_name"]
+    config = um.parse_config(
+        config_for(old_pool.pool_id, old_pool.client_id, attributes=attributes)
+    )
+    with caplog.at_level(logging.INFO):
+        event = migrate(auth_event(load_event, "ann"), config, old_pool.client)
+    assert event["response"]["userAttributes"] == {
+        "email": "ann@example.com",
+        "phone_number": "+15550100",
+        "given_name": "Ann",
+        "family_name": "Example",
+    }
+    (record,) = [r for r in caplog.records if r.getMessage().startswith("migrated")]
+    assert record.withheld_attribute_names == [
+        "custom:legacy",
+        "custom:tenant_id",
+        "email_verified",
+        "nickname",
+        "phone_number_verified",
+    ]
+    assert "'t-1'" not in "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
+
+
+def test_a_verification_flag_is_carried_only_when_listed(
+    old_pool: OldPool, load_event: Any
+) -> None:
+    attributes = ["email", "email_verified", "phone_number"]
+    config = um.parse_config(
+        config_for(old_pool.pool_id, old_pool.client_id, attributes=attributes)
+    )
+    event = migrate(auth_event(load_event, "gina"), config, old_pool.client)
+    assert event["response"]["userAttributes"] == {
+        "email": "gina@example.com",
+        "email_verified": "true",
+        "phone_number": "+15550133",  # verified in the old pool, but the flag is not listed
+    }
+
+
 def test_sign_in_of_a_user_whose_email_is_unverified_carries_it_unverified(
     old_pool: OldPool, moto_config: um.Config, load_event: Any
 ) -> None:
+    # The new pool does not sign in with email here: an unverified email claims nothing.
     event = migrate(auth_event(load_event, "frank"), moto_config, old_pool.client)
     assert event["response"]["userAttributes"] == {"email": "frank@example.com"}
+
+
+@pytest.mark.parametrize(
+    ("username", "identifiers", "reason"),
+    [
+        ("frank", ["email"], "email is a sign-in identifier of the new pool"),
+        ("paul", ["email"], "email is a sign-in identifier of the new pool"),
+        ("ann", ["phone_number"], "phone_number is a sign-in identifier of the new pool"),
+    ],
+)
+def test_an_unverified_sign_in_identifier_is_never_pre_claimed(
+    old_pool: OldPool,
+    load_event: Any,
+    caplog: Any,
+    username: str,
+    identifiers: list[str],
+    reason: str,
+) -> None:
+    config = um.parse_config(
+        config_for(old_pool.pool_id, old_pool.client_id, sign_in_identifiers=identifiers)
+    )
+    event = auth_event(load_event, username)
+    with caplog.at_level(logging.INFO):
+        result = migrate(event, config, old_pool.client)
+    assert_refused(result, event)
+    assert reason in logged_reasons(caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("username", "identifiers"),
+    [("paul", ["phone_number"]), ("ann", ["email"]), ("ann", ["email", "preferred_username"])],
+)
+def test_a_verified_sign_in_identifier_migrates(
+    old_pool: OldPool, load_event: Any, username: str, identifiers: list[str]
+) -> None:
+    config = um.parse_config(
+        config_for(old_pool.pool_id, old_pool.client_id, sign_in_identifiers=identifiers)
+    )
+    event = migrate(auth_event(load_event, username), config, old_pool.client)
+    assert event["response"]["finalUserStatus"] == "CONFIRMED"
 
 
 def test_case_sensitive_old_pool_needs_the_exact_old_spelling(
@@ -345,8 +483,8 @@ def test_case_sensitive_old_pool_needs_the_exact_old_spelling(
     # under its own spelling and with its own profile; no other spelling is tried.
     event = migrate(auth_event(load_event, "Ann"), moto_config, old_pool.client)
     assert event["response"]["userAttributes"]["email"] == "other-ann@example.com"
-    with pytest.raises(MigrationDenied):
-        migrate(auth_event(load_event, "ANN"), moto_config, old_pool.client)
+    refused_event = auth_event(load_event, "ANN")
+    assert_refused(migrate(refused_event, moto_config, old_pool.client), refused_event)
 
 
 @pytest.mark.parametrize(
@@ -361,7 +499,7 @@ def test_case_sensitive_old_pool_needs_the_exact_old_spelling(
         ("uma", PASSWORD, "status in the old pool is UNCONFIRMED"),
     ],
 )
-def test_sign_in_refusals_all_look_the_same(
+def test_sign_in_refusals_all_answer_like_an_unknown_name(
     old_pool: OldPool,
     moto_config: um.Config,
     load_event: Any,
@@ -371,21 +509,30 @@ def test_sign_in_refusals_all_look_the_same(
     reason: str,
 ) -> None:
     event = auth_event(load_event, username, password)
-    response_before = dict(event["response"])
-    with caplog.at_level(logging.INFO), pytest.raises(MigrationDenied) as raised:
-        migrate(event, moto_config, old_pool.client)
-    assert str(raised.value) == um.DENIED_MESSAGE
-    assert event["response"] == response_before
-    assert any(reason in str(getattr(r, "reason", "")) for r in caplog.records)
+    with caplog.at_level(logging.INFO):
+        result = migrate(event, moto_config, old_pool.client)
+    assert_refused(result, event)
+    assert reason in logged_reasons(caplog.records)
 
 
 # --- migration in forgot-password (moto) --------------------------------------------------
 
 
-def test_forgot_password_migrates_without_a_final_status(
-    old_pool: OldPool, moto_config: um.Config, load_event: Any
+@pytest.mark.parametrize("username", ["ann", "nobody", "frank", "erin"])
+def test_forgot_password_migrates_nobody_unless_the_file_opts_in(
+    moto_config: um.Config, load_event: Any, no_aws: Any, caplog: Any, username: str
 ) -> None:
-    event = migrate(forgot_event(load_event, "ann"), moto_config, old_pool.client)
+    event = forgot_event(load_event, username)
+    with caplog.at_level(logging.INFO):
+        result = um.process_event(event, moto_config, no_aws, um.Deadline(um.TIME_BUDGET_S))
+    assert_refused(result, event)
+    assert "forgot password migrates nobody" in logged_reasons(caplog.records)
+
+
+def test_forgot_password_migrates_without_a_final_status(
+    old_pool: OldPool, forgot_config: um.Config, load_event: Any
+) -> None:
+    event = migrate(forgot_event(load_event, "ann"), forgot_config, old_pool.client)
     assert event["response"] == {
         "userAttributes": {
             "email": "ann@example.com",
@@ -401,9 +548,9 @@ def test_forgot_password_migrates_without_a_final_status(
 
 
 def test_forgot_password_with_only_a_verified_phone_number(
-    old_pool: OldPool, moto_config: um.Config, load_event: Any
+    old_pool: OldPool, forgot_config: um.Config, load_event: Any
 ) -> None:
-    event = migrate(forgot_event(load_event, "paul"), moto_config, old_pool.client)
+    event = migrate(forgot_event(load_event, "paul"), forgot_config, old_pool.client)
     assert event["response"]["userAttributes"] == {
         "email": "paul@example.com",
         "phone_number": "+15550111",
@@ -423,36 +570,42 @@ def test_forgot_password_with_only_a_verified_phone_number(
         ("uma", "UNCONFIRMED"),
     ],
 )
-def test_forgot_password_refusals(
+def test_forgot_password_refusals_answer_like_an_unknown_name(
     old_pool: OldPool,
-    moto_config: um.Config,
+    forgot_config: um.Config,
     load_event: Any,
     caplog: Any,
     username: str,
     reason: str,
 ) -> None:
-    with caplog.at_level(logging.INFO), pytest.raises(MigrationDenied) as raised:
-        migrate(forgot_event(load_event, username), moto_config, old_pool.client)
-    assert str(raised.value) == um.DENIED_MESSAGE
-    assert any(reason in str(getattr(r, "reason", "")) for r in caplog.records)
+    event = forgot_event(load_event, username)
+    with caplog.at_level(logging.INFO):
+        result = migrate(event, forgot_config, old_pool.client)
+    assert_refused(result, event)
+    assert reason in logged_reasons(caplog.records)
 
 
 def test_forgot_password_needs_the_verified_contact_to_be_carried(
     old_pool: OldPool, load_event: Any
 ) -> None:
     config = um.parse_config(
-        config_for(old_pool.pool_id, old_pool.client_id, attributes=["email", "given_name"])
+        config_for(
+            old_pool.pool_id,
+            old_pool.client_id,
+            attributes=["email", "given_name"],
+            forgot_password="migrate",
+        )
     )
-    with pytest.raises(MigrationDenied):  # paul's verified phone number is not carried
-        migrate(forgot_event(load_event, "paul"), config, old_pool.client)
+    event = forgot_event(load_event, "paul")  # paul's verified phone number is not carried
+    assert_refused(migrate(event, config, old_pool.client), event)
 
 
 def test_a_user_with_nothing_to_carry_is_refused(old_pool: OldPool, load_event: Any) -> None:
     config = um.parse_config(
         config_for(old_pool.pool_id, old_pool.client_id, attributes=["website"])
     )
-    with pytest.raises(MigrationDenied):
-        migrate(auth_event(load_event, "ann"), config, old_pool.client)
+    event = auth_event(load_event, "ann")
+    assert_refused(migrate(event, config, old_pool.client), event)
 
 
 # --- the handler end to end (moto) --------------------------------------------------------
@@ -491,6 +644,67 @@ def test_without_quieting_botocore_would_log_the_password(
         AuthParameters={"USERNAME": "ann", "PASSWORD": PASSWORD},
     )
     assert any(PASSWORD in f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
+
+
+@pytest.mark.parametrize(
+    ("source", "username", "password", "overrides"),
+    [
+        ("auth", "ann", "wrong-password", {}),
+        ("auth", "bob", PASSWORD, {}),  # disabled
+        ("auth", "carol", PASSWORD, {}),  # must change the password
+        ("auth", "erin", PASSWORD, {}),  # MFA
+        ("auth", "uma", PASSWORD, {}),  # unconfirmed
+        ("auth", "frank", PASSWORD, {"sign_in_identifiers": ["email"]}),  # unverified email
+        ("auth", "ann", PASSWORD, {"attributes": ["website"]}),  # nothing to carry
+        ("forgot", "ann", "", {}),  # forgot password off
+        ("forgot", "frank", "", {"forgot_password": "migrate"}),  # no verified contact
+        ("forgot", "erin", "", {"forgot_password": "migrate"}),
+    ],
+)
+def test_the_handler_answers_a_refusal_exactly_like_a_name_that_exists_nowhere(
+    old_pool: OldPool,
+    set_config: Any,
+    load_event: Any,
+    source: str,
+    username: str,
+    password: str,
+    overrides: dict[str, Any],
+) -> None:
+    set_config(config_for(old_pool.pool_id, old_pool.client_id, **overrides))
+    um._old_pool_clients[OLD_REGION] = old_pool.client
+
+    def event_for(name: str) -> dict[str, Any]:
+        if source == "auth":
+            return auth_event(load_event, name, password or PASSWORD)
+        return forgot_event(load_event, name)
+
+    def answer(name: str) -> object:
+        try:
+            return um.handler(event_for(name), None)
+        except Exception as error:  # Cognito would surface it as UserLambdaValidationException
+            return (type(error).__name__, str(error))
+
+    unknown, refused = answer("nobody-at-all"), answer(username)
+    assert unknown == {**event_for("nobody-at-all"), "response": EMPTY_RESPONSE}
+    assert refused == {**event_for(username), "response": EMPTY_RESPONSE}
+
+
+def test_no_typed_identifier_reaches_the_log(
+    old_pool: OldPool, set_config: Any, load_event: Any, caplog: Any
+) -> None:
+    set_config(config_for(old_pool.pool_id, old_pool.client_id))
+    um._old_pool_clients[OLD_REGION] = old_pool.client
+    typed = ["+15550100", "ann@example.com", "Hunter2-My-Password!", "ann"]
+    with caplog.at_level(logging.DEBUG, logger=um.logger.name):
+        for name in typed:
+            um.handler(auth_event(load_event, name), None)
+    text = "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
+    for name in typed:
+        assert repr(name) not in text
+        assert f"'{name}'" not in text
+    references = {r.username_ref for r in caplog.records if hasattr(r, "username_ref")}
+    assert len(references) == len(typed)  # one reference per typed name, none of them a name
+    assert all(ref.startswith("ref:") and len(ref) == 16 for ref in references)
 
 
 def test_handler_unexpected_error_logs_no_message_and_fails_closed(
@@ -540,8 +754,17 @@ def test_malformed_sign_in_events_are_refused_without_calling_aws(
 ) -> None:
     event = load_event("user_migration_authentication")
     mutate(event)
-    with pytest.raises(MigrationDenied):
-        um.process_event(event, stub_config(), _must_not_be_called, um.Deadline(4.0))
+    result = um.process_event(event, stub_config(), _must_not_be_called, um.Deadline(4.0))
+    assert_refused(result, event)
+
+
+def test_a_refusal_keeps_no_field_of_a_response_it_was_sent() -> None:
+    event: dict[str, object] = {
+        "triggerSource": um.AUTHENTICATION,
+        "response": {"userAttributes": {"a": "b"}},
+    }
+    assert um.refused(event)["response"] == dict.fromkeys([*EMPTY_RESPONSE][:-1])
+    assert um.refused({"response": "junk"})["response"] == dict.fromkeys([*EMPTY_RESPONSE][:-1])
 
 
 # --- stubbed old pool: what moto cannot do ------------------------------------------------
@@ -567,12 +790,13 @@ def tokens_for(username: str, sub: str = SUB) -> dict[str, Any]:
     }
 
 
-def old_user(username: str = "ann", sub: str = SUB, **extra: Any) -> dict[str, Any]:
+def old_user(
+    username: str = "ann", sub: str = SUB, attributes: dict[str, str] | None = None, **extra: Any
+) -> dict[str, Any]:
+    values = {"email": "ann@example.com", "email_verified": "true"} if attributes is None else {}
     return {
         "Username": username,
-        "UserAttributes": _attributes(
-            {"sub": sub, "email": "ann@example.com", "email_verified": "true"}
-        ),
+        "UserAttributes": _attributes({"sub": sub, **values, **(attributes or {})}),
         "Enabled": True,
         "UserStatus": "CONFIRMED",
         **extra,
@@ -601,8 +825,8 @@ def test_every_challenge_is_refused_before_reading_the_user(
         {"ChallengeName": challenge, "Session": "s" * 20, "ChallengeParameters": {}},
         AUTH_PARAMS,
     )
-    with pytest.raises(MigrationDenied):
-        migrate(auth_event(load_event, "ann"), stub_config(), cognito_idp)
+    event = auth_event(load_event, "ann")
+    assert_refused(migrate(event, stub_config(), cognito_idp), event)
 
 
 @pytest.mark.parametrize(
@@ -627,12 +851,56 @@ def test_the_typed_name_must_identify_the_authenticated_user(
     stubber.add_response("admin_initiate_auth", tokens_for("ann"), params)
     stubber.add_response("admin_get_user", old_user(), {"UserPoolId": STUB_POOL, "Username": "ann"})
     config = stub_config(case_sensitive=case_sensitive)
+    event = auth_event(load_event, typed)
+    result = migrate(event, config, cognito_idp)
     if migrates:
-        event = migrate(auth_event(load_event, typed), config, cognito_idp)
         assert event["response"]["userAttributes"]["email"] == "ann@example.com"
     else:
-        with pytest.raises(MigrationDenied):
-            migrate(auth_event(load_event, typed), config, cognito_idp)
+        assert_refused(result, event)
+
+
+@pytest.mark.parametrize(
+    ("typed", "old_attributes", "listed", "migrates"),
+    [
+        # The old pool resolved an address it never verified (an email-as-username old pool).
+        ("ann@example.com", {"email": "ann@example.com", "email_verified": "false"}, [], False),
+        ("+15550100", {"phone_number": "+15550100"}, [], False),
+        # Verified in the old pool, but the file does not trust that pool's verification.
+        ("ann@example.com", {"email": "ann@example.com", "email_verified": "true"}, [], False),
+        (
+            "ann@example.com",
+            {"email": "ann@example.com", "email_verified": "true"},
+            ["email_verified"],
+            True,
+        ),
+        # preferred_username counts only when it is carried (declared protected).
+        ("annie", {"preferred_username": "annie"}, [], False),
+        ("annie", {"preferred_username": "annie"}, ["preferred_username"], True),
+    ],
+)
+def test_only_a_trusted_identifier_may_be_typed(
+    typed: str,
+    old_attributes: dict[str, str],
+    listed: list[str],
+    migrates: bool,
+    cognito_idp: Any,
+    stubber: Any,
+    load_event: Any,
+) -> None:
+    params = {**AUTH_PARAMS, "AuthParameters": {"USERNAME": typed, "PASSWORD": PASSWORD}}
+    stubber.add_response("admin_initiate_auth", tokens_for("ann"), params)
+    stubber.add_response(
+        "admin_get_user",
+        old_user(attributes=old_attributes),
+        {"UserPoolId": STUB_POOL, "Username": "ann"},
+    )
+    config = stub_config(attributes=["email", "phone_number", "given_name", *listed])
+    event = auth_event(load_event, typed)
+    result = migrate(event, config, cognito_idp)
+    if migrates:
+        assert event["response"]["finalUserStatus"] == "CONFIRMED"
+    else:
+        assert_refused(result, event)
 
 
 @pytest.mark.parametrize(
@@ -671,8 +939,8 @@ def test_mfa_and_unusual_states_are_refused_even_after_tokens(
     stubber.add_response(
         "admin_get_user", old_user(**extra), {"UserPoolId": STUB_POOL, "Username": "ann"}
     )
-    with pytest.raises(MigrationDenied):
-        migrate(auth_event(load_event, "ann"), stub_config(), cognito_idp)
+    event = auth_event(load_event, "ann")
+    assert_refused(migrate(event, stub_config(), cognito_idp), event)
 
 
 @pytest.mark.parametrize(
@@ -693,43 +961,40 @@ def test_no_usable_token_fails_closed(
 
 
 @pytest.mark.parametrize(
-    ("code", "message", "outcome"),
+    ("code", "message", "refused"),
     [
-        ("TooManyRequestsException", "Rate exceeded", MigrationUnavailable),
-        ("InternalErrorException", "oops", MigrationUnavailable),
-        ("ResourceNotFoundException", "User pool client does not exist.", MigrationUnavailable),
-        (
-            "NotAuthorizedException",
-            "Unable to verify secret hash for client oldclient0123456789",
-            MigrationUnavailable,
-        ),
-        (
-            "InvalidParameterException",
-            "Auth flow not enabled for this client",
-            MigrationUnavailable,
-        ),
-        ("NotAuthorizedException", "Incorrect username or password.", MigrationDenied),
-        ("NotAuthorizedException", "Password attempts exceeded", MigrationDenied),
-        ("UserNotFoundException", "User does not exist.", MigrationDenied),
-        ("PasswordResetRequiredException", "Password reset required", MigrationDenied),
-        ("UserNotConfirmedException", "User is not confirmed.", MigrationDenied),
+        ("TooManyRequestsException", "Rate exceeded", False),
+        ("InternalErrorException", "oops", False),
+        ("ResourceNotFoundException", "User pool client does not exist.", False),
+        ("NotAuthorizedException", "Unable to verify secret hash for client oldclient01", False),
+        ("InvalidParameterException", "Auth flow not enabled for this client", False),
+        ("NotAuthorizedException", "Incorrect username or password.", True),
+        ("NotAuthorizedException", "Password attempts exceeded", True),
+        ("UserNotFoundException", "User does not exist.", True),
+        ("PasswordResetRequiredException", "Password reset required", True),
+        ("UserNotConfirmedException", "User is not confirmed.", True),
     ],
 )
 def test_aws_errors_of_the_sign_in(
     code: str,
     message: str,
-    outcome: type[Exception],
+    refused: bool,
     cognito_idp: Any,
     stubber: Any,
     load_event: Any,
     caplog: Any,
 ) -> None:
     stubber.add_client_error("admin_initiate_auth", code, message, expected_params=AUTH_PARAMS)
-    with caplog.at_level(logging.INFO), pytest.raises(outcome):
-        migrate(auth_event(load_event, "ann"), stub_config(), cognito_idp)
+    event = auth_event(load_event, "ann")
+    with caplog.at_level(logging.INFO):
+        if refused:
+            assert_refused(migrate(event, stub_config(), cognito_idp), event)
+        else:
+            with pytest.raises(MigrationUnavailable):
+                migrate(event, stub_config(), cognito_idp)
     (record,) = [r for r in caplog.records if getattr(r, "aws_operation", None)]
     assert record.error_code == code
-    assert record.levelno == (logging.INFO if outcome is MigrationDenied else logging.ERROR)
+    assert record.levelno == (logging.INFO if refused else logging.ERROR)
     assert message not in "\n".join(f"{r.getMessage()} {r.__dict__!r}" for r in caplog.records)
 
 
@@ -740,7 +1005,9 @@ def test_throttled_user_read_fails_closed(cognito_idp: Any, stubber: Any, load_e
         expected_params={"UserPoolId": STUB_POOL, "Username": "ann"},
     )
     with pytest.raises(MigrationUnavailable):
-        migrate(forgot_event(load_event, "ann"), stub_config(), cognito_idp)
+        migrate(
+            forgot_event(load_event, "ann"), stub_config(forgot_password="migrate"), cognito_idp
+        )
 
 
 class TimingOutClient:
@@ -859,7 +1126,17 @@ def test_carried_attributes_never_include_what_the_new_pool_assigns() -> None:
         "given_name": "Ann",
         "website": "https://ann.example",
     }
-    allowed = frozenset({"email", "given_name", "phone_number", "sub", "cognito:user_status"})
+    allowed = frozenset(
+        {
+            "email",
+            "email_verified",
+            "phone_number_verified",
+            "given_name",
+            "phone_number",
+            "sub",
+            "cognito:user_status",
+        }
+    )
     assert um.carried_attributes(old, allowed) == {
         "email": "ann@example.com",
         "email_verified": "true",
@@ -867,10 +1144,26 @@ def test_carried_attributes_never_include_what_the_new_pool_assigns() -> None:
     }
 
 
+def test_neither_a_custom_attribute_nor_a_flag_is_carried_unless_listed() -> None:
+    old = {
+        "email": "ann@example.com",
+        "email_verified": "true",
+        "phone_number": "+15550100",
+        "phone_number_verified": "true",
+        "custom:tenant_id": "t-1",
+        "custom:role": "admin",
+    }
+    assert um.carried_attributes(old, frozenset({"email", "phone_number", "custom:role"})) == {
+        "email": "ann@example.com",
+        "phone_number": "+15550100",
+        "custom:role": "admin",
+    }
+
+
 @pytest.mark.parametrize("flag", ["false", "TRUE", "True", "1", ""])
 def test_only_the_exact_true_verifies(flag: str) -> None:
     carried = um.carried_attributes(
-        {"email": "a@example.com", "email_verified": flag}, frozenset({"email"})
+        {"email": "a@example.com", "email_verified": flag}, frozenset({"email", "email_verified"})
     )
     assert "email_verified" not in carried
 

@@ -12,6 +12,7 @@ import aws_cdk as cdk
 import pytest
 
 from infra.constructs.triggers import ASSET_EXCLUDES, LAMBDA_TRIGGERS_DIR
+from lambda_triggers import user_migration
 from tests.conftest import Assembly, Synthesized
 
 FUNCTION = "AWS::Lambda::Function"
@@ -364,4 +365,14 @@ def test_the_migration_trigger_knows_the_old_pool_and_the_new_pools_attributes(
             "given_name",
         ],
         "case_sensitive": False,
+        "sign_in_identifiers": ["email"],
+        "forgot_password": "ignore",
     }
+    # Both authorization inputs migrate only because the file declares them protected.
+    migration = relaxed.config.migration
+    assert migration is not None
+    assert set(migration.protected_in_old_pool) == {
+        "custom:tenant_id",
+        "email_verified",
+    }
+    assert user_migration.parse_config(config).attributes == frozenset(config["attributes"])

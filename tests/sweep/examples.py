@@ -39,6 +39,10 @@ EXAMPLES: dict[str, tuple[object, ...]] = {
         "11111111-2222-3333-4444-555555555555",
     ),
     "identity_providers.<google-id>.scopes": (["openid", "email"],),
+    "identity_providers.<google-id>.workspace_domains": (["example.com"],),
+    "identity_providers.<apple-id>.shared_domains": ({"example.org": REASON},),
+    "identity_providers.<saml-id>.shared_domains": ({"corp.example.com": REASON},),
+    "identity_providers.<oidc-id>.shared_domains": ({"partner.example.com": REASON},),
     "identity_providers.<facebook-id>.attribute_mapping": ({"email": "email", "name": "name"},),
     "identity_providers.<facebook-id>.client_secret.version_id": (
         "11111111-2222-3333-4444-555555555555",
@@ -108,4 +112,5 @@ EXAMPLES: dict[str, tuple[object, ...]] = {
     ),
     "operations.waf.disabled_reason": (REASON,),
     "migration.region": ("eu-west-1",),
+    "migration.forgot_password_reason": (REASON,),
 }
