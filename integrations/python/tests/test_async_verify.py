@@ -140,12 +140,12 @@ def test_a_failed_fetch_fails_every_waiter_and_is_not_retried_within_the_penalty
 def test_a_cancelled_request_does_not_cancel_the_fetch_others_wait_for(
     keys: Keys, jwks: dict[str, Any]
 ) -> None:
-    fetcher = FakeFetcher(jwks, delay=0.1)
+    fetcher = FakeFetcher(jwks, delay=0.05)
     verifier = make(fetcher)
     token = mint(header(), access_claims(), keys.signing)
     # Other pools' fetches occupy the worker threads, so this pool's fetch waits in the queue,
     # where a cancellation would still reach it.
-    busy = JwksCache(fetcher=FakeFetcher(jwks, delay=0.2))
+    busy = JwksCache(fetcher=FakeFetcher(jwks, delay=0.1))
     for i in range(8):
         busy._start_fetch(f"https://cognito-idp.us-east-1.amazonaws.com/us-east-1_Busy{i}/jwks")
 
@@ -164,18 +164,19 @@ def test_a_stale_jwks_is_used_while_one_background_refresh_runs(
     keys: Keys, jwks: dict[str, Any]
 ) -> None:
     clock = FakeClock()
-    fetcher = FakeFetcher(jwks, delay=FETCH_SECONDS)
+    fetcher = FakeFetcher(jwks)
     verifier = make(fetcher, clock=clock, max_age_seconds=60)
     token = mint(header(), access_claims(), keys.signing)
     asyncio.run(verifier.averify(token))
     clock.now += 61
+    fetcher.delay = FETCH_SECONDS
     fetcher.body = {"keys": [k for k in jwks["keys"] if k["kid"] != KID]}  # the key is removed
 
     async def during_refresh() -> tuple[float, list[Any]]:
         started = time.monotonic()
         served = await asyncio.gather(*(verifier.averify(token) for _ in range(5)))
         elapsed = time.monotonic() - started
-        await asyncio.sleep(FETCH_SECONDS * 2)  # the background refresh completes
+        await asyncio.sleep(FETCH_SECONDS * 1.5)  # the background refresh completes
         return elapsed, served
 
     elapsed, served = asyncio.run(during_refresh())

@@ -36,6 +36,7 @@ __all__ = [
     "CognitoTokenAuthentication",
     "CognitoUser",
     "InsufficientScope",
+    "IsCognitoAuthenticated",
     "ServiceUnavailable",
     "require_groups",
     "require_scopes",
@@ -123,7 +124,11 @@ class CognitoTokenAuthentication(BaseAuthentication):
         return missing_token(realm=self.realm).www_authenticate or f'Bearer realm="{self.realm}"'
 
 
-class _TokenPermission(BasePermission):
+class IsCognitoAuthenticated(BasePermission):
+    """A permission: a request authenticated by a valid Cognito token (`require_scopes` and
+    `require_groups` add their requirements).
+    """
+
     requirements: ClassVar[Requirements] = Requirements()
     realm: ClassVar[str] = DEFAULT_REALM
 
@@ -145,7 +150,7 @@ def require_scopes(*scopes: str, realm: str = DEFAULT_REALM) -> type[BasePermiss
     """A permission class: a Cognito token with at least one of `scopes`."""
     requirements = Requirements.of(scopes=list(scopes))
     return type(
-        "RequireScopes", (_TokenPermission,), {"requirements": requirements, "realm": realm}
+        "RequireScopes", (IsCognitoAuthenticated,), {"requirements": requirements, "realm": realm}
     )
 
 
@@ -153,5 +158,5 @@ def require_groups(*groups: str, realm: str = DEFAULT_REALM) -> type[BasePermiss
     """A permission class: a Cognito token whose user is in at least one of `groups`."""
     requirements = Requirements.of(groups=list(groups))
     return type(
-        "RequireGroups", (_TokenPermission,), {"requirements": requirements, "realm": realm}
+        "RequireGroups", (IsCognitoAuthenticated,), {"requirements": requirements, "realm": realm}
     )

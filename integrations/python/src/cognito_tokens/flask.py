@@ -7,8 +7,9 @@
     def orders():
         return {"sub": g.cognito_claims["sub"]}
 
-Refusals are raised as `BearerError` (a werkzeug `HTTPException`: JSON body, RFC 6750
-`WWW-Authenticate`), so `@app.errorhandler(401)` and friends can restyle them. Async views
+Refusals are raised as `BearerError`s (werkzeug's `Unauthorized`, `Forbidden` and
+`ServiceUnavailable` with a JSON body and the RFC 6750 `WWW-Authenticate`), so
+`@app.errorhandler(401)` and friends can restyle them. Async views
 (`flask[async]`) are verified with `averify`.
 """
 
@@ -25,14 +26,25 @@ from ._extras import require_extra
 require_extra("flask", "flask", "flask")
 
 from flask import Flask, g, request  # noqa: E402
-from werkzeug.exceptions import HTTPException  # noqa: E402
+from werkzeug.exceptions import (  # noqa: E402
+    Forbidden,
+    HTTPException,
+    ServiceUnavailable,
+    Unauthorized,
+)
 
 from .bearer import DEFAULT_REALM, Denial, bearer_token, denial_for, missing_token  # noqa: E402
 from .errors import TokenVerificationError  # noqa: E402
 from .sources import ENVIRONMENT_VARIABLES  # noqa: E402
 from .verifier import CognitoTokenVerifier, Requirements  # noqa: E402
 
-__all__ = ["BearerError", "CognitoAuth"]
+__all__ = [
+    "BearerError",
+    "CognitoAuth",
+    "InsufficientScopeError",
+    "InvalidTokenError",
+    "VerificationUnavailableError",
+]
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -42,7 +54,6 @@ class BearerError(HTTPException):
 
     def __init__(self, denial: Denial) -> None:
         super().__init__(description=denial.detail)
-        self.code = denial.status
         self.denial = denial
 
     def get_body(self, environ: Any = None, scope: Any = None) -> str:
@@ -50,6 +61,29 @@ class BearerError(HTTPException):
 
     def get_headers(self, environ: Any = None, scope: Any = None) -> list[tuple[str, str]]:
         return [("Content-Type", "application/json"), *self.denial.headers.items()]
+
+
+class InvalidTokenError(BearerError, Unauthorized):
+    """401: no, or an invalid, bearer token (`@app.errorhandler(401)` catches it)."""
+
+
+class InsufficientScopeError(BearerError, Forbidden):
+    """403: a valid token without a required scope or group."""
+
+
+class VerificationUnavailableError(BearerError, ServiceUnavailable):
+    """503: the user pool's keys could not be fetched."""
+
+
+_ERRORS: dict[int, type[BearerError]] = {
+    401: InvalidTokenError,
+    403: InsufficientScopeError,
+    503: VerificationUnavailableError,
+}
+
+
+def _error(denial: Denial) -> BearerError:
+    return _ERRORS[denial.status](denial)
 
 
 class CognitoAuth:
@@ -130,11 +164,11 @@ class CognitoAuth:
     def _token(self) -> str:
         token = bearer_token(request.headers.get("Authorization"))
         if token is None:
-            raise BearerError(missing_token(realm=self.realm))
+            raise _error(missing_token(realm=self.realm))
         return token
 
     def _refusal(self, error: TokenVerificationError, requirements: Requirements) -> BearerError:
-        return BearerError(denial_for(error, realm=self.realm, scopes=requirements.scopes))
+        return _error(denial_for(error, realm=self.realm, scopes=requirements.scopes))
 
 
 def _settings(config: Mapping[str, Any]) -> dict[str, str]:

@@ -260,7 +260,9 @@ class JwksCache:
             raise ValueError("penalty_seconds must not be negative")
         if max_age_seconds is not None and not max_age_seconds > 0:
             raise ValueError("max_age_seconds must be positive, or None for no maximum age")
-        self._fetcher: Fetcher = fetcher if fetcher is not None else HttpsFetcher()
+        # Made on first use: loading the CA certificates costs ~50 ms, and offline caches
+        # (keys given explicitly, as in tests) never fetch.
+        self._fetcher: Fetcher | None = fetcher
         self.offline = offline
         self._penalty_seconds = penalty_seconds
         self.max_age_seconds = max_age_seconds
@@ -436,6 +438,8 @@ class JwksCache:
                 "pass them to the verifier (jwks=pool.jwks)"
             )
         try:
+            if self._fetcher is None:
+                self._fetcher = HttpsFetcher()
             keys = parse_jwks(self._fetcher(jwks_uri))
         # Any failure of a (possibly user-supplied) fetcher means the same thing: no keys.
         except Exception as exc:
