@@ -3,7 +3,7 @@ framework), as a one-file Django project.
 
     pip install "cognito-tokens[drf]" gunicorn
     COGNITO_USER_POOL_ID=eu-west-1_AbCdEf123 COGNITO_CLIENT_ID=<OrdersWorkerClientId> \
-        gunicorn django_app:app
+        DJANGO_ALLOWED_HOSTS=orders.example.com gunicorn django_app:app
 """
 
 import os

@@ -5,6 +5,7 @@ wait for it, and the penalty box and unknown-kid rules of the synchronous path.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from typing import Any
 
@@ -197,3 +198,28 @@ def test_ahydrate_fetches_in_worker_threads(keys: Keys, jwks: dict[str, Any]) ->
     assert ticks >= 3
     assert len(fetcher.calls) == 2  # both issuer forms
     assert verifier.verify(mint(header(), access_claims(), keys.signing))["sub"]
+
+
+def test_a_forked_worker_does_not_wait_for_the_parents_fetch(
+    keys: Keys, jwks: dict[str, Any]
+) -> None:
+    # gunicorn --preload forks workers from a process that may be fetching: the child has no
+    # such thread, so its lock and its in-flight fetch must not be inherited.
+    fetcher = FakeFetcher(jwks, delay=0.5)
+    verifier = make(fetcher)
+    token = mint(header(), access_claims(), keys.signing)
+    in_flight = verifier.jwks_cache._start_fetch(JWKS_URI)
+    time.sleep(0.1)  # the worker thread now holds the URI's lock, in the middle of the fetch
+
+    pid = os.fork()
+    if pid == 0:  # the child: verify within 2 s or fail
+        fetcher.delay = 0
+        try:
+            claims = asyncio.run(asyncio.wait_for(verifier.averify(token), 2))
+            os._exit(0 if claims["client_id"] == CLIENT_ID else 2)
+        except BaseException:
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    in_flight.result(timeout=5)
+
+    assert os.waitstatus_to_exitcode(status) == 0

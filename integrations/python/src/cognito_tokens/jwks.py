@@ -8,10 +8,12 @@ import asyncio
 import json
 import logging
 import math
+import os
 import ssl
 import threading
 import time
 import urllib.request
+import weakref
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -225,6 +227,21 @@ def _fetch_executor() -> ThreadPoolExecutor:
 
 _EXECUTOR: ThreadPoolExecutor | None = None
 _EXECUTOR_GUARD = threading.Lock()
+_CACHES: weakref.WeakSet[JwksCache] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked worker (gunicorn --preload, multiprocessing) inherits no threads: a fetch under
+    way in the parent never finishes in the child, and a lock it held stays held. Start afresh.
+    """
+    global _EXECUTOR, _EXECUTOR_GUARD
+    _EXECUTOR = None
+    _EXECUTOR_GUARD = threading.Lock()
+    for cache in list(_CACHES):
+        cache._reset_after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class JwksCache:
@@ -272,6 +289,12 @@ class JwksCache:
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
         self._in_flight: dict[str, Future[_Jwks]] = {}
+        _CACHES.add(self)
+
+    def _reset_after_fork(self) -> None:
+        self._locks = {}
+        self._locks_guard = threading.Lock()
+        self._in_flight = {}
 
     def add(self, jwks_uri: str, jwks: bytes | str | Mapping[str, Any]) -> None:
         """Put a JWKS you already have into the cache (replacing any cached one for the URI).
