@@ -177,15 +177,27 @@ bench: setup ## Print synth, test and trigger timings beside their baselines, an
 	$(BIN)/pytest integrations/python/tests -m bench --benchmark-enable \
 		--benchmark-columns=median,max,ops -q
 
-# A user's install: integrations/python into a fresh venv (its own build backend, its own
-# dependencies), then verify tokens with the installed package, not the repository's source.
+# A user's install: the wheel of integrations/python (built once, by its own build backend) into
+# fresh venvs, one without extras and one per extra, each with its declared dependencies only,
+# then tokens verified with the installed copy, not the repository's source: rejections, the
+# pytest fixture (core), and requests served through each adapter's example (see
+# integrations/python/tests/installed_smoke.py). The venvs are made side by side (the time goes to the package index).
 PACKAGE_VENV := $(VENV)/package-check
-package-check: ## pip install integrations/python into a fresh venv and verify tokens with it
-	rm -rf $(PACKAGE_VENV)
-	$(PYTHON) -m venv $(PACKAGE_VENV)
-	$(PACKAGE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
-		./integrations/python -c constraints.txt
-	$(PACKAGE_VENV)/bin/python integrations/python/tests/installed_smoke.py
+PACKAGE_VARIANTS := core fastapi flask django drf
+package-check: ## Install integrations/python and each of its extras into fresh venvs; serve requests with them
+	rm -rf $(PACKAGE_VENV) && mkdir -p $(PACKAGE_VENV)
+	$(PYTHON) -m pip wheel --quiet --disable-pip-version-check --no-deps \
+		-w $(PACKAGE_VENV)/dist ./integrations/python
+	wheel="$$(ls $(PACKAGE_VENV)/dist/cognito_tokens-*.whl)"; \
+	printf '%s\n' $(PACKAGE_VARIANTS) | xargs -P 5 -I{} sh -ec ' \
+		venv=$(PACKAGE_VENV)/{}; log=$$venv.log; \
+		if [ {} = core ]; then spec="'"$$wheel"'" extra=pytest; else spec="'"$$wheel"'[{}]" extra=; fi; \
+		{ $(PYTHON) -m venv $$venv && \
+		  $$venv/bin/python -m pip install --quiet --disable-pip-version-check \
+			"$$spec" $$extra -c constraints.txt && \
+		  $$venv/bin/python integrations/python/tests/installed_smoke.py {}; } >$$log 2>&1 \
+		|| { cat $$log; echo "package-check: {} failed" >&2; exit 1; }; \
+		tail -n 1 $$log'
 
 docs: setup ## Regenerate docs/configuration.md (the configuration reference) from the model
 	$(BIN)/python -m infra.config.docs --write docs/configuration.md

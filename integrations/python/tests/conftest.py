@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from adapter_harness import load_example
+from cognito_tokens.testing import LocalPool
 from tokenkit import Keys
 
 _BENCH_MEDIANS = pytest.StashKey[dict[str, float]]()
@@ -35,3 +37,18 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.write_line(f"CognitoTokenVerifier.verify  {verify * 1e6:8.1f} us (median)")
         terminalreporter.write_line(f"jwt.decode (bare, same key)  {decode * 1e6:8.1f} us (median)")
         terminalreporter.write_line(f"ratio verify / bare decode   {verify / decode:8.2f}")
+
+
+@pytest.fixture(scope="session")
+def example_env(
+    cognito_pool: LocalPool, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, str]:
+    """The examples' environment: the testing pool, its client and its JWKS on disk."""
+    return cognito_pool.environment(tmp_path_factory.mktemp("jwks") / "jwks.json")
+
+
+@pytest.fixture(scope="session")
+def django_settings(example_env: dict[str, str]) -> None:
+    """Django's settings are process-wide: the example's own, from its first import."""
+    pytest.importorskip("rest_framework")
+    load_example("django_app", example_env)

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from adapter_harness import HARNESSES, Route
 from cognito_tokens import (
     CognitoTokenVerifier,
     InvalidKey,
@@ -873,3 +874,68 @@ def test_messages_never_contain_the_token(verdicts: Verdicts) -> None:
             leaked = [fragment for fragment in fragments if fragment in text]
             assert not leaked, f"{name}: {type(chain).__name__} message contains the token"
             chain = chain.__cause__ or chain.__context__
+
+
+# --- the same corpus through every framework adapter ---------------------------------------------
+
+
+def _expected_status(verdict: dict[str, Any] | TokenVerificationError) -> int:
+    if isinstance(verdict, dict):
+        return 200
+    if isinstance(verdict, JwksUnavailable):
+        return 503
+    return 403 if isinstance(verdict, MissingScope | NotInGroup) else 401
+
+
+@pytest.mark.parametrize("adapter", list(HARNESSES))
+def test_every_adapter_gives_the_same_verdicts(
+    verdicts: Verdicts, keys: Keys, adapter: str, request: pytest.FixtureRequest
+) -> None:
+    """Each token of the corpus, sent as `Authorization: Bearer` to a route with the case's
+    configuration (scopes and groups as the route's own requirements), is accepted by the adapter
+    exactly when aws-jwt-verify accepts it (documented differences: when we do), with the claims
+    as the body; a rejection is 401, 403 or 503 as the verifier's reason says.
+    """
+    if adapter in ("django", "drf"):
+        request.getfixturevalue("django_settings")
+    jwks_sets = _jwks_sets(keys)
+    verifiers = {
+        name: CognitoTokenVerifier(
+            POOL_ID,
+            client_ids=c.client_ids,
+            token_use=c.token_use,
+            leeway=c.leeway,
+            jwks=jwks_sets[c.jwks],
+        )
+        for name, c in verdicts.cases.items()
+    }
+    routes = [
+        Route(name, verifiers[name], c.scopes, c.groups) for name, c in verdicts.cases.items()
+    ]
+    call = HARNESSES[adapter](routes)
+
+    mismatches = []
+    for name, c in verdicts.cases.items():
+        # An HTTP field value has no surrounding whitespace or line breaks (RFC 9110): such a
+        # token arrives trimmed, and only our verdict on the trimmed token applies.
+        sent = c.token.strip()
+        answer = call(f"/r/{name}", f"Bearer {sent}")
+        try:
+            ours: dict[str, Any] | TokenVerificationError = verifiers[name].verify(
+                sent, scopes=c.scopes, groups=c.groups
+            )
+        except TokenVerificationError as exc:
+            ours = exc
+        accepted = answer.status == 200
+        theirs_ok = verdicts.theirs[name]["ok"] and name not in DIFFERENCES
+        if sent != c.token:
+            theirs_ok = isinstance(ours, dict)
+        if accepted != theirs_ok or answer.status != _expected_status(ours):
+            mismatches.append(
+                f"{name}: {answer.status} ({_describe(ours)}), aws-jwt-verify {theirs_ok}"
+            )
+        elif accepted and answer.body != json.loads(json.dumps(ours)):
+            mismatches.append(f"{name}: other claims {answer.body}")
+        elif not accepted and answer.status != 503 and answer.challenge is None:
+            mismatches.append(f"{name}: {answer.status} without WWW-Authenticate")
+    assert mismatches == [], f"{adapter}: {len(mismatches)} of {len(routes)} differ"

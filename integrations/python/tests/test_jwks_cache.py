@@ -321,8 +321,19 @@ def test_add_rejects_an_invalid_jwks() -> None:
         JwksCache(offline=True).add(JWKS_URI, {"key": []})
 
 
-def test_jwks_and_jwks_cache_are_exclusive(jwks: dict[str, Any]) -> None:
-    with pytest.raises(ValueError, match="not both"):
-        CognitoTokenVerifier(
-            POOL_ID, client_ids=CLIENT_ID, token_use="id", jwks=jwks, jwks_cache=JwksCache()
-        )
+def test_jwks_given_beside_a_shared_cache_wins_and_leaves_the_cache_alone(
+    keys: Keys, jwks: dict[str, Any]
+) -> None:
+    # An app factory passes its shared cache; a test passes its own keys too.
+    fetcher = FakeFetcher(b"")
+    fetcher.error = OSError("no network in this test")
+    shared = JwksCache(fetcher=fetcher)
+
+    verifier = CognitoTokenVerifier(
+        POOL_ID, client_ids=CLIENT_ID, token_use="id", jwks=jwks, jwks_cache=shared
+    )
+
+    assert verifier.verify(mint(header(), id_claims(), keys.signing))["token_use"] == "id"
+    assert verifier.jwks_cache is not shared
+    assert not shared.has(JWKS_URI)
+    assert fetcher.calls == []

@@ -36,7 +36,21 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_wheel_holds_the_package_and_its_type_marker(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
 
-    for module in ("__init__", "errors", "jwks", "verifier"):
+    for module in (
+        "__init__",
+        "errors",
+        "jwks",
+        "verifier",
+        "sources",
+        "bearer",
+        "fastapi",
+        "flask",
+        "django",
+        "drf",
+        "aws_lambda",
+        "testing/__init__",
+        "testing/pytest_plugin",
+    ):
         assert f"cognito_tokens/{module}.py" in names
     assert "cognito_tokens/py.typed" in names
     assert not [name for name in names if name.startswith(("tests/", "src/"))]
@@ -51,8 +65,20 @@ def test_the_wheel_metadata_declares_name_python_and_dependencies(wheel: Path) -
     assert metadata["Name"] == "cognito-tokens"
     assert metadata["Version"] == "0.1.0"
     assert metadata["Requires-Python"] == ">=3.11"
-    assert metadata.get_all("Requires-Dist") == ["pyjwt[crypto]<3,>=2.10"]
+    requires = metadata.get_all("Requires-Dist") or []
+    # The core needs PyJWT alone; every framework is an extra.
+    assert [r for r in requires if "extra ==" not in r] == ["pyjwt[crypto]<3,>=2.10"]
+    assert sorted(metadata.get_all("Provides-Extra") or []) == ["django", "drf", "fastapi", "flask"]
+    assert "fastapi>=0.115; extra == 'fastapi'" in requires
+    assert "djangorestframework>=3.15; extra == 'drf'" in requires
     assert "FastAPI" in metadata.get_payload()  # the README is the long description
+
+
+def test_the_wheel_registers_the_pytest_plugin(wheel: Path) -> None:
+    with zipfile.ZipFile(wheel) as archive:
+        entry_points = archive.read("cognito_tokens-0.1.0.dist-info/entry_points.txt").decode()
+
+    assert "[pytest11]\ncognito_tokens = cognito_tokens.testing.pytest_plugin" in entry_points
 
 
 def test_the_wheel_alone_imports_and_verifies(wheel: Path) -> None:

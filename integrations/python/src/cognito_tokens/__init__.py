@@ -24,7 +24,7 @@ from .errors import (
     WrongTokenUse,
 )
 from .jwks import SUPPORTED_ALGORITHMS, Fetcher, HttpsFetcher, JwksCache, parse_jwks
-from .verifier import CognitoTokenVerifier, TokenUse, parse_user_pool_id
+from .verifier import CognitoTokenVerifier, Requirements, TokenUse, parse_user_pool_id
 
 __version__ = "0.1.0"
 
@@ -41,6 +41,7 @@ __all__ = [
     "MissingClaim",
     "MissingScope",
     "NotInGroup",
+    "Requirements",
     "TokenExpired",
     "TokenNotYetValid",
     "TokenUse",

@@ -4,12 +4,18 @@ JWK into a verification key with PyJWT (which does the cryptography, through `cr
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
+import math
+import os
 import ssl
 import threading
 import time
 import urllib.request
+import weakref
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -19,7 +25,17 @@ from jwt.exceptions import PyJWTError
 
 from .errors import InvalidKey, JwksUnavailable, UnknownKey, UnsupportedAlgorithm
 
-__all__ = ["SUPPORTED_ALGORITHMS", "Fetcher", "HttpsFetcher", "JwksCache", "parse_jwks"]
+__all__ = [
+    "SUPPORTED_ALGORITHMS",
+    "TESTING_POOL_NAME",
+    "Fetcher",
+    "HttpsFetcher",
+    "JwksCache",
+    "is_testing_jwks_uri",
+    "parse_jwks",
+]
+
+_LOGGER = logging.getLogger("cognito_tokens")
 
 Fetcher = Callable[[str], bytes]
 """Returns the body of the document at an `https://` URI; any exception means "unavailable"."""
@@ -43,6 +59,10 @@ _OPTIONAL_STRING_MEMBERS: Final = ("use", "alg", "kid", "n", "e", "x", "y", "crv
 DEFAULT_TIMEOUT_SECONDS: Final = 2.0
 DEFAULT_MAX_BYTES: Final = 64 * 1024  # a Cognito JWKS (two RSA keys) is about 1 KiB
 DEFAULT_PENALTY_SECONDS: Final = 10.0  # aws-jwt-verify's SimplePenaltyBox default
+# Removed keys stop being trusted within the hour; one fetch per pool and process an hour.
+DEFAULT_MAX_AGE_SECONDS: Final = 3600.0
+# The user pool name part of `cognito_tokens.testing`'s pool id: `<region>_cognitoTokensTesting`.
+TESTING_POOL_NAME: Final = "cognitoTokensTesting"
 
 
 class _JwksError(ValueError):
@@ -187,11 +207,45 @@ class HttpsFetcher:
 @dataclass(slots=True)
 class _Jwks:
     keys: Mapping[str, Mapping[str, Any]]
+    fetched_at: float
     prepared: dict[tuple[str, str], VerificationKey] = field(default_factory=dict)
 
 
+def is_testing_jwks_uri(jwks_uri: str) -> bool:
+    """Whether the URI belongs to the pool of `cognito_tokens.testing` (never fetched)."""
+    return f"_{TESTING_POOL_NAME}/" in jwks_uri
+
+
+def _fetch_executor() -> ThreadPoolExecutor:
+    global _EXECUTOR
+    with _EXECUTOR_GUARD:
+        if _EXECUTOR is None:
+            # A few threads: fetches are single-flight per URI, so one per pool is the most needed.
+            _EXECUTOR = ThreadPoolExecutor(max_workers=4, thread_name_prefix="cognito-tokens-jwks")
+        return _EXECUTOR
+
+
+_EXECUTOR: ThreadPoolExecutor | None = None
+_EXECUTOR_GUARD = threading.Lock()
+_CACHES: weakref.WeakSet[JwksCache] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    """A forked worker (gunicorn --preload, multiprocessing) inherits no threads: a fetch under
+    way in the parent never finishes in the child, and a lock it held stays held. Start afresh.
+    """
+    global _EXECUTOR, _EXECUTOR_GUARD
+    _EXECUTOR = None
+    _EXECUTOR_GUARD = threading.Lock()
+    for cache in list(_CACHES):
+        cache._reset_after_fork()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 class JwksCache:
-    """JWKS per JWKS URI, shared by any number of verifiers and threads.
+    """JWKS per JWKS URI, shared by any number of verifiers, threads and event loops.
 
     A known `kid` is served from memory without locking. An unknown `kid` triggers one fetch
     (concurrent callers for the same URI wait for that fetch instead of starting their own). When
@@ -199,7 +253,15 @@ class JwksCache:
     for `penalty_seconds` no further fetch happens and unknown kids are rejected at once, so a
     stream of tokens with made-up kids cannot turn into a stream of requests to Cognito.
 
+    A JWKS older than `max_age_seconds` (None: never) is refreshed on its next use, by one caller
+    while the others keep using the cached keys; a failed refresh keeps the cached keys and waits
+    out the penalty box before trying again, so an outage of the JWKS endpoint does not become an
+    outage of the service. `get_key` (synchronous) refreshes inline; `aget_key` (async) never
+    fetches on the event loop: the fetch runs in a worker thread, one per URI at a time.
+
     With `offline=True` nothing is ever fetched: the cache holds what `add` put there.
+    The JWKS of the `cognito_tokens.testing` pool is never fetched either (its keys exist only in
+    the test process): it must be passed explicitly.
     """
 
     def __init__(
@@ -208,27 +270,43 @@ class JwksCache:
         fetcher: Fetcher | None = None,
         offline: bool = False,
         penalty_seconds: float = DEFAULT_PENALTY_SECONDS,
+        max_age_seconds: float | None = DEFAULT_MAX_AGE_SECONDS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if penalty_seconds < 0:
             raise ValueError("penalty_seconds must not be negative")
-        self._fetcher: Fetcher = fetcher if fetcher is not None else HttpsFetcher()
+        if max_age_seconds is not None and not max_age_seconds > 0:
+            raise ValueError("max_age_seconds must be positive, or None for no maximum age")
+        # Made on first use: loading the CA certificates costs ~50 ms, and offline caches
+        # (keys given explicitly, as in tests) never fetch.
+        self._fetcher: Fetcher | None = fetcher
         self.offline = offline
         self._penalty_seconds = penalty_seconds
+        self.max_age_seconds = max_age_seconds
         self._clock = clock
         self._entries: dict[str, _Jwks] = {}
         self._penalty_until: dict[str, float] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._locks_guard = threading.Lock()
+        self._in_flight: dict[str, Future[_Jwks]] = {}
+        _CACHES.add(self)
+
+    def _reset_after_fork(self) -> None:
+        self._locks = {}
+        self._locks_guard = threading.Lock()
+        self._in_flight = {}
 
     def add(self, jwks_uri: str, jwks: bytes | str | Mapping[str, Any]) -> None:
-        """Put a JWKS you already have into the cache (replacing any cached one for the URI)."""
+        """Put a JWKS you already have into the cache (replacing any cached one for the URI).
+
+        Added keys never age: `max_age_seconds` applies to fetched ones.
+        """
         try:
             keys = parse_jwks(jwks)
         except ValueError as exc:
             raise ValueError(f"invalid JWKS: {exc}") from None
         with self._lock_for(jwks_uri):
-            self._entries[jwks_uri] = _Jwks(keys)
+            self._entries[jwks_uri] = _Jwks(keys, fetched_at=math.inf)
             self._penalty_until.pop(jwks_uri, None)
 
     def has(self, jwks_uri: str) -> bool:
@@ -242,18 +320,97 @@ class JwksCache:
         with self._lock_for(jwks_uri):
             self._fetch_locked(jwks_uri)
 
+    async def arefresh(self, jwks_uri: str) -> None:
+        """`refresh` without blocking the event loop (joins a fetch already under way)."""
+        if self.offline:
+            return
+        await self._await_fetch(jwks_uri)
+
     def get_key(self, jwks_uri: str, kid: str, alg: object) -> VerificationKey:
         """The verification key for `kid` and the header's `alg`, fetching the JWKS if needed."""
         entry = self._entries.get(jwks_uri)
         jwk = entry.keys.get(kid) if entry is not None else None
         if entry is None or jwk is None:
             entry, jwk = self._lookup_slow(jwks_uri, kid)
+        elif self._is_stale(jwks_uri, entry):
+            entry, jwk = self._revalidate(jwks_uri, kid, entry, jwk)
+        return self._prepared(entry, kid, jwk, alg)
+
+    async def aget_key(self, jwks_uri: str, kid: str, alg: object) -> VerificationKey:
+        """`get_key` for async code: a fetch never runs on (or blocks) the event loop."""
+        entry = self._entries.get(jwks_uri)
+        jwk = entry.keys.get(kid) if entry is not None else None
+        if entry is not None and jwk is not None:
+            if self._is_stale(jwks_uri, entry):
+                self._start_fetch(jwks_uri)  # serve the cached key meanwhile
+            return self._prepared(entry, kid, jwk, alg)
+        if self.offline:
+            entry, jwk = self._lookup_slow(jwks_uri, kid)  # raises without I/O
+            return self._prepared(entry, kid, jwk, alg)
+        fetched = False
+        while True:
+            entry = self._entries.get(jwks_uri)
+            jwk = entry.keys.get(kid) if entry is not None else None
+            if entry is not None and jwk is not None:
+                return self._prepared(entry, kid, jwk, alg)
+            self._raise_if_penalized(jwks_uri, entry)
+            if fetched:  # a fetch finished after this call began and the kid is still unknown
+                self._penalize(jwks_uri)
+                raise UnknownKey("the token's kid is not in the user pool's JWKS")
+            await self._await_fetch(jwks_uri)
+            fetched = True
+
+    def _prepared(
+        self, entry: _Jwks, kid: str, jwk: Mapping[str, Any], alg: object
+    ) -> VerificationKey:
         prepared_key = (kid, alg if isinstance(alg, str) else "")
         key = entry.prepared.get(prepared_key)
         if key is None:
             key = prepare_key(jwk, alg)
             entry.prepared[prepared_key] = key
         return key
+
+    def _is_stale(self, jwks_uri: str, entry: _Jwks) -> bool:
+        if self.offline or self.max_age_seconds is None:
+            return False
+        now = self._clock()
+        if now - entry.fetched_at <= self.max_age_seconds:
+            return False
+        return now >= self._penalty_until.get(jwks_uri, -math.inf)
+
+    def _revalidate(
+        self, jwks_uri: str, kid: str, entry: _Jwks, jwk: Mapping[str, Any]
+    ) -> tuple[_Jwks, Mapping[str, Any]]:
+        lock = self._lock_for(jwks_uri)
+        # One caller refreshes; the others keep verifying with the cached keys meanwhile.
+        if not lock.acquire(blocking=False):
+            return entry, jwk
+        try:
+            current = self._entries.get(jwks_uri, entry)
+            if current is not entry or not self._is_stale(jwks_uri, entry):
+                entry = current
+            else:
+                try:
+                    entry = self._fetch_locked(jwks_uri)
+                except JwksUnavailable:
+                    return entry, jwk
+        finally:
+            lock.release()
+        fresh = entry.keys.get(kid)
+        if fresh is None:
+            # The refresh was the refetch for this kid: the pool no longer publishes it.
+            self._penalize(jwks_uri)
+            raise UnknownKey("the token's kid is not in the user pool's JWKS")
+        return entry, fresh
+
+    def _raise_if_penalized(self, jwks_uri: str, entry: _Jwks | None) -> None:
+        if self._clock() < self._penalty_until.get(jwks_uri, -math.inf):
+            if entry is None:
+                raise JwksUnavailable(f"fetching {jwks_uri} failed recently; not retrying yet")
+            raise UnknownKey("the token's kid is not in the user pool's JWKS")
+
+    def _penalize(self, jwks_uri: str) -> None:
+        self._penalty_until[jwks_uri] = self._clock() + self._penalty_seconds
 
     def _lookup_slow(self, jwks_uri: str, kid: str) -> tuple[_Jwks, Mapping[str, Any]]:
         if self.offline:
@@ -265,25 +422,60 @@ class JwksCache:
             entry = self._entries.get(jwks_uri)
             if entry is not None and kid in entry.keys:
                 return entry, entry.keys[kid]
-            if self._clock() < self._penalty_until.get(jwks_uri, float("-inf")):
-                if entry is None:
-                    raise JwksUnavailable(f"fetching {jwks_uri} failed recently; not retrying yet")
-                raise UnknownKey("the token's kid is not in the user pool's JWKS")
+            self._raise_if_penalized(jwks_uri, entry)
             entry = self._fetch_locked(jwks_uri)
             jwk = entry.keys.get(kid)
             if jwk is None:
-                self._penalty_until[jwks_uri] = self._clock() + self._penalty_seconds
+                self._penalize(jwks_uri)
                 raise UnknownKey("the token's kid is not in the user pool's JWKS")
             return entry, jwk
 
-    def _fetch_locked(self, jwks_uri: str) -> _Jwks:
+    def _start_fetch(self, jwks_uri: str) -> Future[_Jwks]:
+        """The fetch of `jwks_uri` under way in a worker thread, or a new one: one at a time."""
+        with self._locks_guard:
+            future = self._in_flight.get(jwks_uri)
+            if future is None or future.done():
+                future = _fetch_executor().submit(self._fetch_in_thread, jwks_uri)
+                self._in_flight[jwks_uri] = future
+            return future
+
+    def _fetch_in_thread(self, jwks_uri: str) -> _Jwks:
+        with self._lock_for(jwks_uri):
+            return self._fetch_locked(jwks_uri)
+
+    async def _await_fetch(self, jwks_uri: str) -> _Jwks:
+        waiter = asyncio.wrap_future(self._start_fetch(jwks_uri))
+        # A cancelled request must not cancel the fetch the other requests are waiting for.
+        waiter.add_done_callback(_retrieve_exception)
         try:
+            return await asyncio.shield(waiter)
+        except JwksUnavailable as exc:
+            # Each waiter gets its own exception object (one is shared by every waiter).
+            raise JwksUnavailable(str(exc)) from exc.__cause__
+
+    def _fetch_locked(self, jwks_uri: str) -> _Jwks:
+        if is_testing_jwks_uri(jwks_uri):
+            self._penalize(jwks_uri)
+            raise JwksUnavailable(
+                "the keys of the cognito_tokens.testing pool are never fetched: "
+                "pass them to the verifier (jwks=pool.jwks)"
+            )
+        try:
+            if self._fetcher is None:
+                self._fetcher = HttpsFetcher()
             keys = parse_jwks(self._fetcher(jwks_uri))
         # Any failure of a (possibly user-supplied) fetcher means the same thing: no keys.
         except Exception as exc:
-            self._penalty_until[jwks_uri] = self._clock() + self._penalty_seconds
+            self._penalize(jwks_uri)
+            stale = self._entries.get(jwks_uri)
+            if stale is not None:
+                _LOGGER.warning(
+                    "could not refresh the JWKS from %s (%s); keeping the cached keys",
+                    jwks_uri,
+                    type(exc).__name__,
+                )
             raise JwksUnavailable(f"could not fetch the JWKS from {jwks_uri}: {exc}") from exc
-        entry = _Jwks(keys)
+        entry = _Jwks(keys, fetched_at=self._clock())
         self._entries[jwks_uri] = entry
         self._penalty_until.pop(jwks_uri, None)
         return entry
@@ -294,3 +486,9 @@ class JwksCache:
             with self._locks_guard:
                 lock = self._locks.setdefault(jwks_uri, threading.Lock())
         return lock
+
+
+def _retrieve_exception(future: asyncio.Future[Any]) -> None:
+    # Marks the exception as seen when every waiter was cancelled (no "never retrieved" noise).
+    if not future.cancelled():
+        future.exception()

@@ -8,13 +8,16 @@ in the future, and ties the algorithm to the JWK's key type) the README says so.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
 import math
+import os
 import re
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final, Literal
 
 from .errors import (
@@ -30,9 +33,9 @@ from .errors import (
     WrongIssuer,
     WrongTokenUse,
 )
-from .jwks import JwksCache
+from .jwks import JwksCache, VerificationKey
 
-__all__ = ["CognitoTokenVerifier", "TokenUse", "parse_user_pool_id"]
+__all__ = ["CognitoTokenVerifier", "Requirements", "TokenUse", "parse_user_pool_id"]
 
 TokenUse = Literal["id", "access"]
 
@@ -128,7 +131,7 @@ def _check_payload_types(payload: Mapping[str, Any]) -> None:
             raise MalformedToken("the token's aud claim is not a string or a list of strings")
 
 
-def _overlaps(actual: object, expected: frozenset[str]) -> bool:
+def _overlaps(actual: object, expected: set[str] | frozenset[str]) -> bool:
     """aws-jwt-verify's `assertStringArraysOverlap`: a string or list of strings sharing a member
     with `expected`; the list is scanned in order and a non-string before a match fails.
     """
@@ -145,15 +148,62 @@ def _overlaps(actual: object, expected: frozenset[str]) -> bool:
     return False
 
 
+@dataclass(frozen=True, slots=True)
+class Requirements:
+    """Scopes and groups a token must carry: at least one of each given set (as aws-jwt-verify
+    and API Gateway's JWT authorizers).
+    """
+
+    scopes: tuple[str, ...] | None = None
+    groups: tuple[str, ...] | None = None
+
+    @classmethod
+    def of(
+        cls,
+        scopes: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
+    ) -> Requirements:
+        """Validated requirements; raises ValueError for an empty set or an empty name."""
+        return cls(
+            None if scopes is None else _as_tuple("scopes", scopes),
+            None if groups is None else _as_tuple("groups", groups),
+        )
+
+    def check(self, claims: Mapping[str, Any]) -> None:
+        """Raise `MissingScope` / `NotInGroup` unless `claims` meet the requirements."""
+        if self.scopes is not None:
+            scope = claims.get("scope")
+            if not isinstance(scope, str) or not _overlaps(scope.split(" "), set(self.scopes)):
+                raise MissingScope(f"the token has none of the scopes {', '.join(self.scopes)}")
+        if self.groups is not None and not _overlaps(
+            claims.get("cognito:groups"), set(self.groups)
+        ):
+            raise NotInGroup(f"the token's user is in none of the groups {', '.join(self.groups)}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Parsed:
+    header: dict[str, Any]
+    payload: dict[str, Any]
+    signing_input: bytes
+    signature_b64: str
+    jwks_uri: str
+    kid: str
+
+
 class CognitoTokenVerifier:
     """Verify ID or access tokens of one Amazon Cognito user pool.
 
     `client_ids` is required: the app client id(s) whose tokens are accepted, or `None` to accept
     any client of the pool (an explicit opt-out, as `clientId: null` in aws-jwt-verify).
     `scopes` / `groups`: when given, the token must carry at least one of them.
-    `jwks`: the pool's JWKS as a dict, for tests and air-gapped services; nothing is fetched then.
+    `jwks`: the pool's JWKS as a dict, for tests and air-gapped services; nothing is fetched then
+    (and `jwks_cache` is not used).
     `leeway`: seconds of clock skew tolerated for `exp`, `nbf` and `iat` (default 0).
     `jwks_cache`: share one `JwksCache` between verifiers (default: one per verifier).
+
+    One verifier serves every route: pass a route's own requirements to `verify(token,
+    scopes=..., groups=...)`. `from_outputs` and `from_environment` build one from a deployment.
     """
 
     def __init__(
@@ -176,20 +226,56 @@ class CognitoTokenVerifier:
         self._client_claim = _CLIENT_CLAIM[token_use]
         self.client_ids = None if client_ids is None else _as_tuple("client_ids", client_ids)
         self._client_ids = frozenset(self.client_ids or ())
-        self.scopes = None if scopes is None else _as_tuple("scopes", scopes)
-        self._scopes = frozenset(self.scopes or ())
-        self.groups = None if groups is None else _as_tuple("groups", groups)
-        self._groups = frozenset(self.groups or ())
+        self._requirements = Requirements.of(scopes, groups)
+        self.scopes = self._requirements.scopes
+        self.groups = self._requirements.groups
         if isinstance(leeway, bool) or not _is_finite_number(leeway) or leeway < 0:
             raise ValueError("leeway must be a finite number of seconds >= 0")
         self.leeway = float(leeway)
         if jwks is not None:
-            if jwks_cache is not None:
-                raise ValueError("pass jwks or jwks_cache, not both")
+            # Your own keys (tests, air-gapped services) beside a shared cache: the verifier
+            # gets its own offline cache; the shared one is left untouched.
             jwks_cache = JwksCache(offline=True)
             for jwks_uri in self._jwks_uris.values():
                 jwks_cache.add(jwks_uri, jwks)
         self.jwks_cache = jwks_cache if jwks_cache is not None else JwksCache()
+
+    @classmethod
+    def from_outputs(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        client: str | Sequence[str] | None,
+        stack: str | None = None,
+        token_use: TokenUse,
+        **options: Any,
+    ) -> CognitoTokenVerifier:
+        """A verifier for a deployment's pool and app client(s), read from the stack outputs file
+        `make deploy` writes (`deploy-outputs/<env>.json`). `client` is the app client's name in
+        the environment file (`"OrdersWorker"`), a list of names, or None for any client.
+        """
+        from .sources import verifier_from_outputs  # sources imports this module
+
+        return verifier_from_outputs(
+            path, client=client, stack=stack, token_use=token_use, verifier_class=cls, **options
+        )
+
+    @classmethod
+    def from_environment(
+        cls,
+        *,
+        token_use: TokenUse,
+        environ: Mapping[str, str] | None = None,
+        **options: Any,
+    ) -> CognitoTokenVerifier:
+        """A verifier configured by `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID` (comma-separated
+        for several) and optionally `COGNITO_JWKS_FILE` (keys on disk instead of the pool's URL).
+        """
+        from .sources import verifier_from_environment  # circular import
+
+        return verifier_from_environment(
+            token_use=token_use, environ=environ, verifier_class=cls, **options
+        )
 
     @property
     def issuer(self) -> str:
@@ -217,11 +303,55 @@ class CognitoTokenVerifier:
         if len(failures) == len(self._jwks_uris):
             raise failures[0]
 
-    def verify(self, token: str) -> dict[str, Any]:
+    async def ahydrate(self) -> None:
+        """`hydrate` for async code: the fetches run in worker threads, never on the loop."""
+        if self.jwks_cache.offline:
+            return
+        results = await asyncio.gather(
+            *(self.jwks_cache.arefresh(uri) for uri in self._jwks_uris.values()),
+            return_exceptions=True,
+        )
+        failures = [result for result in results if isinstance(result, BaseException)]
+        if len(failures) == len(self._jwks_uris):
+            raise failures[0]
+
+    def verify(
+        self,
+        token: str,
+        *,
+        scopes: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
+    ) -> dict[str, Any]:
         """The token's claims if it is valid for this pool and configuration.
 
+        `scopes` / `groups`: this call's own requirements (at least one of each), on top of the
+        verifier's; checked after every other check, so a token that is not valid for this API
+        is never reported as merely lacking a scope (401, not 403).
         Raises a subclass of `TokenVerificationError` naming the first reason it is not.
         """
+        requirements = Requirements.of(scopes, groups)
+        parsed = self._parse(token)
+        key = self.jwks_cache.get_key(parsed.jwks_uri, parsed.kid, parsed.header.get("alg"))
+        return self._finish(parsed, key, requirements)
+
+    async def averify(
+        self,
+        token: str,
+        *,
+        scopes: str | Sequence[str] | None = None,
+        groups: str | Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        """`verify` for async code: a JWKS fetch never runs on, or blocks, the event loop.
+
+        With the key cached (the usual case) it completes without yielding to the loop; the
+        signature check takes tens of microseconds.
+        """
+        requirements = Requirements.of(scopes, groups)
+        parsed = self._parse(token)
+        key = await self.jwks_cache.aget_key(parsed.jwks_uri, parsed.kid, parsed.header.get("alg"))
+        return self._finish(parsed, key, requirements)
+
+    def _parse(self, token: str) -> _Parsed:
         if not isinstance(token, str) or not _COMPACT_JWS.fullmatch(token):
             raise MalformedToken("not a JWT of three base64url segments")
         header_b64, payload_b64, signature_b64 = token.split(".")
@@ -238,16 +368,19 @@ class CognitoTokenVerifier:
         kid = header.get("kid")
         if kid is None:
             raise MalformedToken("the token header has no kid")
-
-        verification_key = self.jwks_cache.get_key(jwks_uri, kid, header.get("alg"))
         signing_input = token[: len(header_b64) + 1 + len(payload_b64)].encode("ascii")
-        signature = _b64decode(signature_b64)
-        if not verification_key.algorithm.verify(signing_input, verification_key.key, signature):
-            raise InvalidSignature("the token's signature does not verify")
+        return _Parsed(header, payload, signing_input, signature_b64, jwks_uri, kid)
 
-        self._check_time(payload)
-        self._check_claims(payload)
-        return payload
+    def _finish(
+        self, parsed: _Parsed, key: VerificationKey, requirements: Requirements
+    ) -> dict[str, Any]:
+        signature = _b64decode(parsed.signature_b64)
+        if not key.algorithm.verify(parsed.signing_input, key.key, signature):
+            raise InvalidSignature("the token's signature does not verify")
+        self._check_time(parsed.payload)
+        self._check_claims(parsed.payload)
+        requirements.check(parsed.payload)
+        return parsed.payload
 
     def _check_time(self, payload: Mapping[str, Any]) -> None:
         now = time.time()
@@ -266,12 +399,8 @@ class CognitoTokenVerifier:
             raise TokenNotYetValid("the token was issued in the future (iat)")
 
     def _check_claims(self, payload: Mapping[str, Any]) -> None:
-        if self.scopes is not None:
-            scope = payload.get("scope")
-            if scope is None or not _overlaps(scope.split(" "), self._scopes):
-                raise MissingScope(f"the token has none of the scopes {', '.join(self.scopes)}")
-        if self.groups is not None and not _overlaps(payload.get("cognito:groups"), self._groups):
-            raise NotInGroup(f"the token's user is in none of the groups {', '.join(self.groups)}")
+        # aws-jwt-verify's order: scopes and groups before token_use and client.
+        self._requirements.check(payload)
         if payload.get("token_use") != self.token_use:
             raise WrongTokenUse(f"the token's token_use is not {self.token_use}")
         if self.client_ids is not None:
