@@ -1,5 +1,6 @@
-"""Client-config fixtures: plausible deploy outputs for every synthesized environment, and one
-Node.js process that runs Amplify's own parser over every generated file."""
+"""Client-config fixtures: plausible deploy outputs for every synthesized environment, API
+variants of the showcase, an AWS environment without credentials, and one Node.js process that
+runs Amplify's own code (parser, REST merge, REST client) over every generated file."""
 
 from __future__ import annotations
 
@@ -37,6 +38,36 @@ REGION = "eu-west-1"
 CANARY = "canary/unknown-key"
 # What the app's REST configuration sends in the Authorization header (the access token).
 TOKEN = "access-token-of-the-signed-in-user"
+
+AWS_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_ENDPOINT_URL",
+)
+
+
+@pytest.fixture
+def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No credentials and no region anywhere botocore looks (and no instance metadata)."""
+    for name in AWS_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def fake_credentials(monkeypatch: pytest.MonkeyPatch, no_credentials: None) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
 
 def fake_values(config: EnvironmentConfig, keys: Iterable[str]) -> dict[str, str]:
