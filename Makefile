@@ -110,8 +110,10 @@ destroy: setup ## Delete ENV's stacks (development tier only; asks first unless 
 	@$(PREFLIGHT) destroy
 	$(CDK) destroy "$$ENV/*" -c env="$$ENV" $(ENV_CONTEXT) $(CDK_ARGS)
 
+# Outputs: OUTPUTS=file, else $(OUTPUTS_DIR)/ENV.json (make deploy's), else the deployed stack
+# (credentials). Silent recipe: a refusal is the one line the command prints.
 client-config: setup ## Write amplify_outputs.json per public app client of ENV (OUTPUTS=file)
-	$(BIN)/python -m infra.client_config --env "$${ENV-}" \
+	@$(BIN)/python -m infra.client_config --env "$${ENV-}" --outputs-dir "$(OUTPUTS_DIR)" \
 		$(if $(OUTPUTS),--outputs "$(OUTPUTS)") \
 		$(if $(ENVIRONMENTS_DIR),--directory "$(ENVIRONMENTS_DIR)")
 

@@ -1,9 +1,14 @@
 """`amplify_outputs.json` (Amplify Gen 2 client configuration, schema version 1.4) per client.
 
 Amplify's libraries for the web (JavaScript), iOS, Android and Flutter all read this one file.
-Every value comes from the deployed stack's outputs (ids, the domain) or from the validated
-environment config (policies, scopes, redirect URLs): nothing is guessed, and a missing or
-inconsistent output is an error, not a default.
+Every value comes from the deployed stack's outputs (ids, the domain, API URLs) or from the
+validated environment config (policies, scopes, redirect URLs): nothing is guessed, and a
+missing or inconsistent output is an error, not a default.
+
+The APIs a client can call go where Amplify's REST API category documents them for APIs built
+outside Amplify: `custom.API.<name>` = {endpoint, region, apiName}, merged by the app with
+`Amplify.configure({...config, API: {...config.API, REST: outputs.custom.API}})`
+(docs.amplify.aws, "Set up Amplify REST API"; docs/client-config.md).
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from infra.client_config.apis import Api, api_endpoint, api_outputs, client_apis
 from infra.client_config.outputs import OutputsError, stack_name
 from infra.config import AppClientConfig, EnvironmentConfig
 from infra.config.federation import SOCIAL_PROVIDER_NAMES
@@ -35,10 +41,11 @@ MFA_CONFIGURATION = {"off": "NONE", "optional": "OPTIONAL", "required": "REQUIRE
 
 @dataclass(frozen=True)
 class ClientFile:
-    """The `amplify_outputs.json` of one app client."""
+    """The `amplify_outputs.json` of one app client, and notes on what it leaves out."""
 
     client_id: str
     outputs: dict[str, Any]
+    notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -61,14 +68,32 @@ def skip_reason(client: AppClientConfig) -> str | None:
     return None
 
 
-def _required(outputs: Mapping[str, str], key: str, config: EnvironmentConfig) -> str:
-    value = outputs.get(key)
-    if not value:
+def file_clients(config: EnvironmentConfig) -> list[tuple[str, AppClientConfig]]:
+    """The app clients that get a file (interactive public ones)."""
+    return [(c, client) for c, client in config.app_clients.items() if skip_reason(client) is None]
+
+
+def required_outputs(config: EnvironmentConfig) -> list[str]:
+    """The stack outputs the environment's files are built from (none without a public
+    client): what client-config reads from the outputs file or the deployed stack."""
+    clients = file_clients(config)
+    if not clients:
+        return []
+    keys = ["UserPoolId", "HostedDomainBaseUrl"] + [f"{c}ClientId" for c, _ in clients]
+    if config.identity_pool.enabled and set(
+        identity_pool_clients(config.identity_pool, config.app_clients)
+    ).intersection(c for c, _ in clients):
+        keys.append("IdentityPoolId")
+    return keys + api_outputs(config, clients)
+
+
+def _check_complete(outputs: Mapping[str, str], config: EnvironmentConfig) -> None:
+    if missing := [key for key in required_outputs(config) if not outputs.get(key)]:
         raise OutputsError(
-            f"the outputs of stack {stack_name(config)} lack {key}: deploy this version of "
-            f"the kit first (make deploy ENV={config.name}), then run again"
+            f"the outputs of stack {stack_name(config)} lack {', '.join(missing)}: deploy this "
+            f"version of the kit and environment file first (make deploy ENV={config.name}), "
+            "then run again"
         )
-    return value
 
 
 def _checked(value: str, pattern: re.Pattern[str], what: str) -> re.Match[str]:
@@ -85,34 +110,41 @@ def amplify_outputs(
 
     Raises `OutputsError` if an output is missing or does not fit the environment.
     """
-    pool_id = _required(outputs, "UserPoolId", config)
+    skipped = [
+        Skipped(client_id, reason)
+        for client_id, client in config.app_clients.items()
+        if (reason := skip_reason(client)) is not None
+    ]
+    clients = file_clients(config)
+    if not clients:
+        return [], skipped
+    _check_complete(outputs, config)
+    pool_id = outputs["UserPoolId"]
     region = _checked(pool_id, USER_POOL_ID, "user pool id")["region"]
     if config.region is not None and region != config.region:
         raise OutputsError(
             f"the outputs are from a pool in {region}, but {config.name} pins region "
             f"{config.region}: is the outputs file from another environment?"
         )
-    domain = _required(outputs, "HostedDomainBaseUrl", config).removeprefix("https://")
+    domain = outputs["HostedDomainBaseUrl"].removeprefix("https://")
     federated = (
         set(identity_pool_clients(config.identity_pool, config.app_clients))
         if config.identity_pool.enabled
         else set()
     )
     files: list[ClientFile] = []
-    skipped: list[Skipped] = []
-    for client_id, client in config.app_clients.items():
-        reason = skip_reason(client)
-        if reason is not None:
-            skipped.append(Skipped(client_id, reason))
-            continue
+    for client_id, client in clients:
         auth = _auth(config, client_id, client, outputs, pool_id, region, domain)
         if client_id in federated:
-            identity_pool_id = _required(outputs, "IdentityPoolId", config)
+            identity_pool_id = outputs["IdentityPoolId"]
             if _checked(identity_pool_id, IDENTITY_POOL_ID, "identity pool id")["region"] != region:
                 raise OutputsError("the identity pool and the user pool are in different regions")
             auth["identity_pool_id"] = identity_pool_id
             auth["unauthenticated_identities_enabled"] = config.identity_pool.guest_access
-        files.append(ClientFile(client_id, _document(config, client_id, client, auth)))
+        apis, withheld = client_apis(config, client_id, client)
+        endpoints = {api.name: api_endpoint(api, outputs[api.output], region) for api in apis}
+        document = _document(config, client_id, client, auth, apis, endpoints)
+        files.append(ClientFile(client_id, document, tuple(withheld)))
     return files, skipped
 
 
@@ -126,7 +158,7 @@ def _auth(
     domain: str,
 ) -> dict[str, Any]:
     pool = config.user_pool
-    app_client_id = _required(outputs, f"{client_id}ClientId", config)
+    app_client_id = outputs[f"{client_id}ClientId"]
     _checked(app_client_id, CLIENT_ID, "app client id")
     if not client.logout_urls:
         raise OutputsError(
@@ -188,7 +220,12 @@ def _auth(
 
 
 def _document(
-    config: EnvironmentConfig, client_id: str, client: AppClientConfig, auth: dict[str, Any]
+    config: EnvironmentConfig,
+    client_id: str,
+    client: AppClientConfig,
+    auth: dict[str, Any],
+    apis: list[Api],
+    endpoints: dict[str, dict[str, str]],
 ) -> dict[str, Any]:
     enterprise = [
         config.identity_providers[p].provider_name()
@@ -200,11 +237,15 @@ def _document(
         "auth": auth,
         # Amplify starts only the social providers by type; SAML/OIDC providers are started by
         # name: signInWithRedirect({provider: {custom: "<name>"}}).
+        # `API` is always there, empty without APIs, so the app's documented merge
+        # (REST: outputs.custom.API) works for every client unchanged.
         "custom": {
+            "API": endpoints,
             "cognito_kit": {
                 "environment": config.name,
                 "app_client": client_id,
                 "custom_providers": enterprise,
-            }
+                "apis": {api.name: api.document() for api in apis},
+            },
         },
     }

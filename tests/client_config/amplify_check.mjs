@@ -1,14 +1,35 @@
-// Reads [{name, outputs}] on stdin; configures Amplify's own parser with each file and prints
-// {name: {cognito, warnings}}: what Amplify.getConfig().Auth.Cognito holds, and anything it
-// printed while parsing (a warning means the file is not quite what Amplify expects).
+// Reads [{name, outputs, requests, token}] on stdin; runs Amplify's own code over each file and prints
+// {name: {cognito, rest, requests, warnings}}:
+// - cognito: Amplify.getConfig().Auth.Cognito after Amplify.configure(outputs);
+// - rest: Amplify.getConfig().API.REST after the merge Amplify documents for REST APIs built
+//   outside Amplify ("Set up Amplify REST API", docs.amplify.aws):
+//     const amplifyConfig = parseAmplifyConfig(outputs);
+//     Amplify.configure({...amplifyConfig, API: {...amplifyConfig.API, REST: outputs.custom.API}},
+//                       {API: {REST: {headers: async () => ({Authorization: token})}}});
+// - requests: what Amplify's REST API category (@aws-amplify/api-rest, the code behind
+//   `aws-amplify/api`'s get/post/...) sends for each {apiName, method, path}: URL, method and
+//   Authorization header, caught by a stand-in for fetch (nothing leaves the machine);
+// - warnings: anything Amplify printed (a warning means the file is not quite what it expects).
 import { Amplify } from "@aws-amplify/core";
+// `aws-amplify/utils` re-exports this function; the umbrella package is not installed here.
+import { parseAmplifyConfig } from "@aws-amplify/core/internals/utils";
+import { del, get, head, patch, post, put } from "@aws-amplify/api-rest";
+
+const CALLS = { GET: get, POST: post, PUT: put, PATCH: patch, DELETE: del, HEAD: head };
 
 const chunks = [];
 for await (const chunk of process.stdin) chunks.push(chunk);
 const files = JSON.parse(Buffer.concat(chunks).toString("utf8"));
 
+let sent = [];
+globalThis.fetch = async (url, init) => {
+  const headers = new Headers(init.headers);
+  sent.push({ url: String(url), method: init.method, authorization: headers.get("authorization") });
+  return new Response("{}", { status: 200, headers: { "content-type": "application/json" } });
+};
+
 const results = {};
-for (const { name, outputs } of files) {
+for (const { name, outputs, requests = [], token = null } of files) {
   const warnings = [];
   const original = { warn: console.warn, error: console.error, log: console.log };
   for (const level of Object.keys(original)) {
@@ -16,7 +37,18 @@ for (const { name, outputs } of files) {
   }
   try {
     Amplify.configure(outputs);
-    results[name] = { cognito: Amplify.getConfig().Auth?.Cognito ?? null, warnings };
+    const cognito = Amplify.getConfig().Auth?.Cognito ?? null;
+    const amplifyConfig = parseAmplifyConfig(outputs);
+    Amplify.configure(
+      { ...amplifyConfig, API: { ...amplifyConfig.API, REST: outputs.custom.API } },
+      { API: { REST: { headers: async () => ({ Authorization: token }) } } },
+    );
+    const rest = Amplify.getConfig().API?.REST ?? null;
+    sent = [];
+    for (const { apiName, method, path } of requests) {
+      await CALLS[method]({ apiName, path }).response;
+    }
+    results[name] = { cognito, rest, requests: sent, warnings };
   } catch (error) {
     results[name] = { error: String(error), warnings };
   } finally {
