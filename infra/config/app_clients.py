@@ -7,7 +7,7 @@ http://localhost only in development-tier environments.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Literal
 from urllib.parse import SplitResult, urlsplit
 
@@ -190,17 +190,36 @@ def _native_redirect(url: str, parts: SplitResult) -> bool:
     )
 
 
+# Cognito sets these from a provider's mapping itself; whether a client may list them in its
+# WriteAttributes is not documented, so the kit never adds them there.
+VERIFIED_FLAG_NAMES = frozenset({"email_verified", "phone_number_verified"})
+
+
+def default_write_attributes(pool: UserPoolConfig, mapped: Iterable[str] = ()) -> list[str]:
+    """A client's write attributes when the file lists none: the pool's mutable standard
+    attributes, plus every attribute the providers it offers map. Cognito rewrites mapped
+    attributes at every federated sign-in with the client's write permissions and refuses the
+    sign-in ("Attribute cannot be updated") when the client may not write one."""
+    return sorted({*writable_attributes(pool), *(set(mapped) - VERIFIED_FLAG_NAMES)})
+
+
 def attributes_written_by_clients(
-    pool: UserPoolConfig, clients: Mapping[str, AppClientConfig]
+    pool: UserPoolConfig,
+    clients: Mapping[str, AppClientConfig],
+    mapped: Mapping[str, Iterable[str]] | None = None,
 ) -> dict[str, list[str]]:
     """Attribute -> the interactive app clients whose users may write it (UpdateUserAttributes);
-    a client without write_attributes writes the pool's mutable standard attributes."""
+    a client without write_attributes writes `default_write_attributes` (`mapped`: client id
+    -> the attributes its providers map)."""
     written: dict[str, list[str]] = {}
-    default = writable_attributes(pool)
     for client_id, client in clients.items():
         if client.kind == "machine":
             continue
-        attributes = client.write_attributes if client.write_attributes is not None else default
+        attributes = (
+            client.write_attributes
+            if client.write_attributes is not None
+            else default_write_attributes(pool, (mapped or {}).get(client_id, ()))
+        )
         for attribute in attributes:
             written.setdefault(attribute, []).append(client_id)
     return written

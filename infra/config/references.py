@@ -11,13 +11,14 @@ skipped (their own errors are already reported).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from infra.config.acknowledgments import AcknowledgmentConfig
 from infra.config.apis import ApisConfig
 from infra.config.app_clients import (
     BUILT_IN_SCOPES,
+    VERIFIED_FLAG_NAMES,
     AppClientConfig,
     attributes_written_by_clients,
 )
@@ -76,6 +77,7 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_domain_ownership_problems(sections),
         *_hosted_domain_problems(sections),
         *_group_scope_problems(sections),
+        *_mapped_immutable_problems(sections),
         *_claim_source_problems(sections),
         *_migration_problems(sections),
         *_api_problems(sections),
@@ -184,12 +186,39 @@ def has_user_activity(pool: UserPoolConfig) -> bool:
     return pool.feature_plan == "plus" and pool.threat_protection.mode != "off"
 
 
-def client_writable_attributes(pool: UserPoolConfig) -> set[str]:
-    """What a client's write_attributes may list: mutable standard attributes, and custom
-    attributes marked user_writable and mutable."""
-    return set(writable_attributes(pool)) | {
-        f"custom:{n}" for n, a in pool.custom_attributes.items() if a.user_writable and a.mutable
+def client_writable_attributes(pool: UserPoolConfig, mapped: Iterable[str] = ()) -> set[str]:
+    """What a client's write_attributes may list: mutable standard attributes, custom
+    attributes marked user_writable and mutable, and what its providers map (`mapped`)."""
+    return (
+        set(writable_attributes(pool))
+        | {
+            f"custom:{n}"
+            for n, a in pool.custom_attributes.items()
+            if a.user_writable and a.mutable
+        }
+        | (set(mapped) - VERIFIED_FLAG_NAMES)
+    )
+
+
+def mapped_attributes(
+    client: AppClientConfig, providers: dict[str, IdentityProviderConfig]
+) -> set[str]:
+    """The pool attributes the providers a client offers write at each federated sign-in."""
+    enabled = enabled_providers(providers)
+    return {
+        attribute
+        for provider_id in client_provider_ids(client, providers)
+        if provider_id in enabled
+        for attribute in enabled[provider_id].effective_mapping()
     }
+
+
+def clients_mapped_attributes(sections: Sections) -> dict[str, set[str]]:
+    """Client id -> `mapped_attributes`, for the interactive clients (empty without providers)."""
+    clients, providers = sections.app_clients or {}, sections.identity_providers
+    if providers is None:
+        return {}
+    return {c: mapped_attributes(client, providers) for c, client in clients.items()}
 
 
 # --- app clients ------------------------------------------------------------------------------
@@ -212,16 +241,21 @@ def _client_problems(sections: Sections) -> Iterator[Reference]:
                     f"{unknown} are not defined; allowed: {sorted([*BUILT_IN_SCOPES, *known])}",
                 )
         if sections.user_pool is not None:
-            yield from _attribute_problems(where, client, sections.user_pool)
+            mapped = (
+                mapped_attributes(client, sections.identity_providers)
+                if sections.identity_providers is not None
+                else set()
+            )
+            yield from _attribute_problems(where, client, sections.user_pool, mapped)
         if sections.identity_providers is not None:
             yield from _provider_problems(where, client, sections.identity_providers)
 
 
 def _attribute_problems(
-    where: str, client: AppClientConfig, pool: UserPoolConfig
+    where: str, client: AppClientConfig, pool: UserPoolConfig, mapped: set[str]
 ) -> Iterator[Reference]:
     readable = set(readable_attributes(pool))
-    writable = client_writable_attributes(pool)
+    writable = client_writable_attributes(pool, mapped)
     for key in ("read_attributes", "write_attributes"):
         if getattr(client, key) == ():
             yield (
@@ -248,6 +282,14 @@ def _attribute_problems(
             "attributes need user_writable and mutable)",
         )
     if client.kind != "machine" and client.write_attributes is not None:
+        if unwritable := sorted(mapped - VERIFIED_FLAG_NAMES - set(client.write_attributes)):
+            yield (
+                f"{where}.write_attributes",
+                f"{unwritable} are mapped by the identity providers this client offers: Cognito "
+                "rewrites mapped attributes at every federated sign-in and refuses the sign-in "
+                "('Attribute cannot be updated') when the client may not write one; add them, "
+                "or leave write_attributes out (the default includes them)",
+            )
         required = {n for n, a in pool.standard_attributes.items() if a.required}
         if missing := sorted(required - set(client.write_attributes)):
             yield (
@@ -611,7 +653,10 @@ def _hosted_domain_problems(sections: Sections) -> Iterator[Reference]:
     if not attribute.mutable:
         problems.append("mutable: true (Cognito rewrites mapped attributes at every sign-in)")
     if attribute.user_writable:
-        problems.append("no user_writable (users would name their own Workspace)")
+        problems.append(
+            "no user_writable (only the clients that offer the Workspace provider may write "
+            "it, because Cognito rewrites it at each of their sign-ins)"
+        )
     if attribute.max is not None and attribute.max < 253:
         problems.append("max of at least 253 (a domain name's length)")
     if problems:
@@ -619,6 +664,25 @@ def _hosted_domain_problems(sections: Sections) -> Iterator[Reference]:
             f"user_pool.custom_attributes.{name}",
             f"Google's `hd` claim is mapped here, so it needs {', '.join(problems)}",
         )
+
+
+def _mapped_immutable_problems(sections: Sections) -> Iterator[Reference]:
+    """A provider may map only mutable attributes: Cognito rewrites mapped attributes at every
+    federated sign-in, and an immutable one makes every sign-in after the first fail."""
+    pool, providers = sections.user_pool, sections.identity_providers
+    if pool is None or providers is None:
+        return
+    immutable = {n for n, a in pool.standard_attributes.items() if not a.mutable} | {
+        f"custom:{n}" for n, a in pool.custom_attributes.items() if not a.mutable
+    }
+    for provider_id, provider in enabled_providers(providers).items():
+        if bad := sorted(set(provider.effective_mapping()) & immutable):
+            yield (
+                f"identity_providers.{provider_id}.attribute_mapping",
+                f"maps {bad}, which are immutable in the pool: Cognito rewrites mapped "
+                "attributes at every federated sign-in, so every sign-in after the first would "
+                "fail ('Attribute cannot be updated'); map mutable attributes only",
+            )
 
 
 # --- claims and session tags only from attributes nobody can write ---------------------------
@@ -637,7 +701,8 @@ def attribute_writers(sections: Sections) -> dict[str, list[str]]:
     writers: dict[str, list[str]] = {}
     pool, clients, providers = sections.user_pool, sections.app_clients, sections.identity_providers
     if pool is not None and clients is not None:
-        for attribute, client_ids in attributes_written_by_clients(pool, clients).items():
+        mapped = clients_mapped_attributes(sections)
+        for attribute, client_ids in attributes_written_by_clients(pool, clients, mapped).items():
             writers.setdefault(attribute, []).extend(f"app client {c}" for c in client_ids)
     if providers is not None:
         for provider_id, provider in enabled_providers(providers).items():

@@ -11,10 +11,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from infra.config.app_clients import AppClientConfig
+from infra.config.app_clients import AppClientConfig, default_write_attributes
 from infra.config.federation import IdentityProviderConfig
-from infra.config.references import client_provider_ids
-from infra.config.user_pool import UserPoolConfig, readable_attributes, writable_attributes
+from infra.config.references import client_provider_ids, mapped_attributes
+from infra.config.user_pool import UserPoolConfig, readable_attributes
 from infra.constructs.identity_providers import IdentityProviders
 from infra.constructs.user_pool import CDK_STANDARD_ATTRIBUTE_NAMES
 
@@ -57,7 +57,15 @@ class AppClients(Construct):
                 identity_providers.names[provider_id]: identity_providers.providers[provider_id]
                 for provider_id in client_provider_ids(config, provider_configs)
             }
-            client = self._client(client_id, config, user_pool, pool_config, custom_scopes, offered)
+            client = self._client(
+                client_id,
+                config,
+                user_pool,
+                pool_config,
+                custom_scopes,
+                offered,
+                mapped_attributes(config, provider_configs),
+            )
             for provider in offered.values():
                 # A client that names a provider before it exists fails the very first deploy.
                 client.node.add_dependency(provider)
@@ -76,6 +84,7 @@ class AppClients(Construct):
         pool_config: UserPoolConfig,
         custom_scopes: dict[str, cognito.OAuthScope],
         offered: dict[str, cognito.IUserPoolIdentityProvider],
+        mapped: set[str],
     ) -> cognito.UserPoolClient:
         machine = config.kind == "machine"
         flows = set(config.effective_auth_flows)
@@ -130,7 +139,7 @@ class AppClients(Construct):
                 ()
                 if machine
                 else (
-                    writable_attributes(pool_config)
+                    default_write_attributes(pool_config, mapped)
                     if config.write_attributes is None
                     else config.write_attributes
                 )

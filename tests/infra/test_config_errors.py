@@ -209,7 +209,13 @@ def test_user_password_auth_needs_a_reason(tmp_path: Path) -> None:
 
 def test_clients_may_not_write_authorisation_attributes(tmp_path: Path) -> None:
     data = kit_file("showcase")
-    data["app_clients"]["WebApp"]["write_attributes"] = ["email", "custom:tenant_id"]
+    # WebApp offers every provider: it must also write what they map (given and family name).
+    data["app_clients"]["WebApp"]["write_attributes"] = [
+        "email",
+        "given_name",
+        "family_name",
+        "custom:tenant_id",
+    ]
     write_env(tmp_path, "dev", data)
     problem, *consequences = problems_of(tmp_path, "dev")
     assert "app_clients.WebApp.write_attributes: ['custom:tenant_id'] may not be written" in problem

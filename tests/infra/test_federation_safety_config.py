@@ -467,3 +467,41 @@ def test_an_empty_default_write_list_is_refused(tmp_path: Path) -> None:
     [problem] = problems_of(tmp_path, "dev")
     assert "app_clients.Mobile.write_attributes: the default" in problem
     assert "which Cognito treats as every attribute" in problem
+
+
+def test_a_client_must_be_able_to_write_what_its_providers_map(tmp_path: Path) -> None:
+    # Cognito rewrites mapped attributes at every federated sign-in with the client's write
+    # permissions and refuses the sign-in when one is missing ("Attribute cannot be updated").
+    data = showcase()
+    data["app_clients"]["WebApp"]["write_attributes"] = ["email"]
+    problem = only(tmp_path, data)
+    assert (
+        "app_clients.WebApp.write_attributes: ['family_name', 'given_name'] are mapped" in problem
+    )
+    assert "Attribute cannot be updated" in problem
+
+
+def test_a_client_may_write_a_custom_attribute_its_provider_maps(tmp_path: Path) -> None:
+    # custom:hd is not user_writable, but the Workspace provider maps it: the clients that offer
+    # that provider write it (and only they), so an explicit list may name it.
+    data = kit_file("strict")
+    data["app_clients"]["WebApp"]["write_attributes"] = [
+        "custom:hd",
+        "email",
+        "family_name",
+        "given_name",
+    ]
+    write_env(tmp_path, "prod", data)
+    config = load_environment("prod", directory=tmp_path)
+    assert "custom:hd" in (config.app_clients["WebApp"].write_attributes or ())
+
+
+def test_a_provider_may_not_map_an_immutable_attribute(tmp_path: Path) -> None:
+    data = showcase()
+    data["identity_providers"]["Facebook"]["attribute_mapping"] = {
+        "email": "email",
+        "custom:tenant_id": "id",
+    }
+    [problem] = [p for p in problems(tmp_path, data) if "attribute_mapping" in p]
+    assert "identity_providers.Facebook.attribute_mapping: maps ['custom:tenant_id']" in problem
+    assert "immutable in the pool" in problem

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from infra.config.app_clients import VERIFIED_FLAG_NAMES
+from infra.config.references import mapped_attributes
 from tests.conftest import Assembly, Synthesized
 
 CLIENT = "AWS::Cognito::UserPoolClient"
@@ -97,12 +99,26 @@ def test_machine_clients_request_only_resource_server_scopes(any_env: Synthesize
 def test_write_attributes_are_explicit_and_exclude_authorisation_attributes(
     any_env: Synthesized,
 ) -> None:
-    pool = any_env.config.user_pool
-    protected = {f"custom:{n}" for n, a in pool.custom_attributes.items() if not a.user_writable}
+    config = any_env.config
+    protected = {
+        f"custom:{n}" for n, a in config.user_pool.custom_attributes.items() if not a.user_writable
+    }
     for name, client in clients_by_name(any_env).items():
+        # An attribute a provider maps is rewritten at each of its sign-ins with the client's
+        # permissions, so the clients that offer that provider must be able to write it.
+        mapped = mapped_attributes(config.app_clients[name], config.identity_providers)
         assert "WriteAttributes" in client, name
-        assert not protected & set(client["WriteAttributes"]), name
+        assert not (protected - mapped) & set(client["WriteAttributes"]), name
         assert "email_verified" not in client["WriteAttributes"], name
+
+
+def test_clients_can_write_what_their_providers_map(any_env: Synthesized) -> None:
+    # Otherwise Cognito refuses the next federated sign-in: "Attribute cannot be updated".
+    config = any_env.config
+    for name, client in clients_by_name(any_env).items():
+        mapped = mapped_attributes(config.app_clients[name], config.identity_providers)
+        missing = mapped - VERIFIED_FLAG_NAMES - set(client.get("WriteAttributes", []))
+        assert missing == set(), name
 
 
 def test_interactive_clients_can_write_required_attributes(any_env: Synthesized) -> None:

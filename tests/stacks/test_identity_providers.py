@@ -10,6 +10,7 @@ import aws_cdk as cdk
 import pytest
 
 from infra.config.federation import SecretReference
+from infra.config.references import client_provider_ids
 from infra.constructs.identity_providers import secret_reference
 from tests.conftest import Assembly, Synthesized
 
@@ -138,11 +139,23 @@ def test_google_workspace_signs_in_through_google_s_issuer_and_maps_hd(
         "family_name": "family_name",
         "custom:hd": "hd",
     }
-    # Cognito writes the mapped attribute at every sign-in: mutable, and no client writes it.
+    # Cognito rewrites the mapped attribute at every sign-in, with the permissions of the client
+    # the user signs in through: mutable, and writable by exactly the clients that offer the
+    # Workspace (the trigger reads `hd` from Google's token at the first sign-in only, and no
+    # claim or tag may come from it).
     schema = {a["Name"]: a for a in env.only("AWS::Cognito::UserPool")["Properties"]["Schema"]}
     assert schema["hd"]["Mutable"] is True
-    for client in env.resources("AWS::Cognito::UserPoolClient").values():
-        assert "custom:hd" not in client["Properties"].get("WriteAttributes", [])
+    writers = {
+        client["Properties"]["ClientName"]
+        for client in env.resources("AWS::Cognito::UserPoolClient").values()
+        if "custom:hd" in client["Properties"].get("WriteAttributes", [])
+    }
+    offering = {
+        name
+        for name, client in env.config.app_clients.items()
+        if "GoogleWorkspace" in client_provider_ids(client, env.config.identity_providers)
+    }
+    assert writers == offering == {"WebApp"}
 
 
 def test_a_pinned_secret_version_is_part_of_the_reference() -> None:
