@@ -7,7 +7,8 @@ and clean by the scanners `make validate` runs (cfn-lint, checkov, the Control T
 
 Each run prints its seed; the same seed and sizes draw the same variants. Variant files are
 written to --out (default: a temporary folder, kept when something fails) so a failure can be
-replayed with `make validate ENVIRONMENTS_DIR=<out>/environments ENV=<variant>`.
+replayed with `make validate ENVIRONMENTS_DIR=<out>/environments ENV=<variant>`. Variants are
+synthesized and scanned in batches (`BATCH`), each in its own cloud assembly.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 BASES_DIR = ROOT / "tests" / "fixtures" / "sweep"
 BASES = ("development", "production")
 FAIL_SYNTH_ON_VALIDATION_ERRORS = "@aws-cdk/core:failSynthOnValidationErrors"
+BATCH = 40
+"""Variants per cloud assembly (one scanner run each)."""
 
 
 @dataclass
@@ -209,10 +212,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     named = write_variants(draw(seed, count, args.pairs), directory)
     outcomes, accepted = check_configs(named, directory)
     print(f"sweep: {len(named)} variants, {len(accepted)} accepted by config", flush=True)
-    if accepted:
-        built = synthesize(accepted, directory, out / "cdk.out", outcomes)
+    # The scanners run over one cloud assembly per batch: each has a time limit, and a few
+    # hundred templates at once would outrun it.
+    for start in range(0, len(accepted), BATCH):
+        batch = accepted[start : start + BATCH]
+        outdir = out / f"cdk.out.{start // BATCH:03d}"
+        built = synthesize(batch, directory, outdir, outcomes)
         if not args.no_scan and built:
-            scan(out / "cdk.out", built, outcomes)
+            scan(outdir, built, outcomes)
+        print(f"sweep: {start + len(batch)}/{len(accepted)} synthesized and scanned", flush=True)
     (out / "outcomes.json").write_text(
         json.dumps(
             {
