@@ -38,6 +38,7 @@ from infra.constructs.triggers import (
 from infra.nag import (
     Pack,
     acknowledge,
+    acknowledge_control,
     acknowledge_log_group_encryption,
     acknowledge_synchronous_function,
     skip_checkov,
@@ -133,6 +134,7 @@ class Apis(Construct):
                 config.log_retention_days,
                 user_pool,
             )
+        _name_the_account_in_invoke_permissions(self, environment)
 
     def _handler(self, scope: Construct, backend: BackendConfig) -> lambda_.IFunction:
         if backend.function_arn is None:
@@ -398,6 +400,33 @@ def _acknowledge_rest_stage(stage: apigw.Stage, subject: str) -> None:
     skip_checkov(
         resource, "CKV_AWS_120", reason=f"{subject}: {reasons['APIGWCacheEnabledAndEncrypted']}"
     )
+
+
+def _name_the_account_in_invoke_permissions(scope: Construct, environment: str) -> None:
+    """Add this account as `SourceAccount` to every API Gateway invoke permission (the API's
+    execute-api ARN is already its `SourceArn`), for AWS Control Tower's CT.LAMBDA.PR.2.
+
+    The control reads `SourceAccount` only as a literal and `SourceArn` only as a literal or a
+    reference to a resource of the template. A stack pinned to an account gets the literal and
+    passes; in an environment-agnostic stack both are CloudFormation expressions (the account
+    is known at deploy time), so the control is accepted there, with that reason.
+    """
+    account = cdk.Stack.of(scope).account
+    for child in scope.node.find_all():
+        if not isinstance(child, lambda_.CfnPermission):
+            continue
+        if child.principal != "apigateway.amazonaws.com":
+            continue
+        child.source_account = account
+        if cdk.Token.is_unresolved(account):
+            acknowledge_control(
+                child,
+                "CT.LAMBDA.PR.2",
+                reason=f"{environment}: API Gateway may invoke the function only for this "
+                "account's API (SourceArn is the API's execute-api ARN, SourceAccount this "
+                "account); the stack is environment-agnostic, so both are CloudFormation "
+                "expressions, which the control's rule does not read",
+            )
 
 
 def _example_backend(scope: Construct, retention_days: int, environment: str) -> lambda_.Function:
