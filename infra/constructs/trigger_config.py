@@ -8,7 +8,8 @@ template anyway), but a URL path, a long group name or a number in it can form s
 and then a scanner fails the pull request. JSON can write any character as an escape with the
 same meaning, so the kit writes the configuration with no run that long: `/`, `+` and `=` as
 `\\/`, `\\u002b` and `\\u003d`, and one letter or digit escaped as `\\u00XX` wherever 15 of them
-would follow each other (digits: 7). `json.loads` reads it back unchanged.
+would follow each other (digits, single dashes between them not counted: 7). `json.loads`
+reads it back unchanged.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class _Runs:
     def add(self, piece: str) -> None:
         for character in piece:
             self.chars = self.chars + 1 if _in_run(character) else 0
-            self.digits = self.digits + 1 if character.isascii() and character.isdigit() else 0
+            if character != "-":  # 1234-5678-9012 is an account id too
+                self.digits = self.digits + 1 if character.isascii() and character.isdigit() else 0
 
     def too_long_with(self, character: str) -> bool:
         if character.isascii() and character.isdigit() and self.digits + 1 > MAX_DIGITS:

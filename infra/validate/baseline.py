@@ -122,13 +122,15 @@ class EnvironmentFiles:
     """Where the environment files are, as the base commit's synthesis should read them."""
 
     directory: Path
-    """The folder as this checkout names it (absolute)."""
+    """The folder as this checkout names it."""
+    root: Path = ROOT
+    """The repository root."""
 
     @property
     def in_repository(self) -> Path | None:
         """The folder relative to the repository root; None when it is kept outside."""
-        resolved = self.directory.resolve()
-        return resolved.relative_to(ROOT) if resolved.is_relative_to(ROOT) else None
+        resolved, root = self.directory.resolve(), self.root.resolve()
+        return resolved.relative_to(root) if resolved.is_relative_to(root) else None
 
     def context_for(self, worktree: Path) -> Path | None:
         """`-c environments_dir=` for the base's synthesis; None for the default folder."""
