@@ -196,7 +196,14 @@ def synthesize_git_base(
             environments_dir=files.context_for(worktree),
         )
         if synth.synthesize(command, cwd=worktree, env=environment) != 0:
-            raise BaselineError("cdk synth ... failed in the baseline worktree")
+            hint = (
+                f"; its code reads the environment files in {files.directory} as they are now, "
+                "and may not know keys they use: pass BASE=<a newer ref>, BASE=deployed or "
+                "BASELINE=<folder>"
+                if files.in_repository is None
+                else ""
+            )
+            raise BaselineError(f"cdk synth of {base.label} failed in the baseline worktree{hint}")
     finally:
         _git("worktree", "remove", "--force", str(worktree), cwd=cwd)
         shutil.rmtree(scratch, ignore_errors=True)
