@@ -134,7 +134,7 @@ class Apis(Construct):
                 config.log_retention_days,
                 user_pool,
             )
-        _name_the_account_in_invoke_permissions(self, environment)
+        _acknowledge_invoke_permissions(self, environment)
 
     def _handler(self, scope: Construct, backend: BackendConfig) -> lambda_.IFunction:
         if backend.function_arn is None:
@@ -402,30 +402,28 @@ def _acknowledge_rest_stage(stage: apigw.Stage, subject: str) -> None:
     )
 
 
-def _name_the_account_in_invoke_permissions(scope: Construct, environment: str) -> None:
-    """Add this account as `SourceAccount` to every API Gateway invoke permission (the API's
-    execute-api ARN is already its `SourceArn`), for AWS Control Tower's CT.LAMBDA.PR.2.
+def _acknowledge_invoke_permissions(scope: Construct, environment: str) -> None:
+    """AWS Control Tower's CT.LAMBDA.PR.2 on API Gateway's invoke permissions.
 
-    The control reads `SourceAccount` only as a literal and `SourceArn` only as a literal or a
-    reference to a resource of the template. A stack pinned to an account gets the literal and
-    passes; in an environment-agnostic stack both are CloudFormation expressions (the account
-    is known at deploy time), so the control is accepted there, with that reason.
+    Each permission's `SourceArn` is the API's execute-api ARN in this account, so it is not
+    public; the template builds that ARN with `Fn::Join`, and the offline rule reads `SourceArn`
+    only as a literal or a reference to a resource of the template (the package's README: its
+    rules "may fail for Fn::Join objects"). Adding `SourceAccount` instead would replace every
+    deployed permission (it is create-only), which the replacement guard blocks.
     """
-    account = cdk.Stack.of(scope).account
     for child in scope.node.find_all():
-        if not isinstance(child, lambda_.CfnPermission):
-            continue
-        if child.principal != "apigateway.amazonaws.com":
-            continue
-        child.source_account = account
-        if cdk.Token.is_unresolved(account):
+        if (
+            isinstance(child, lambda_.CfnPermission)
+            and child.principal == "apigateway.amazonaws.com"
+            and child.source_arn is not None
+            and cdk.Token.is_unresolved(child.source_arn)
+        ):
             acknowledge_control(
                 child,
                 "CT.LAMBDA.PR.2",
                 reason=f"{environment}: API Gateway may invoke the function only for this "
-                "account's API (SourceArn is the API's execute-api ARN, SourceAccount this "
-                "account); the stack is environment-agnostic, so both are CloudFormation "
-                "expressions, which the control's rule does not read",
+                "account's API: SourceArn is the API's execute-api ARN, built with Fn::Join, "
+                "which the offline rule does not read",
             )
 
 

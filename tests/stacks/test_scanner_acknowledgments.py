@@ -13,7 +13,7 @@ from infra.acknowledged import ACKNOWLEDGED_METADATA
 from infra.config import ConfigError, load_environment
 from infra.config.acknowledgments import tool_of
 from infra.nag import CHECKOV_METADATA
-from tests.conftest import KIT_ENVIRONMENTS_DIR, synthesize
+from tests.conftest import KIT_ENVIRONMENTS_DIR, Assembly, Synthesized, synthesize
 
 REASON = "the kit's fixture accepts this to show where each acknowledgment lands"
 ENTRIES = [
@@ -109,3 +109,57 @@ def test_each_kind_lands_on_every_resource_of_its_key_with_the_file_that_accepte
     others = [r for r in template.values() if r not in by_key.values()]
     assert others
     assert not [r for r in others if ACKNOWLEDGED_METADATA in r.get("Metadata", {})]
+
+
+# --- the kit's own Control Tower decisions -------------------------------------------------------
+
+
+def recorded(resource: dict[str, Any], tool: str = "control-tower") -> dict[str, str]:
+    entries = resource.get("Metadata", {}).get(ACKNOWLEDGED_METADATA, [])
+    return {e["rule"]: e["reason"] for e in entries if e["tool"] == tool and "source" not in e}
+
+
+def checkov_skips(resource: dict[str, Any]) -> dict[str, str]:
+    skips = resource.get("Metadata", {}).get(CHECKOV_METADATA, {}).get("skip", [])
+    return {s["id"]: s["comment"] for s in skips}
+
+
+def test_every_log_group_accepts_kms_encryption_with_its_checkov_reason(
+    any_env: Synthesized,
+) -> None:
+    groups = any_env.resources("AWS::Logs::LogGroup")
+    if not groups:
+        pytest.skip("no log group in this environment")
+    for logical_id, group in groups.items():
+        reason = recorded(group).get("CT.CLOUDWATCH.PR.3")
+        assert reason, f"{logical_id} has no CT.CLOUDWATCH.PR.3 decision"
+        assert reason == checkov_skips(group)["CKV_AWS_158"]
+
+
+def test_every_function_accepts_running_outside_a_vpc_with_its_checkov_reason(
+    any_env: Synthesized,
+) -> None:
+    functions = any_env.resources("AWS::Lambda::Function")
+    if not functions:
+        pytest.skip("no function in this environment")
+    for logical_id, function in functions.items():
+        reason = recorded(function).get("CT.LAMBDA.PR.3")
+        assert reason, f"{logical_id} has no CT.LAMBDA.PR.3 decision"
+        assert reason == checkov_skips(function)["CKV_AWS_117"]
+
+
+def test_api_gateway_invoke_permissions_accept_ct_lambda_pr_2_and_cognitos_need_not(
+    assembly: Assembly,
+) -> None:
+    permissions = assembly.environments["showcase"].resources("AWS::Lambda::Permission")
+    by_principal: dict[str, list[dict[str, str]]] = {}
+    for permission in permissions.values():
+        by_principal.setdefault(permission["Properties"]["Principal"], []).append(
+            recorded(permission)
+        )
+    assert len(by_principal["apigateway.amazonaws.com"]) == 3
+    for decisions in by_principal["apigateway.amazonaws.com"]:
+        assert "built with Fn::Join" in decisions["CT.LAMBDA.PR.2"]
+    # Cognito's SourceArn references the pool, which the rule reads: nothing to accept
+    assert by_principal["cognito-idp.amazonaws.com"]
+    assert all(d == {} for d in by_principal["cognito-idp.amazonaws.com"])
