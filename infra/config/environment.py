@@ -110,8 +110,9 @@ class EnvironmentConfig(Section):
     )
     acknowledgments: tuple[AcknowledgmentConfig, ...] = Field(
         (),
-        description="cdk-nag findings accepted for the resources a config key creates, each "
-        "with its reason (audited in the validation report).",
+        description="Scanner findings (cdk-nag, checkov, AWS Control Tower, cfn-lint) accepted "
+        "for the resources a config key creates, each with its reason (listed by `make "
+        "validate`; docs/ci.md).",
     )
 
     @field_validator("account", "region", mode="after")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.config.user_pool import CustomAttributeConfig, UserPoolConfig
@@ -189,21 +190,54 @@ class UserDirectory(Construct):
             for group_id, group in config.groups.items()
         }
         self._acknowledge_relaxations(config, environment)
-        self._acknowledge_sms_role(environment)
+        self._restrict_sms_role(environment)
 
-    def _acknowledge_sms_role(self, environment: str) -> None:
-        """The role the CDK creates when the pool sends SMS (SMS MFA, phone verification)."""
+    def _restrict_sms_role(self, environment: str) -> None:
+        """Narrow the role the CDK creates when the pool sends SMS (SMS MFA, phone sign-in or
+        verification) to text messages only.
+
+        SNS has no ARN for a phone number, so publishing an SMS is authorised against no
+        resource at all. The policy allows sns:Publish on everything that is *not* an SNS ARN
+        (no topic, no platform endpoint) and denies it on every SNS ARN, so the role can
+        send text messages and nothing else: a resource constraint scanners can read
+        (checkov's CKV_AWS_111 passes on it), where the CDK's default is `Resource: *`. The
+        construct id stays the CDK's (`smsRole`), so a deployed role keeps its logical id.
+        """
         sms_role = self.user_pool.node.try_find_child("smsRole")
         if sms_role is None:
             return
-        reason = (
-            f"{environment}: Cognito's SMS role (created by the CDK because the pool sends SMS) "
-            "may only call sns:Publish, which SNS cannot scope to a phone number ARN; only "
-            "cognito-idp.amazonaws.com may assume it, with this pool's external id"
-        )
-        acknowledge(sms_role, "AwsSolutions", "IAM5", reason=reason, finding="Resource::*")
+        resource = sms_role.node.default_child
+        assert isinstance(resource, iam.CfnRole)
+        sns_arns = f"arn:{cdk.Aws.PARTITION}:sns:*:*:*"
+        resource.policies = [
+            iam.CfnRole.PolicyProperty(
+                policy_name="sns-publish",
+                policy_document=iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            sid="TextMessagesOnly",
+                            actions=["sns:Publish"],
+                            not_resources=[sns_arns],
+                        ),
+                        iam.PolicyStatement(
+                            sid="NoTopicsOrEndpoints",
+                            effect=iam.Effect.DENY,
+                            actions=["sns:Publish"],
+                            resources=[sns_arns],
+                        ),
+                    ]
+                ),
+            )
+        ]
         for pack in ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321"):
-            acknowledge(sms_role, pack, "IAMNoInlinePolicy", reason=reason)
+            acknowledge(
+                sms_role,
+                pack,
+                "IAMNoInlinePolicy",
+                reason=f"{environment}: Cognito's SMS role (created by the CDK because the pool "
+                "sends SMS) keeps its one inline policy: it belongs to this role alone and "
+                "allows text messages only",
+            )
 
     def _acknowledge_relaxations(self, config: UserPoolConfig, environment: str) -> None:
         if config.mfa.mode != "required":

@@ -13,6 +13,11 @@ what is live, not against another commit.
 The worktree reuses this checkout's `.venv` and `node_modules` when the base pins the same
 toolchain; otherwise it installs its own with `make setup`, so the base synthesizes with the
 toolchain it was written for. It prints the label to show in the summary on stdout.
+
+An environment the base commit has no file for is new on this branch: it has no baseline, so
+it is not synthesized there (the base's app would refuse the unknown name), and the guard
+reports its stacks as added. Environment files kept outside the repository
+(`--directory`) are not versioned: the base commit's code synthesizes them as they are now.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from pathlib import Path
 from infra.config.loader import ENVIRONMENTS_DIR
 from infra.deploy.deployed import fetch_deployed
 from infra.deploy.preflight import PreflightError, check_environment
+from infra.validate import synth
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYED = "deployed"
@@ -111,8 +117,70 @@ def _share_installs(source: Path, worktree: Path, base: GitBase) -> bool:
     return True
 
 
-def synthesize_git_base(base: GitBase, out: Path, *, env: str | None, cwd: Path = ROOT) -> None:
-    """`cdk synth` of `base` (every environment, or `env`) into `out`."""
+@dataclass(frozen=True)
+class EnvironmentFiles:
+    """Where the environment files are, as the base commit's synthesis should read them."""
+
+    directory: Path
+    """The folder as this checkout names it."""
+    root: Path = ROOT
+    """The repository root."""
+
+    @property
+    def in_repository(self) -> Path | None:
+        """The folder relative to the repository root; None when it is kept outside."""
+        resolved, root = self.directory.resolve(), self.root.resolve()
+        return resolved.relative_to(root) if resolved.is_relative_to(root) else None
+
+    def context_for(self, worktree: Path) -> Path | None:
+        """`-c environments_dir=` for the base's synthesis; None for the default folder."""
+        relative = self.in_repository
+        if relative is None:
+            return self.directory.resolve()
+        if relative == ENVIRONMENTS_DIR.relative_to(ROOT):
+            return None
+        return worktree / relative
+
+
+def new_environments(
+    names: Sequence[str], base: GitBase, files: EnvironmentFiles, *, cwd: Path = ROOT
+) -> list[str]:
+    """The environments among `names` that the base commit has no file for."""
+    relative = files.in_repository
+    if relative is None:
+        return []  # outside the repository: the same files serve both sides
+    return [
+        name
+        for name in names
+        if not _exists(base.commit, (relative / f"{name}.yaml").as_posix(), cwd)
+    ]
+
+
+def _exists(commit: str, path: str, cwd: Path) -> bool:
+    try:
+        _git("cat-file", "-e", f"{commit}:{path}", cwd=cwd)
+    except BaselineError:
+        return False
+    return True
+
+
+def synthesize_git_base(
+    base: GitBase,
+    out: Path,
+    *,
+    env: str | None,
+    files: EnvironmentFiles | None = None,
+    cwd: Path = ROOT,
+) -> list[str]:
+    """`cdk synth` of `base` (every environment, or `env`) into `out`; returns the requested
+    environments that are new (no file at `base`), which are left out of the baseline."""
+    files = files or EnvironmentFiles(ENVIRONMENTS_DIR)
+    names = [name.strip() for name in (env or "").split(",") if name.strip()]
+    new = new_environments(names, base, files, cwd=cwd)
+    existing = [name for name in names if name not in new]
+    out.mkdir(parents=True, exist_ok=True)
+    if names and not existing:
+        return new  # nothing to synthesize: an empty baseline, every stack is added
     scratch = Path(tempfile.mkdtemp(prefix="validate-base-"))
     worktree = scratch / "src"
     _git("worktree", "add", "--detach", "--quiet", str(worktree), base.commit, cwd=cwd)
@@ -120,19 +188,26 @@ def synthesize_git_base(base: GitBase, out: Path, *, env: str | None, cwd: Path 
         if not _share_installs(cwd, worktree, base):
             _run(["make", "setup"], worktree)
         python = worktree / ".venv" / "bin" / "python"
-        environment = {
-            **os.environ,
-            "PATH": f"{worktree / '.venv' / 'bin'}:{worktree / 'node_modules' / '.bin'}:"
-            + os.environ.get("PATH", ""),
-            "CDK_DISABLE_CLI_TELEMETRY": "true",
-            "JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION": "1",
-        }
-        command = ["cdk", "--no-notices", "--no-version-reporting", "synth", "--quiet"]
-        command += ["-c", f"env={env or 'all'}", "--app", f"{python} app.py", "-o", str(out)]
-        _run(command, worktree, environment)
+        environment = synth.tool_environment(worktree, os.environ)
+        command = synth.command(
+            ",".join(existing) or "all",
+            out,
+            app=f"{python} app.py",
+            environments_dir=files.context_for(worktree),
+        )
+        if synth.synthesize(command, cwd=worktree, env=environment) != 0:
+            hint = (
+                f"; its code reads the environment files in {files.directory} as they are now, "
+                "and may not know keys they use: pass BASE=<a newer ref>, BASE=deployed or "
+                "BASELINE=<folder>"
+                if files.in_repository is None
+                else ""
+            )
+            raise BaselineError(f"cdk synth of {base.label} failed in the baseline worktree{hint}")
     finally:
         _git("worktree", "remove", "--force", str(worktree), cwd=cwd)
         shutil.rmtree(scratch, ignore_errors=True)
+    return new
 
 
 def _run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> None:
@@ -157,8 +232,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"the deployed templates of {config.name} ({states})")
         else:
             base = resolve_git_base(args.base or None)
-            synthesize_git_base(base, args.out.resolve(), env=args.env or None)
-            print(base.label)
+            files = EnvironmentFiles(args.directory)
+            new = synthesize_git_base(base, args.out.resolve(), env=args.env or None, files=files)
+            added = f"; new on this branch, no baseline: {', '.join(new)}" if new else ""
+            print(base.label + added)
     except (BaselineError, PreflightError) as error:
         print(f"validate: baseline: {error}", file=sys.stderr)
         return 2

@@ -52,8 +52,13 @@ def lint_regions(templates: Sequence[StackTemplate], config: Path) -> list[str]:
 
 
 def command(
-    executable: Path, config: Path, regions: Sequence[str], templates: Sequence[StackTemplate]
+    executable: Path,
+    config: Path,
+    regions: Sequence[str],
+    templates: Sequence[StackTemplate],
+    cwd: Path,
 ) -> list[str]:
+    """Template paths relative to `cwd`, the cloud assembly's folder, as for every scanner."""
     # `--regions` takes several values: `--` ends it before the template paths.
     return [
         str(executable),
@@ -64,7 +69,7 @@ def command(
         "--regions",
         *regions,
         "--",
-        *(str(t.path) for t in templates),
+        *(processes.relative(t.path, cwd) for t in templates),
     ]
 
 
@@ -130,7 +135,7 @@ def run(
     stacks = list(templates.values())
     regions = lint_regions(stacks, config)
     try:
-        result = processes.run(command(executable, config, regions, stacks), cwd=cwd)
+        result = processes.run(command(executable, config, regions, stacks, cwd), cwd=cwd)
         findings = parse(result.stdout, TemplateIndex(templates), cwd)
     except processes.ToolStartError as error:
         return ToolRun(TOOL, version(), error=str(error))

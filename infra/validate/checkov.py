@@ -5,6 +5,7 @@ this project's pins, so it lives in its own virtualenv (`.venv/checkov`, see doc
 runs as a separate process. It never talks to a platform here: `--skip-download`, no API key
 passed on, no update check. A failed check fails validation; a check skipped in a resource's
 `Metadata.checkov.skip` (with a `comment`) is listed in the summary with that reason.
+It scans from the cloud assembly's folder with relative paths (see `command`).
 """
 
 from __future__ import annotations
@@ -43,8 +44,13 @@ def default_executable(root: Path) -> Path | None:
     return processes.venv_script("checkov")
 
 
-def command(executable: Path, config: Path, templates: Sequence[StackTemplate]) -> list[str]:
-    files = [arg for t in templates for arg in ("--file", str(t.path))]
+def command(
+    executable: Path, config: Path, templates: Sequence[StackTemplate], cwd: Path
+) -> list[str]:
+    """One `--file` per template, relative to `cwd` (the cloud assembly's folder): checkov
+    3.3.30 has reported secrets (CKV_AWS_45) on templates scanned through a path with a hex
+    folder name and nothing through a plain one, so the checkout's path must not reach it."""
+    files = [arg for t in templates for arg in ("--file", processes.relative(t.path, cwd))]
     return [
         str(executable),
         "--config-file",
@@ -166,7 +172,7 @@ def run(
         return ToolRun(TOOL, error=f"checkov config not found: {config}")
     try:
         result = processes.run(
-            command(executable, config, list(templates.values())),
+            command(executable, config, list(templates.values()), cwd),
             cwd=cwd,
             env=environment(base_environment),
         )

@@ -26,8 +26,9 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m infra.validate",
         description=(
-            "Validate a `cdk synth` output: cfn-lint, checkov, the cdk-nag report and the "
-            "replacement guard against a baseline; write a Markdown summary."
+            "Validate a `cdk synth` output: cfn-lint, checkov, the AWS Control Tower proactive "
+            "controls (cfn-guard), the cdk-nag report and the replacement guard against a "
+            "baseline; write a Markdown summary."
         ),
         epilog=(
             "Exit status: 0 passed, 1 at least one finding, 2 a tool could not give a verdict "
@@ -80,6 +81,14 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="checkov executable (default: .venv/checkov/bin/checkov, else PATH)",
     )
+    parser.add_argument(
+        "--control-tower",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="cfn-guard and the Control Tower rules, as `make validate` unpacks them "
+        "(default: .venv/cfn-guard)",
+    )
     return parser
 
 
@@ -113,6 +122,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         checkov_config=args.checkov_config,
         cfn_lint=args.cfn_lint,
         checkov=args.checkov,
+        control_tower=args.control_tower,
         environ=env,
     )
     result: ValidationResult = validate(options)

@@ -27,14 +27,20 @@ class ScannerFinding:
     message: str
     location: str = ""
     """Line numbers or property path, for people."""
+    fix: str = ""
+    """What to change, when the tool says (Control Tower's remediation text)."""
+    config_key: str = ""
+    """The config key that created the resource (its `cognito-kit:config` metadata)."""
 
     def line(self) -> str:
         target = self.logical_id or "-"
         where = f" ({self.location})" if self.location else ""
         severity = f" [{self.severity}]" if self.severity else ""
+        fix = f" -> {self.fix}" if self.fix else ""
+        key = f" [config: {self.config_key}]" if self.config_key else ""
         return (
             f"FAIL {self.tool} {self.environment}/{self.template} {target} {self.rule}"
-            f"{severity}{where}: {self.message}"
+            f"{severity}{where}: {self.message}{fix}{key}"
         )
 
 

@@ -1,10 +1,10 @@
 """cdk-nag's verdict, read from `cdk.out/validation-report.json` (the CDK policy-validation report).
 
-Synth through the CDK CLI does not stop on an open nag finding: the CLI runs the app in
-"process" mode, where aws-cdk-lib writes the report and only sets the exit code of its own
-Node.js process. The report is the verdict, so it is read here. Every open violation (any
-severity) and every plugin that failed fails validation. Acknowledged rules are counted per
-environment with their reasons: the audit trail shown in the summary.
+The CLI turns `@aws-cdk/core:failSynthOnValidationErrors` off, so aws-cdk-lib would only write
+the report; app.py turns it back on, and synth stops on an open finding. The report is read
+anyway: a synth made another way (another app, a hand-made cloud assembly) still fails here on
+every open violation (any severity) and every plugin that failed. Acknowledged rules are
+counted per environment with their reasons: the audit trail shown in the summary.
 """
 
 from __future__ import annotations

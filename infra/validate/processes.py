@@ -33,6 +33,13 @@ def venv_script(name: str) -> Path | None:
     return Path(found) if found else None
 
 
+def relative(path: Path, cwd: Path) -> str:
+    """`path` as a scanner is given it: relative to `cwd` when inside it. A verdict must not
+    depend on where the checkout is (checkov's heuristics read more than the values)."""
+    resolved, base = path.resolve(), cwd.resolve()
+    return str(resolved.relative_to(base)) if resolved.is_relative_to(base) else str(resolved)
+
+
 def tail(text: str, lines: int = 15) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 

@@ -1,5 +1,10 @@
 """Run every check on one `cdk synth` output and collect the verdicts: the Python API.
 
+cfn-lint, checkov and the AWS Control Tower controls (cfn-guard) scan the templates, the cdk-nag
+verdict is read from the validation report, and the replacement guard compares with the
+baseline. Findings name the config key of their resource, and the acknowledgments recorded in
+the templates are applied (infra/validate/accepted.py).
+
 result = validate(Options(candidate=Path("cdk.out"), baseline=Path("/tmp/base.out")))
 result.exit_code        # 0 passed, 1 findings, 2 a tool could not give a verdict
 summary.markdown(result)
@@ -14,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from infra.guard import GuardInputError, GuardResult, compare, load_accepted_risks
-from infra.validate import cfn_lint, checkov, nag_report, processes
+from infra.validate import accepted, cfn_lint, checkov, control_tower, nag_report, processes
 from infra.validate.assembly import AssemblyError, StackTemplate, stack_templates
 from infra.validate.findings import ScannerFinding, Suppression, ToolRun
 
@@ -44,7 +49,10 @@ class Options:
     """None: the cfn-lint beside this interpreter (the project's .venv), else on PATH."""
     checkov: Path | None = None
     """None: .venv/checkov/bin/checkov, else on PATH."""
+    control_tower: Path | None = None
+    """Folder with cfn-guard and the Control Tower rules; None: .venv/cfn-guard."""
     cwd: Path = ROOT
+    """The repository root: where the tools and config files are found."""
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
 
 
@@ -65,6 +73,8 @@ class ValidationResult:
     runs: tuple[ToolRun, ...]
     errors: tuple[str, ...] = ()
     """Problems that stopped validation before any tool ran (an unreadable cdk.out)."""
+    warnings: tuple[str, ...] = ()
+    """Acknowledgments in an environment file that accepted no finding."""
 
     @property
     def findings(self) -> tuple[ScannerFinding, ...]:
@@ -133,6 +143,10 @@ def run_guard(
     return GuardOutcome(result=result)
 
 
+def _absolute(executable: Path | None) -> Path | None:
+    return executable.resolve() if executable is not None else None
+
+
 def validate(options: Options) -> ValidationResult:
     try:
         templates = stack_templates(options.candidate, "candidate")
@@ -158,28 +172,58 @@ def validate(options: Options) -> ValidationResult:
             (problem,),
         )
 
-    cfn_lint_executable = options.cfn_lint or processes.venv_script("cfn-lint")
-    checkov_executable = options.checkov or checkov.default_executable(options.cwd)
-    # The two scanners are separate processes of a few seconds each: run them side by side.
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    try:
+        loaded = {key: stack.load() for key, stack in templates.items()}
+    except AssemblyError as error:
+        return ValidationResult(
+            options.candidate,
+            options.baseline,
+            options.baseline_label,
+            templates,
+            GuardOutcome(skipped=True),
+            (),
+            (str(error),),
+        )
+    # Absolute: the scanners run in the cloud assembly's folder, not here.
+    cfn_lint_executable = _absolute(options.cfn_lint or processes.venv_script("cfn-lint"))
+    checkov_executable = _absolute(options.checkov or checkov.default_executable(options.cwd))
+    guard_install = control_tower.installation(
+        (options.control_tower or options.cwd / control_tower.INSTALL_RELATIVE).resolve()
+    )
+    # Every scanner runs in the cloud assembly's folder with relative paths: the verdict must
+    # not depend on where the checkout is.
+    scan_root = options.candidate
+    # The scanners are separate processes of a few seconds each: run them side by side.
+    with ThreadPoolExecutor(max_workers=3) as pool:
         linting = pool.submit(
             cfn_lint.run,
             templates,
-            config=options.cfn_lint_config,
+            config=options.cfn_lint_config.resolve(),
             executable=cfn_lint_executable,
-            cwd=options.cwd,
+            cwd=scan_root,
         )
         scanning = pool.submit(
             checkov.run,
             templates,
-            config=options.checkov_config,
+            config=options.checkov_config.resolve(),
             executable=checkov_executable,
-            cwd=options.cwd,
+            cwd=scan_root,
             base_environment=options.environ,
+        )
+        controls = pool.submit(
+            control_tower.run, templates, loaded, install=guard_install, cwd=scan_root
         )
         nag = nag_report.read(options.candidate)
         guard = run_guard(options.baseline, templates, options.accepted_risks)
-        runs = (linting.result(), scanning.result(), nag)
+        scanned = (linting.result(), scanning.result(), controls.result())
+    known = accepted.facts(templates, loaded)
+    runs = (*(accepted.apply(run, known) for run in scanned), nag)
     return ValidationResult(
-        options.candidate, options.baseline, options.baseline_label, templates, guard, runs
+        options.candidate,
+        options.baseline,
+        options.baseline_label,
+        templates,
+        guard,
+        runs,
+        warnings=accepted.unused(runs, known),
     )

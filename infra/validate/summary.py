@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from infra.guard import Finding
-from infra.validate import cfn_lint, checkov, nag_report
+from infra.validate import cfn_lint, checkov, control_tower, nag_report
 from infra.validate.findings import ScannerFinding, Suppression
 from infra.validate.run import ValidationResult
 
 GUARD = "guard"
-_TOOLS = (cfn_lint.TOOL, checkov.TOOL, nag_report.TOOL)
+_TOOLS = (cfn_lint.TOOL, checkov.TOOL, control_tower.TOOL, nag_report.TOOL)
+_ACCEPTED = {nag_report.TOOL: "acknowledged", checkov.TOOL: "skipped"}
+"""How each tool's accepted findings are called (default: accepted)."""
+_ACCEPTED_TITLES = {
+    nag_report.TOOL: "Acknowledged cdk-nag rules",
+    checkov.TOOL: "Skipped checkov checks",
+    control_tower.TOOL: "Accepted Control Tower controls",
+    cfn_lint.TOOL: "Accepted cfn-lint rules",
+}
+_VERSION_NAMES = {control_tower.TOOL: "cfn-guard"}
 
 
 def _cell(text: object) -> str:
@@ -51,8 +60,7 @@ def counts_line(result: ValidationResult) -> str:
             continue
         text = f"{tool}: {len(run.findings)} open"
         if run.suppressions:
-            noun = "acknowledged" if tool == nag_report.TOOL else "skipped"
-            text += f", {len(run.suppressions)} {noun}"
+            text += f", {len(run.suppressions)} {_ACCEPTED.get(tool, 'accepted')}"
         parts.append(text)
     return f"validate: {verdict(result)}; " + "; ".join(parts)
 
@@ -62,6 +70,7 @@ def lines(result: ValidationResult) -> list[str]:
     output = [f.line() for f in result.findings]
     if result.guard.result is not None:
         output += result.guard.result.to_lines()
+    output += [f"WARN {warning}" for warning in result.warnings]
     output += [f"ERROR {error}" for error in result.tool_errors]
     output.append(counts_line(result))
     return output
@@ -72,7 +81,10 @@ def _tool_versions(result: ValidationResult) -> str:
     for tool in _TOOLS:
         run = result.run(tool)
         if run is not None:
-            names.append(f"{tool} {run.version}" if run.version else tool)
+            name = _VERSION_NAMES.get(tool, tool)
+            names.append(f"{name} {run.version}" if run.version else name)
+            if tool == control_tower.TOOL:
+                names[-1] += " with the AWS Control Tower proactive controls"
     return ", ".join([*names, "replacement guard"])
 
 
@@ -103,8 +115,9 @@ def _env_row(result: ValidationResult, environment: str) -> list[object]:
         summary.resources_changed if summary else "-",
         summary.resources_removed if summary else "-",
         f"{summary.blocking} / {summary.accepted}" if summary else "-",
-        count(cfn_lint.TOOL),
+        f"{count(cfn_lint.TOOL)} / {suppressed(cfn_lint.TOOL)}",
         f"{count(checkov.TOOL)} / {suppressed(checkov.TOOL)}",
+        f"{count(control_tower.TOOL)} / {suppressed(control_tower.TOOL)}",
         f"{count(nag_report.TOOL)} / {suppressed(nag_report.TOOL)}",
     ]
 
@@ -127,6 +140,18 @@ def _guard_rows(findings: Iterable[Finding]) -> list[list[object]]:
     ]
 
 
+def _scanner_text(finding: ScannerFinding) -> str:
+    text = f"{finding.message} ({finding.location})" if finding.location else finding.message
+    if finding.fix:
+        text += f" **Fix:** {finding.fix}"
+    if finding.config_key:
+        text += (
+            f" **In config:** `{finding.config_key}`: change it, or accept the finding under "
+            "`acknowledgments:` with a reason"
+        )
+    return text
+
+
 def _scanner_rows(findings: Iterable[ScannerFinding]) -> list[list[object]]:
     return [
         [
@@ -134,7 +159,7 @@ def _scanner_rows(findings: Iterable[ScannerFinding]) -> list[list[object]]:
             f.tool,
             f.rule,
             f"`{f.logical_id}` in {f.template}" if f.logical_id else f.template,
-            f"{f.message} ({f.location})" if f.location else f.message,
+            _scanner_text(f),
         ]
         for f in findings
     ]
@@ -157,15 +182,12 @@ def _environment_section(result: ValidationResult, environment: str) -> list[str
     else:
         out.append("No findings.")
     out.append("")
-    acknowledged = [
-        s for s in result.suppressions if s.environment == environment and s.tool == nag_report.TOOL
-    ]
-    out += _suppression_block(f"Acknowledged cdk-nag rules ({len(acknowledged)})", acknowledged)
-    skipped = [
-        s for s in result.suppressions if s.environment == environment and s.tool == checkov.TOOL
-    ]
-    if skipped:
-        out += _suppression_block(f"Skipped checkov checks ({len(skipped)})", skipped)
+    for tool in (nag_report.TOOL, checkov.TOOL, control_tower.TOOL, cfn_lint.TOOL):
+        accepted = [
+            s for s in result.suppressions if s.environment == environment and s.tool == tool
+        ]
+        if accepted or tool == nag_report.TOOL:
+            out += _suppression_block(f"{_ACCEPTED_TITLES[tool]} ({len(accepted)})", accepted)
     return out
 
 
@@ -205,24 +227,27 @@ def markdown(result: ValidationResult) -> str:
                 "Resources changed",
                 "Resources removed",
                 "Guard blocking / accepted",
-                "cfn-lint findings",
+                "cfn-lint open / accepted",
                 "checkov failed / skipped",
+                "Control Tower failed / accepted",
                 "cdk-nag open / acknowledged",
             ],
             (_env_row(result, environment) for environment in environments),
-            align="---|---:|---:|---:|---:|---:|---:|---:",
+            align="---|---:|---:|---:|---:|---:|---:|---:|---:",
         )
         out.append("")
     for environment in environments:
         out += _environment_section(result, environment)
     guard = result.guard.result
-    if guard is not None and guard.unused_accepted:
+    unused_risks = guard.unused_accepted if guard is not None else ()
+    if unused_risks or result.warnings:
         out += ["## Warnings", ""]
         out += [
             f"- unused accepted risk {_cell(risk.describe())}: delete the entry once its "
             "change has shipped"
-            for risk in guard.unused_accepted
+            for risk in unused_risks
         ]
+        out += [f"- unused acknowledgment: {_cell(warning)}" for warning in result.warnings]
         out.append("")
     notes = [f"{run.tool}: {note}" for run in result.runs for note in run.notes]
     out += [f"`{counts_line(result)}`", ""]

@@ -100,9 +100,23 @@ def test_sms_is_sent_through_a_role_only_cognito_assumes_for_this_pool(
         trust["Condition"]["StringEquals"]["sts:ExternalId"]
         == properties["SmsConfiguration"]["ExternalId"]
     )
+    # Text messages only: publishing is allowed on nothing that has an SNS ARN (no topic, no
+    # platform endpoint) and denied on every SNS ARN; never `Resource: *` (checkov CKV_AWS_111).
+    sns_arns = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":sns:*:*:*"]]}
     [policy] = role["Policies"]
     assert policy["PolicyDocument"]["Statement"] == [
-        {"Action": "sns:Publish", "Effect": "Allow", "Resource": "*"}
+        {
+            "Action": "sns:Publish",
+            "Effect": "Allow",
+            "NotResource": sns_arns,
+            "Sid": "TextMessagesOnly",
+        },
+        {
+            "Action": "sns:Publish",
+            "Effect": "Deny",
+            "Resource": sns_arns,
+            "Sid": "NoTopicsOrEndpoints",
+        },
     ]
 
 

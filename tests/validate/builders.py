@@ -91,3 +91,53 @@ def call_of(tool: Path) -> dict[str, Any]:
     """What a fake tool was called with."""
     data: dict[str, Any] = json.loads(tool.with_name(tool.name + ".call.json").read_text())
     return data
+
+
+def fake_control_tower(
+    folder: Path, stdout: str = "[]", exit_code: int = 0, types: tuple[str, ...] = ()
+) -> Path:
+    """A `.venv/cfn-guard`-shaped folder: a stand-in cfn-guard and one control, CT.FAKE.PR.1,
+    that evaluates `types` (default: the user pool, which every sample template has)."""
+    rules = folder / "rules"
+    (folder / "bin").mkdir(parents=True)
+    (rules / "cfn-guard" / "fake").mkdir(parents=True)
+    (rules / "metadata" / "fake").mkdir(parents=True)
+    (rules / "cfn-guard" / "fake" / "ct-fake-pr-1.guard").write_text(
+        "rule fake_check when is_cfn_template(%INPUT_DOCUMENT) {\n}\n"
+    )
+    metadata = {
+        "Id": "CT.FAKE.PR.1",
+        "DisplayName": "Require a fake property",
+        "RemediationMessage": "Set the fake property.",
+        "EvaluatedResourceTypes": list(types or ("AWS::Cognito::UserPool",)),
+    }
+    (rules / "metadata" / "fake" / "ct-fake-pr-1.metadata.json").write_text(json.dumps(metadata))
+    (folder / "versions.json").write_text(json.dumps({"cfn-guard": "3.1.1", "rules": "test"}))
+    fake_tool(folder / "bin" / "cfn-guard", stdout, exit_code)
+    return folder
+
+
+def cloudwatch_rules(folder: Path) -> Path:
+    """Stand-ins for the two CloudWatch controls (the rule names and metadata of the package,
+    with short fixes) in `folder/rules`, as the package lays them out; returns that folder."""
+    rules = folder / "rules"
+    for number, rule, fix in (
+        (2, "cloudwatch_log_group_retention_period_check", "Keep logs a year."),
+        (3, "cloudwatch_log_group_encrypted_check", "Encrypt with a key."),
+    ):
+        guard = rules / "cfn-guard" / "cloudwatch" / f"ct-cloudwatch-pr-{number}.guard"
+        guard.parent.mkdir(parents=True, exist_ok=True)
+        guard.write_text(f"rule {rule} when is_cfn_template(%INPUT_DOCUMENT) {{\n}}\n")
+        metadata = rules / "metadata" / "cloudwatch" / f"ct-cloudwatch-pr-{number}.metadata.json"
+        metadata.parent.mkdir(parents=True, exist_ok=True)
+        metadata.write_text(
+            json.dumps(
+                {
+                    "Id": f"CT.CLOUDWATCH.PR.{number}",
+                    "DisplayName": rule,
+                    "RemediationMessage": fix,
+                    "EvaluatedResourceTypes": ["AWS::Logs::LogGroup"],
+                }
+            )
+        )
+    return rules

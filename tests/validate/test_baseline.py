@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from infra.validate.baseline import BaselineError, resolve_git_base
+from infra.validate.baseline import (
+    BaselineError,
+    EnvironmentFiles,
+    new_environments,
+    resolve_git_base,
+    synthesize_git_base,
+)
 
 
 def git(repo: Path, *args: str) -> str:
@@ -71,3 +77,63 @@ def test_without_a_default_branch_it_asks_for_base(repo: Path) -> None:
     git(repo, "branch", "-m", "main", "trunk")
     with pytest.raises(BaselineError, match="no default branch"):
         resolve_git_base(None, cwd=repo)
+
+
+# --- a branch that adds an environment ----------------------------------------------------------
+
+
+@pytest.fixture
+def kit_repo(tmp_path: Path) -> Path:
+    """A repository whose main has dev's file, and a branch `add-qa` that adds qa's."""
+    environments = tmp_path / "infra" / "environments"
+    environments.mkdir(parents=True)
+    (environments / "dev.yaml").write_text("tier: development\n")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "dev")
+    git(tmp_path, "checkout", "-q", "-b", "add-qa")
+    (environments / "qa.yaml").write_text("tier: development\n")
+    git(tmp_path, "add", ".")
+    git(tmp_path, "commit", "-q", "-m", "qa")
+    return tmp_path
+
+
+def test_an_environment_the_base_has_no_file_for_is_new(kit_repo: Path) -> None:
+    base = resolve_git_base(None, cwd=kit_repo)
+    files = EnvironmentFiles(kit_repo / "infra" / "environments", root=kit_repo)
+
+    assert new_environments(["qa", "dev"], base, files, cwd=kit_repo) == ["qa"]
+
+
+def test_validating_only_a_new_environment_needs_no_baseline_synth(
+    kit_repo: Path, tmp_path: Path
+) -> None:
+    # GIVEN `make validate ENV=qa` on the branch that adds qa.yaml
+    base = resolve_git_base(None, cwd=kit_repo)
+    files = EnvironmentFiles(kit_repo / "infra" / "environments", root=kit_repo)
+    out = tmp_path / "baseline"
+    # WHEN the baseline is made (this repository has no app: a synth would fail)
+    new = synthesize_git_base(base, out, env="qa", files=files, cwd=kit_repo)
+    # THEN qa is reported new and its baseline is an empty folder: the guard reports ADDED
+    assert new == ["qa"]
+    assert out.is_dir()
+    assert list(out.iterdir()) == []
+    assert "add-qa" in git(kit_repo, "rev-parse", "--abbrev-ref", "HEAD")
+    assert git(kit_repo, "worktree", "list").count("\n") == 0  # no worktree was made
+
+
+def test_environment_files_outside_the_repository_serve_both_sides(
+    kit_repo: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("team-environments")
+    base = resolve_git_base(None, cwd=kit_repo)
+    files = EnvironmentFiles(outside, root=kit_repo)
+
+    assert new_environments(["qa"], base, files, cwd=kit_repo) == []
+    assert files.context_for(kit_repo / "worktree") == outside.resolve()
+    assert (
+        EnvironmentFiles(kit_repo / "infra" / "environments", root=kit_repo).context_for(
+            kit_repo / "worktree"
+        )
+        is None
+    )

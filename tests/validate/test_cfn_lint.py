@@ -74,10 +74,13 @@ def test_command_ends_the_regions_before_the_templates(tmp_path: Path) -> None:
     root = write_assembly(tmp_path / "cdk.out", {"dev": (group_template(), None)})
     stacks = list(stack_templates(root, "candidate").values())
 
-    command = cfn_lint.command(Path("cfn-lint"), DEFAULT_CFN_LINT_CONFIG, ["us-east-1"], stacks)
+    command = cfn_lint.command(
+        Path("cfn-lint"), DEFAULT_CFN_LINT_CONFIG, ["us-east-1"], stacks, root
+    )
 
     assert command[command.index("--regions") + 1 : command.index("--")] == ["us-east-1"]
-    assert command[-1] == str(stacks[0].path)
+    # relative to the cloud assembly, where it runs: the checkout's path never reaches it
+    assert command[-1] == "assembly-dev/devCognito7ACE1F46.template.json"
     assert command[command.index("--config-file") + 1] == str(DEFAULT_CFN_LINT_CONFIG)
 
 

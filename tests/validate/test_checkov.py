@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 from infra.validate import checkov
@@ -53,14 +54,15 @@ def test_a_list_of_reports_and_parsing_errors_are_read(tmp_path: Path) -> None:
 
 
 def test_it_runs_offline_with_the_config_and_one_file_per_template(tmp_path: Path) -> None:
-    stacks = stack_templates(candidate(tmp_path), "candidate")
+    root = candidate(tmp_path)
+    stacks = stack_templates(root, "candidate")
     fake = fake_tool(tmp_path / "checkov", fixture("checkov_output.json"), exit_code=1)
 
     run = checkov.run(
         stacks,
         config=DEFAULT_CHECKOV_CONFIG,
         executable=fake,
-        cwd=tmp_path,
+        cwd=root,
         base_environment={"PATH": "/usr/bin", "BC_API_KEY": "secret-key"},
     )
 
@@ -70,7 +72,7 @@ def test_it_runs_offline_with_the_config_and_one_file_per_template(tmp_path: Pat
     assert call["argv"][call["argv"].index("--config-file") + 1] == str(DEFAULT_CHECKOV_CONFIG)
     assert "--skip-download" in call["argv"]
     assert call["argv"][call["argv"].index("--output") + 1] == "json"
-    assert call["argv"][-2:] == ["--file", str(next(iter(stacks.values())).path)]
+    assert call["argv"][-2:] == ["--file", f"assembly-dev/{STEMS['dev']}.template.json"]
     assert "BC_API_KEY" not in call["env"]
     assert call["env"]["CKV_SKIP_PACKAGE_UPDATE_CHECK"] == "true"
 
@@ -91,3 +93,21 @@ def test_a_missing_executable_or_garbage_output_is_an_error(tmp_path: Path) -> N
     assert "not installed" in str(missing.error)
     assert "exit 2" in str(garbage.error)
     assert "boom" in str(garbage.error)
+
+
+def test_the_command_is_the_same_from_any_checkout_path(tmp_path: Path) -> None:
+    """checkov 3.3.30 reported CKV_AWS_45 on templates scanned through a path holding a hex
+    folder name (a CI cache key, a temporary folder): from the cloud assembly's folder, the
+    arguments it sees do not depend on where the checkout is."""
+    plain = candidate(tmp_path / "checkout")
+    hexed = candidate(tmp_path / secrets.token_hex(8) / "a1b2c3d4e5f60718")
+
+    commands = [
+        checkov.command(
+            Path("checkov"), DEFAULT_CHECKOV_CONFIG, list(stack_templates(root, "c").values()), root
+        )
+        for root in (plain, hexed)
+    ]
+
+    assert commands[0] == commands[1]
+    assert not any(str(tmp_path) in arg for arg in commands[1])

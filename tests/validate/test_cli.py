@@ -16,7 +16,7 @@ from infra.provenance import CONFIG_KEY_METADATA, ENVIRONMENT_METADATA
 from infra.validate.cli import main
 from tests.guard.sample import POOL, cognito_template, rename_resource
 
-from .builders import fake_tool, fixture, fixture_json, write_assembly
+from .builders import fake_control_tower, fake_tool, fixture, fixture_json, write_assembly
 
 CLEAN_CHECKOV = json.dumps({"passed": 0, "failed": 0, "skipped": 0, "checkov_version": "3.3.30"})
 
@@ -29,6 +29,7 @@ def tools(tmp_path: Path) -> dict[str, Path]:
     return {
         "cfn-lint": fake_tool(folder / "cfn-lint", "[]"),
         "checkov": fake_tool(folder / "checkov", CLEAN_CHECKOV),
+        "control-tower": fake_control_tower(folder / "cfn-guard"),
     }
 
 
@@ -45,7 +46,8 @@ def validate(
     environ: dict[str, str] | None = None,
 ) -> int:
     argv = ["--candidate", str(candidate), "--cfn-lint", str(tools["cfn-lint"])]
-    argv += ["--checkov", str(tools["checkov"]), *map(str, args)]
+    argv += ["--checkov", str(tools["checkov"]), "--control-tower", str(tools["control-tower"])]
+    argv += list(map(str, args))
     return main(argv, environ=environ or {})
 
 
@@ -95,8 +97,8 @@ def test_summary_has_per_environment_counts_findings_and_acknowledgment_reasons(
     assert code == 1
     assert summary.startswith("# Template validation: FAILED: 2 finding(s)")
     assert "against baseline base commit abc1234." in summary
-    assert "| dev | 0 | 1 | 0 | 0 / 0 | 0 | 2 / 1 | 0 / 2 |" in summary
-    assert "| staging | 7 | 0 | 0 | 0 / 0 | 0 | 0 / 0 | 0 / 1 |" in summary
+    assert "| dev | 0 | 1 | 0 | 0 / 0 | 0 / 0 | 2 / 1 | 0 / 0 | 0 / 2 |" in summary
+    assert "| staging | 7 | 0 | 0 | 0 / 0 | 0 / 0 | 0 / 0 | 0 / 0 | 0 / 1 |" in summary
     assert "## dev: FAILED" in summary
     assert "| FAIL | checkov | CKV_AWS_116 |" in summary
     assert "<summary><b>Acknowledged cdk-nag rules (2)</b></summary>" in summary
@@ -136,7 +138,7 @@ def test_an_open_nag_violation_fails(tmp_path: Path, tools: dict[str, Path]) -> 
 
     summary = (candidate / "validation-summary.md").read_text()
     assert code == 1
-    assert "| prod | 0 | 0 | 0 | 0 / 0 | 0 | 0 / 0 | 2 / 0 |" in summary
+    assert "| prod | 0 | 0 | 0 | 0 / 0 | 0 / 0 | 0 / 0 | 0 / 0 | 2 / 0 |" in summary
     assert "| FAIL (error) | cdk-nag | AwsSolutions-COG1 |" in summary
 
 
