@@ -123,6 +123,11 @@ def _principal_tag(props: Properties, _: str, __: str) -> tuple[str, dict[str, s
     return f"{props['IdentityPoolId']}|{props['IdentityProviderName']}", {}
 
 
+def _risk_configuration(props: Properties, _: str, __: str) -> tuple[str, dict[str, str]]:
+    # Primary identifier: UserPoolId and ClientId, joined with "|" like the principal tag's.
+    return f"{props.get('UserPoolId', '')}|{props.get('ClientId', 'ALL')}", {}
+
+
 STAND_INS: dict[str, Identify] = {
     "AWS::Cognito::UserPool": _user_pool,
     "AWS::Cognito::UserPoolClient": _user_pool_client,
@@ -135,6 +140,7 @@ STAND_INS: dict[str, Identify] = {
     "AWS::Cognito::IdentityPoolRoleAttachment": _role_attachment,
     "AWS::Cognito::IdentityPoolPrincipalTag": _principal_tag,
     "AWS::Cognito::LogDeliveryConfiguration": _log_delivery,
+    "AWS::Cognito::UserPoolRiskConfigurationAttachment": _risk_configuration,
 }
 """Every AWS::Cognito::* type the kit's templates use: Ref value and Fn::GetAtt attributes."""
 

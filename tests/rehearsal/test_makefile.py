@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from infra.config import known_environments, load_environments
+
 ROOT = Path(__file__).resolve().parents[2]
 STACK_COMMANDS = {"deploy": "deploy", "deploy-ci": "deploy", "diff": "diff", "destroy": "destroy"}
 
@@ -69,3 +71,12 @@ def test_ci_runs_the_rehearsal_after_the_tests() -> None:
     ]
     assert "make rehearse" in steps
     assert steps.index("make test") < steps.index("make rehearse")
+
+
+def test_the_rehearsals_environment_files_load() -> None:
+    # `make rehearse` deploys these; a config rule they break must fail `make test` first.
+    directory = Path(__file__).resolve().parent / "environments"
+    names = known_environments(directory)
+    assert names == ["rehearsal-dev", "rehearsal-prod"]
+    tiers = [config.tier for config in load_environments(names, directory=directory)]
+    assert tiers == ["development", "production"]
