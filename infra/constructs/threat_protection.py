@@ -77,7 +77,9 @@ class RiskConfiguration(Construct):
         )
 
 
-def _level(level: RiskLevelConfig, *, notify: bool) -> Cfn.AccountTakeoverActionTypeProperty:
+def _level(
+    level: RiskLevelConfig, *, notify: bool
+) -> cognito.CfnUserPoolRiskConfigurationAttachment.AccountTakeoverActionTypeProperty:
     return Cfn.AccountTakeoverActionTypeProperty(
         event_action=_RISK_ACTIONS[level.action], notify=notify
     )
@@ -85,7 +87,7 @@ def _level(level: RiskLevelConfig, *, notify: bool) -> Cfn.AccountTakeoverAction
 
 def _notify(
     config: ThreatProtectionConfig, email: EmailConfig
-) -> Cfn.NotifyConfigurationTypeProperty:
+) -> cognito.CfnUserPoolRiskConfigurationAttachment.NotifyConfigurationTypeProperty:
     # Config validation guarantees SES (an identity ARN and a from address) whenever a level
     # notifies; Cognito's own default templates are used for the message bodies.
     assert email.ses_identity_arn is not None

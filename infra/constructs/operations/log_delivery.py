@@ -103,9 +103,10 @@ class UserPoolLogs(Construct):
 def _arn(log_group: logs.ILogGroup) -> str:
     """The log group ARN without the `:*` suffix of `Fn::GetAtt Arn` (log delivery destinations
     name the group, not its streams)."""
-    return cdk.Stack.of(log_group).format_arn(
+    arn: str = cdk.Stack.of(log_group).format_arn(
         service="logs",
         resource="log-group",
         resource_name=log_group.log_group_name,
         arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
     )
+    return arn
