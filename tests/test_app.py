@@ -17,14 +17,25 @@ from tests.conftest import KIT_ENVIRONMENTS_DIR
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_app(context: dict[str, str | bool], outdir: Path) -> subprocess.CompletedProcess[str]:
+# The config refuses every nag finding it can foresee; to prove the synth gate behind it, the
+# app runs with that config check switched off, as a finding the config missed would reach it.
+WITHOUT_NAG_FORESIGHT = (
+    "import runpy, infra.config.references as r; "
+    "r._unacknowledged_nag_problems = lambda sections: iter(()); "
+    "runpy.run_path('app.py', run_name='__main__')"
+)
+
+
+def run_app(
+    context: dict[str, str | bool], outdir: Path, command: tuple[str, ...] = ("app.py",)
+) -> subprocess.CompletedProcess[str]:
     environment = {
         **os.environ,
         "CDK_CONTEXT_JSON": json.dumps(context),
         "CDK_OUTDIR": str(outdir),
     }
     return subprocess.run(
-        [sys.executable, "app.py"],
+        [sys.executable, *command],
         cwd=ROOT,
         env=environment,
         capture_output=True,
@@ -81,7 +92,7 @@ def test_an_open_nag_finding_fails_synth_even_as_the_cli_runs_it(tmp_path: Path)
         "environments_dir": str(tmp_path),
         "@aws-cdk/core:failSynthOnValidationErrors": False,
     }
-    result = run_app(context, tmp_path / "out")
+    result = run_app(context, tmp_path / "out", ("-c", WITHOUT_NAG_FORESIGHT))
     assert result.returncode == 1
     assert "AwsSolutions-IAM5[Resource::arn:aws:s3:::acme-showcase-user-files/*]" in result.stderr
     assert "Synth stopped by policy validation" in result.stderr

@@ -16,6 +16,25 @@ from infra.config.types import Bool, ConstructId, NonEmptyStr, Str, TagKey
 
 ACTION_PATTERN = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
 # Verbs that only read. Guest credentials are handed to anyone, so guests get nothing else.
+# A wildcard over the object keys below a prefix (`bucket/prefix/*`) is the narrowest S3 grant:
+# the kit acknowledges cdk-nag's AwsSolutions-IAM5 for it. Any other wildcard resource is a
+# finding the file must acknowledge itself (`nag_finding`).
+PREFIX_SCOPED = re.compile(r"^arn:[^*]+?:[^*/]+/[^*]+/\*$")
+POLICY_VARIABLE = re.compile(r"\$\{([^}]+)\}")
+
+
+def nag_finding(resource: str) -> str:
+    """cdk-nag's finding id for a wildcard resource (it prints policy variables as `<...>`)."""
+    return "Resource::" + POLICY_VARIABLE.sub(r"<\1>", resource)
+
+
+def unacknowledged_wildcards(statements: tuple[PolicyStatementConfig, ...]) -> list[str]:
+    """Wildcard resources the kit does not acknowledge itself (not prefix-scoped)."""
+    return sorted(
+        {r for s in statements for r in s.resources if "*" in r and not PREFIX_SCOPED.match(r)}
+    )
+
+
 READ_ONLY_VERBS = ("Get", "List", "Describe", "Head", "Query", "Scan", "BatchGet", "Select")
 BUCKET_NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 IDENTITY_SUB = "${cognito-identity.amazonaws.com:sub}"

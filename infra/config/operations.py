@@ -190,7 +190,9 @@ class WafConfig(_Part):
     """An AWS WAF web ACL on the user pool: managed rules, IP reputation, a per-IP rate limit."""
 
     action: Literal["block", "count"] = Field(
-        "block", description="`block`, or `count` to watch the rules before they block anyone."
+        "block",
+        description="`block`, or `count` to watch the rules before they block anyone (the "
+        "known-bad-inputs group blocks in both modes).",
     )
     rate_limit: Int = Field(
         1000,

@@ -31,7 +31,12 @@ from infra.config.federation import (
     enabled_providers,
     public_suffix,
 )
-from infra.config.identity_pool import IdentityPoolConfig
+from infra.config.identity_pool import (
+    IdentityPoolConfig,
+    PolicyStatementConfig,
+    nag_finding,
+    unacknowledged_wildcards,
+)
 from infra.config.migration import (
     VERIFICATION_FLAGS,
     MigrationConfig,
@@ -73,6 +78,7 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_identity_pool_problems(sections),
         *_trigger_problems(sections),
         *_acknowledgment_problems(sections),
+        *_unacknowledged_nag_problems(sections),
         *_federation_problems(sections),
         *_domain_ownership_problems(sections),
         *_hosted_domain_problems(sections),
@@ -150,6 +156,76 @@ def _acknowledgment_problems(sections: Sections) -> Iterator[Reference]:
                 f"acknowledgments[{index}].key",
                 f"{key!r} creates no resource in this environment; allowed: {keys}",
             )
+
+
+def _acknowledged(
+    acknowledgments: tuple[AcknowledgmentConfig, ...],
+    rule: str,
+    keys: set[str],
+    finding: str | None = None,
+) -> bool:
+    """Whether the file accepts a cdk-nag finding of `rule` on a resource of one of `keys`."""
+    return any(
+        a.rule == rule
+        and a.key in keys
+        and (a.finding is None or finding is None or a.finding == finding)
+        for a in acknowledgments
+    )
+
+
+def _unacknowledged_nag_problems(sections: Sections) -> Iterator[Reference]:
+    """Settings the file may choose but that cdk-nag refuses unless the file accepts them:
+    refused here, with the acknowledgment to write, instead of failing at synth."""
+    pool, identity_pool, acks = sections.user_pool, sections.identity_pool, sections.acknowledgments
+    if pool is None or acks is None:
+        return
+    policy = pool.password_policy
+    weak = [
+        k
+        for k in ("require_uppercase", "require_digits", "require_symbols")
+        if not getattr(policy, k)
+    ]
+    if weak and not _acknowledged(acks, "AwsSolutions-COG1", {"user_pool"}):
+        for key in weak:
+            yield (
+                f"user_pool.password_policy.{key}",
+                "false fails cdk-nag AwsSolutions-COG1 (uppercase letters, digits and symbols "
+                "required); keep it true, or accept the finding: acknowledgments: [{key: "
+                "user_pool, rule: AwsSolutions-COG1, reason: ...}] (NIST SP 800-63B-4 advises "
+                "against composition rules in favour of length)",
+            )
+    if identity_pool is None or not identity_pool.enabled:
+        return
+    grants: list[tuple[str, tuple[PolicyStatementConfig, ...], set[str]]] = [
+        (f"identity_pool.{field}", getattr(identity_pool, field), {"identity_pool"})
+        for field in ("authenticated_permissions", "guest_permissions")
+    ]
+    grants += [
+        (
+            f"user_pool.groups.{group_id}.iam_permissions",
+            group.iam_permissions,
+            {
+                "identity_pool",
+                "user_pool",
+                f"user_pool.groups.{group_id}",
+                f"user_pool.groups.{group_id}.iam_permissions",
+            },
+        )
+        for group_id, group in pool.groups.items()
+        if group.iam_permissions
+    ]
+    for where, statements, keys in grants:
+        for resource in unacknowledged_wildcards(statements):
+            finding = nag_finding(resource)
+            if not _acknowledged(acks, "AwsSolutions-IAM5", keys, finding):
+                yield (
+                    where,
+                    f"{resource!r} is a wildcard broader than the objects below one prefix, "
+                    "which fails cdk-nag AwsSolutions-IAM5 at synth; narrow it to "
+                    "arn:aws:s3:::<bucket>/<prefix>/*, or accept the finding: acknowledgments: "
+                    f"[{{key: {min(keys, key=len)}, rule: AwsSolutions-IAM5, finding: "
+                    f"'{finding}', reason: ...}}]",
+                )
 
 
 # --- helpers the constructs share -------------------------------------------------------------

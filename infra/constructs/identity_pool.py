@@ -8,7 +8,6 @@ unauthenticated (otherwise guests assume the signed-in role).
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from aws_cdk import aws_cognito as cognito
@@ -16,8 +15,10 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.config.identity_pool import (
+    PREFIX_SCOPED,
     IdentityPoolConfig,
     PolicyStatementConfig,
+    nag_finding,
     user_files_statements,
 )
 from infra.config.user_pool import GroupConfig
@@ -25,8 +26,6 @@ from infra.nag import acknowledge, skip_checkov
 
 COGNITO_IDENTITY = "cognito-identity.amazonaws.com"
 # `arn:...:bucket/<prefix>/*`: a wildcard only over the object keys below a non-empty prefix.
-PREFIX_SCOPED = re.compile(r"^arn:[^*]+?:[^*/]+/[^*]+/\*$")
-POLICY_VARIABLE = re.compile(r"\$\{([^}]+)\}")
 
 
 class IdentityPool(Construct):
@@ -201,7 +200,7 @@ class IdentityPool(Construct):
                 policy,
                 "AwsSolutions",
                 "IAM5",
-                finding="Resource::" + POLICY_VARIABLE.sub(r"<\1>", resource),
+                finding=nag_finding(resource),
                 reason=f"{description}: limited to the objects below the prefix "
                 f"{resource.rsplit('/', 1)[0]}/ (a wildcard over object keys only)",
             )

@@ -426,3 +426,35 @@ def test_a_native_client_is_public(tmp_path: Path) -> None:
     write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
     assert "native apps cannot keep a secret" in problem
+
+
+def test_a_password_without_symbols_needs_the_nag_finding_accepted(tmp_path: Path) -> None:
+    data = kit_file("showcase")
+    data["user_pool"]["password_policy"] = {"require_symbols": False}
+    write_env(tmp_path, "dev", data)
+    [problem] = problems_of(tmp_path, "dev")
+    assert "user_pool.password_policy.require_symbols: false fails cdk-nag AwsSolutions-COG1" in (
+        problem
+    )
+    data["acknowledgments"] = [
+        {
+            "key": "user_pool",
+            "rule": "AwsSolutions-COG1",
+            "reason": "NIST SP 800-63B-4: length, not composition; 15 characters minimum here",
+        }
+    ]
+    write_env(tmp_path, "dev", data)
+    assert load_environment(
+        "dev", directory=tmp_path
+    ).user_pool.password_policy.require_symbols is (False)
+
+
+def test_a_group_grant_on_a_whole_bucket_needs_the_nag_finding_accepted(tmp_path: Path) -> None:
+    data = kit_file("showcase")
+    data["user_pool"]["groups"]["Admins"]["iam_permissions"] = [
+        {"actions": ["s3:GetObject"], "resources": ["arn:aws:s3:::acme-dev-reports/*"]}
+    ]
+    write_env(tmp_path, "dev", data)
+    [problem] = problems_of(tmp_path, "dev")
+    assert problem.startswith(f"{tmp_path / 'dev.yaml'}: user_pool.groups.Admins.iam_permissions: ")
+    assert "finding: 'Resource::arn:aws:s3:::acme-dev-reports/*'" in problem

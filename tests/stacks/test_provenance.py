@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.config import load_environment
+from infra.config import ConfigError, load_environment
 from infra.config.references import resource_keys
 from infra.provenance import CONFIG_KEY_METADATA, ENVIRONMENT_METADATA
 from tests.conftest import KIT_ENVIRONMENTS_DIR, Synthesized, synthesize
@@ -46,9 +46,28 @@ def showcase_with(tmp_path: Path, **changes: Any) -> Path:
     return tmp_path
 
 
-def test_an_unacknowledged_finding_stops_synth(tmp_path: Path) -> None:
+def test_the_config_refuses_a_wildcard_it_knows_nag_would_refuse(tmp_path: Path) -> None:
     directory = showcase_with(tmp_path)
-    config = load_environment("showcase", directory=directory)
+    with pytest.raises(ConfigError) as caught:
+        load_environment("showcase", directory=directory)
+    [problem] = caught.value.problems
+    assert problem.path == "identity_pool.authenticated_permissions"
+    assert "finding: 'Resource::arn:aws:s3:::acme-showcase-user-files/*'" in problem.message
+
+
+def test_an_unacknowledged_finding_that_slips_past_the_config_stops_synth(
+    tmp_path: Path,
+) -> None:
+    acknowledgment = {
+        "key": "identity_pool",
+        "rule": "AwsSolutions-IAM5",
+        "finding": "Resource::arn:aws:s3:::acme-showcase-user-files/*",
+        "reason": "only to load the file; the acknowledgment is dropped below",
+    }
+    directory = showcase_with(tmp_path, acknowledgments=[acknowledgment])
+    config = load_environment("showcase", directory=directory).model_copy(
+        update={"acknowledgments": ()}
+    )
     with pytest.raises(RuntimeError, match="AwsSolutions-IAM5"):
         synthesize([config], tmp_path / "out", directory)
 

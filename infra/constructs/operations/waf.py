@@ -26,6 +26,9 @@ MANAGED_RULE_GROUPS = (
     "AWSManagedRulesCommonRuleSet",
 )
 RATE_RULE = "RateLimitPerIp"
+# Known-bad request patterns (Log4Shell among them) block even while the rest only counts: they
+# rarely match a legitimate sign-in, and checkov CKV_AWS_192 requires the group to block.
+ALWAYS_BLOCKING = frozenset({"AWSManagedRulesKnownBadInputsRuleSet"})
 
 
 class WebFirewall(Construct):
@@ -77,7 +80,8 @@ class WebFirewall(Construct):
                         )
                     ),
                     override_action=wafv2.CfnWebACL.OverrideActionProperty(
-                        none={} if blocking else None, count=None if blocking else {}
+                        none={} if blocking or group in ALWAYS_BLOCKING else None,
+                        count=None if blocking or group in ALWAYS_BLOCKING else {},
                     ),
                     visibility_config=_visibility(f"{name}-{group}"),
                 )
