@@ -498,7 +498,8 @@ def _federation_problems(sections: Sections) -> Iterator[Reference]:
     vouching = [(p.email_domains(), p.vouches_for_subdomains()) for p in enabled.values()]
     vouched = {d for domains, _ in vouching for d in domains}
     invite_only = pool.effective_federated_sign_up == "invite_only"
-    if invite_only and enabled and not pre_sign_up.enabled:
+    # The team's own pre sign-up function takes the decision over (docs/triggers.md).
+    if invite_only and enabled and not (pre_sign_up.enabled or pre_sign_up.function_arn):
         yield (
             f"{where}.enabled",
             "false, but self sign-up is off and identity providers are enabled: without the "

@@ -514,6 +514,22 @@ CHALLENGE_KEYS: Final = (
     "verify_auth_challenge_response",
 )
 SENDER_KEYS: Final = ("custom_email_sender", "custom_sms_sender")
+SLOT_IDS: Final = {
+    "pre_sign_up": "PreSignUp",
+    "post_confirmation": "PostConfirmation",
+    "pre_authentication": "PreAuthentication",
+    "post_authentication": "PostAuthentication",
+    "pre_token_generation": "PreTokenGeneration",
+    "custom_message": "CustomMessage",
+    "user_migration": "UserMigration",
+    "define_auth_challenge": "DefineAuthChallenge",
+    "create_auth_challenge": "CreateAuthChallenge",
+    "verify_auth_challenge_response": "VerifyAuthChallengeResponse",
+    "custom_email_sender": "CustomEmailSender",
+    "custom_sms_sender": "CustomSmsSender",
+    "inbound_federation": "InboundFederation",
+}
+"""Slot key -> the trigger id construct ids, alarms and the quota budget use."""
 KIT_SLOT_KEYS: Final = (
     "pre_sign_up",
     "post_confirmation",
