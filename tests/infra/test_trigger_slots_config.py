@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from infra.config import load_environment
+from infra.config.triggers import SLOT_KEYS
 from tests.infra.test_config_errors import kit_file, problems_of, write_env
 
 PLACED = "arn:aws:lambda:{region}:{account}:function:team-fn"
@@ -337,3 +338,10 @@ def test_a_group_mapping_configures_the_kit_s_function_only(tmp_path: Path) -> N
     assert "needs enabled: true (not your function_arn)" in problem
     [problem] = problems(tmp_path, showcase(inbound_federation={"enabled": True}))
     assert "list at least one provider under group_mapping" in problem
+
+
+def test_the_trigger_docs_list_every_slot() -> None:
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "triggers.md").read_text()
+    table = docs.split("## Every slot", 1)[1].split("\n\n", 2)[1]
+    listed = [line.split("`")[1] for line in table.splitlines()[2:]]
+    assert listed == list(SLOT_KEYS)
