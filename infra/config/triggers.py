@@ -382,6 +382,12 @@ class SenderSlotConfig(_Slot):
             raise ValueError("allowed: an IAM role ARN, arn:aws:iam::<account>:role/<name>")
         return value
 
+    @model_validator(mode="after")
+    def _role_of_a_function(self) -> SenderSlotConfig:
+        if self.decrypt_role_arn is not None and self.function_arn is None:
+            raise ValueError("decrypt_role_arn names your sender's role: it needs function_arn")
+        return self
+
 
 class TriggersConfig(Section):
     """The Lambda triggers and the settings every trigger function shares."""

@@ -218,6 +218,13 @@ def test_a_key_without_a_sender_is_refused(tmp_path: Path) -> None:
     assert "triggers.custom_sender_key: has no effect" in problem
 
 
+def test_a_role_without_a_sender_is_refused(tmp_path: Path) -> None:
+    role = {"decrypt_role_arn": SENDER["decrypt_role_arn"]}
+    [problem] = problems(tmp_path, showcase(custom_sms_sender=role))
+    assert "triggers.custom_sms_sender" in problem
+    assert "needs function_arn" in problem
+
+
 def test_a_created_key_needs_the_sender_s_role(tmp_path: Path) -> None:
     data = showcase(custom_sms_sender={"function_arn": PLACED})
     [problem] = problems(tmp_path, data)
