@@ -83,6 +83,6 @@ def test_rescoping_a_permission_replaces_it_and_is_reported() -> None:
     after = copy.deepcopy(before)
     permission = after["Resources"]["TriggerSlotsPreAuthenticationInvoke6D0C0E70"]
     permission["Properties"]["SourceAccount"] = "222222222222"
-    (finding,) = compare({KEY: before}, {KEY: after}).findings
+    (finding,) = compare({KEY: before}, {KEY: after}).blocking
     assert finding.kind is FindingKind.CREATE_ONLY_CHANGE
     assert finding.property_path == "SourceAccount"
