@@ -430,7 +430,8 @@ class TriggersConfig(Section):
         default_factory=dict,
         validate_default=True,
         description="Custom auth: decides the next challenge (with create and verify; needed "
-        "by an app client's `custom` auth flow).",
+        "by an app client's `custom` auth flow). Threat protection screens these sign-ins in "
+        "the mode of user_pool.threat_protection (CustomAuthMode).",
     )
     create_auth_challenge: TeamSlotConfig = Field(
         default_factory=dict,
