@@ -221,6 +221,21 @@ def scenarios() -> list[Scenario]:
             "custom_message_admin_create_user",
             {"app_name": "Acme Portal", "app_url": "https://portal.example.com"},
         ),
+        _trigger(
+            "InboundFederation_ExternalProvider, maps groups",
+            "inbound_federation",
+            "inbound_federation_saml",
+            {
+                "attribute": "custom:idp_groups",
+                "providers": {
+                    "CorporateSSO": {
+                        "type": "SAML",
+                        "claim": "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups",
+                        "groups": {"0b7f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4": "admins"},
+                    }
+                },
+            },
+        ),
     ]
 
 

@@ -24,6 +24,7 @@ from infra.config.federation import (
     enabled_providers,
 )
 from infra.config.loader import ENVIRONMENTS_DIR
+from infra.config.triggers import CREATE_KEY
 
 
 @dataclass(frozen=True)
@@ -123,12 +124,39 @@ def _prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:
                 f"{reason} (each client's WriteAttributes, the provider mappings and the "
                 "triggers; docs/migration.md)",
             )
+    yield from _trigger_prerequisites(config)
     user_files = config.identity_pool.user_files
     if config.identity_pool.enabled and user_files is not None:
         yield Prerequisite(
             "identity_pool.user_files.bucket_name",
             f"the S3 bucket {user_files.bucket_name} (the kit grants access to it, never "
             "creates it)",
+        )
+
+
+def _trigger_prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:
+    """The team's own functions, the senders' roles and an existing senders' key."""
+    triggers = config.triggers
+    for slot, arn in triggers.team_functions().items():
+        yield Prerequisite(
+            f"triggers.{slot}.function_arn",
+            f"your Lambda function {arn} in the pool's account and region (the kit grants "
+            "Cognito invoke on it, scoped to this pool, and never creates or changes it)",
+        )
+    key = triggers.custom_sender_key
+    for slot, sender in triggers.senders().items():
+        if key == CREATE_KEY and sender.decrypt_role_arn is not None:
+            yield Prerequisite(
+                f"triggers.{slot}.decrypt_role_arn",
+                f"the IAM role {sender.decrypt_role_arn}, your sender's execution role (the "
+                "key policy names it, and KMS refuses a policy whose principal does not exist)",
+            )
+    if key is not None and key != CREATE_KEY and triggers.senders():
+        yield Prerequisite(
+            "triggers.custom_sender_key",
+            f"your symmetric KMS key {key}, whose key policy lets cognito-idp.amazonaws.com "
+            "kms:Encrypt (aws:SourceAccount this account, aws:SourceArn this pool) and your "
+            "senders' execution roles kms:Decrypt (docs/triggers.md, custom senders)",
         )
 
 

@@ -8,10 +8,12 @@ Cognito's own (SignUp, the IdP response, the token endpoint) and those our trigg
 smallest `category quota / calls in that category` over the categories it touches.
 
 This module is pure: the calls Cognito makes per flow are a documented constant table here, and
-the calls our triggers make are counted by a function the caller passes in
+the calls the kit's triggers make are counted by a function the caller passes in
 (`tests/operations/trigger_calls.py` runs the real trigger handlers with a recording fake
-cognito-idp client), so the table follows the trigger code whenever it changes. The CDK app
-never runs trigger code; it reads only the categories (`quota_categories`) for its alarms.
+cognito-idp client), so the table follows the trigger code whenever it changes. The team's own
+functions (a slot's `function_arn`) count what their slot declares in `cognito_calls`: the kit
+cannot run them. The CDK app never runs trigger code; it reads only the categories
+(`quota_categories`) for its alarms.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ from dataclasses import dataclass
 
 from infra.config.environment import EnvironmentConfig
 from infra.config.federation import enabled_providers
-from infra.config.references import client_provider_ids
+from infra.config.references import attached_slots, client_provider_ids
+from infra.config.triggers import SLOT_IDS
 
 # Default request-rate quotas (requests per second, per account and Region, all user pools),
 # from the Amazon Cognito Developer Guide, "Quotas in Amazon Cognito" > "Amazon Cognito user
@@ -180,11 +183,18 @@ def configured_flows(config: EnvironmentConfig) -> list[Flow]:
     clients = config.app_clients
     interactive = {c: client for c, client in clients.items() if client.kind != "machine"}
     providers = enabled_providers(config.identity_providers)
+    mfa = config.user_pool.mfa
     flows: list[Flow] = []
 
     def invoked(*pairs: tuple[str, str]) -> tuple[Invocation, ...]:
         return tuple(Invocation(t, event) for t, event in pairs if t in enabled)
 
+    # Around every sign-in that proves a password or a challenge.
+    before_sign_in = (("PreAuthentication", "pre_authentication"),)
+    after_sign_in = (
+        ("PostAuthentication", "post_authentication"),
+        ("PreTokenGeneration", "pre_token_generation_authentication"),
+    )
     if config.user_pool.self_sign_up:
         flows.append(
             Flow(
@@ -193,6 +203,7 @@ def configured_flows(config: EnvironmentConfig) -> list[Flow]:
                 invoked(
                     ("PreSignUp", "pre_sign_up_sign_up"),
                     ("CustomMessage", "custom_message_sign_up"),
+                    ("CustomEmailSender", "custom_email_sender_sign_up"),
                     ("PostConfirmation", "post_confirmation_confirm_sign_up"),
                 ),
                 "SignUp, then ConfirmSignUp with the emailed code",
@@ -215,6 +226,7 @@ def configured_flows(config: EnvironmentConfig) -> list[Flow]:
                     ),
                 ),
                 invoked(
+                    ("InboundFederation", "inbound_federation_saml"),
                     ("PreSignUp", "pre_sign_up_external_provider"),
                     ("PreTokenGeneration", "pre_token_generation_hosted_auth"),
                 ),
@@ -224,9 +236,15 @@ def configured_flows(config: EnvironmentConfig) -> list[Flow]:
             )
         )
     if any(client.allow_cognito_sign_in for client in interactive.values()):
-        mfa = config.user_pool.mfa
         challenges = 1 if mfa.mode == "off" else 2
         message = mfa.mode != "off" and (mfa.sms or mfa.email)
+        codes: tuple[tuple[str, str], ...] = ()
+        if message:
+            codes = (("CustomMessage", "custom_message_authentication"),)
+            if mfa.sms:
+                codes += (("CustomSmsSender", "custom_sms_sender_authentication"),)
+            if mfa.email:
+                codes += (("CustomEmailSender", "custom_email_sender_authentication"),)
         flows.append(
             Flow(
                 "sign-in",
@@ -236,11 +254,27 @@ def configured_flows(config: EnvironmentConfig) -> list[Flow]:
                         "RespondToAuthChallenge", "UserAuthentication (challenges)", challenges
                     ),
                 ),
-                invoked(
-                    ("PreTokenGeneration", "pre_token_generation_authentication"),
-                    *((("CustomMessage", "custom_message_authentication"),) if message else ()),
-                ),
+                invoked(*before_sign_in, *codes, *after_sign_in),
                 "SRP: password verifier" + (", then the MFA code" if challenges == 2 else ""),
+            )
+        )
+    if any("custom" in client.effective_auth_flows for client in interactive.values()):
+        flows.append(
+            Flow(
+                "custom-challenge sign-in",
+                (
+                    _cognito("InitiateAuth (CUSTOM_AUTH)", "UserAuthentication"),
+                    _cognito("RespondToAuthChallenge", "UserAuthentication (challenges)"),
+                ),
+                invoked(
+                    *before_sign_in,
+                    ("DefineAuthChallenge", "define_auth_challenge"),
+                    ("CreateAuthChallenge", "create_auth_challenge"),
+                    ("VerifyAuthChallengeResponse", "verify_auth_challenge_response"),
+                    ("DefineAuthChallenge", "define_auth_challenge"),
+                    *after_sign_in,
+                ),
+                "one custom challenge: define, create, the answer, verify, define again",
             )
         )
     if interactive:
@@ -267,17 +301,17 @@ def configured_flows(config: EnvironmentConfig) -> list[Flow]:
 
 
 def enabled_triggers(config: EnvironmentConfig) -> set[str]:
-    """Ids of the triggers this environment attaches (as `infra.constructs.triggers` names them)."""
-    triggers = config.triggers
+    """Ids of the triggers this environment attaches, the kit's and the team's (as
+    `infra.constructs.triggers` and `infra.constructs.trigger_slots` name them)."""
+    return {SLOT_IDS[key] for key in attached_slots(config.triggers)}
+
+
+def team_calls(config: EnvironmentConfig) -> dict[str, dict[str, int]]:
+    """Trigger id -> the cognito-idp calls the team's function in that slot declares."""
     return {
-        trigger_id
-        for trigger_id, trigger in (
-            ("PreSignUp", triggers.pre_sign_up),
-            ("PostConfirmation", triggers.post_confirmation),
-            ("PreTokenGeneration", triggers.pre_token_generation),
-            ("CustomMessage", triggers.custom_message),
-        )
-        if trigger.enabled
+        SLOT_IDS[key]: dict(slot.cognito_calls)
+        for key, slot in config.triggers.slots().items()
+        if slot.function_arn is not None
     }
 
 
@@ -295,11 +329,25 @@ def bucket_of(operation: str) -> str:
 def budget(config: EnvironmentConfig, count_calls: TriggerCallCounter) -> list[FlowBudget]:
     """The quota budget of every configured flow under the default quotas."""
     rows = []
+    team = team_calls(config)
+
+    def calls_of(invocation: Invocation) -> Mapping[str, int]:
+        if invocation.trigger in team:
+            return team[invocation.trigger]
+        return count_calls(invocation.trigger, invocation.event)
+
     for flow in configured_flows(config):
         trigger_calls = [
-            Call(invocation.trigger, operation, bucket_of(operation), count)
+            Call(
+                f"{invocation.trigger} (your function)"
+                if invocation.trigger in team
+                else invocation.trigger,
+                operation,
+                bucket_of(operation),
+                count,
+            )
             for invocation in flow.invocations
-            for operation, count in count_calls(invocation.trigger, invocation.event).items()
+            for operation, count in calls_of(invocation).items()
             if count
         ]
         calls = (*flow.cognito_calls, *trigger_calls)

@@ -16,7 +16,8 @@ from infra.constructs.identity_pool import IdentityPool
 from infra.constructs.identity_providers import IdentityProviders
 from infra.constructs.operations import Operations
 from infra.constructs.resource_servers import ResourceServers
-from infra.constructs.triggers import Triggers
+from infra.constructs.trigger_slots import TriggerSlots
+from infra.constructs.triggers import Triggers, group_mapping_providers
 from infra.constructs.user_pool import UserDirectory
 from infra.nag import acknowledge, acknowledge_finding
 from infra.provenance import Provenance, environment_metadata
@@ -63,6 +64,18 @@ class CognitoStack(cdk.Stack):
             migration=config.migration,
             identity_pool=config.identity_pool,
         )
+        self.trigger_slots = TriggerSlots(
+            self,
+            "TriggerSlots",
+            config=config.triggers,
+            environment=config.name,
+            user_pool=self.directory.user_pool,
+            removal_policy=(
+                cdk.RemovalPolicy.RETAIN
+                if config.user_pool.removal_policy == "retain"
+                else cdk.RemovalPolicy.DESTROY
+            ),
+        )
         self.resource_servers = ResourceServers(
             self,
             "ResourceServers",
@@ -74,6 +87,7 @@ class CognitoStack(cdk.Stack):
             "IdentityProviders",
             user_pool=self.directory.user_pool,
             providers=config.identity_providers,
+            group_providers=group_mapping_providers(config.triggers),
         )
         self.app_clients = AppClients(
             self,
@@ -119,8 +133,9 @@ class CognitoStack(cdk.Stack):
             config=config,
             user_pool=self.directory.user_pool,
             trigger_functions=self.triggers.functions,
-            trigger_actions=self.triggers.pool_actions,
+            trigger_actions={**self.triggers.pool_actions, **self.trigger_slots.cognito_calls},
             app_clients=self.app_clients.clients,
+            team_functions=self.trigger_slots.functions,
         )
         self._outputs()
         self.provenance = self._provenance(config)
@@ -156,6 +171,9 @@ class CognitoStack(cdk.Stack):
             for part in parts:
                 # The migration trigger comes from the `migration` section, not `triggers`.
                 provenance.mark(part, "migration" if key == "user_migration" else f"triggers.{key}")
+        for key, parts in self.trigger_slots.parts.items():
+            for part in parts:
+                provenance.mark(part, f"triggers.{key}")
         provenance.label()
         return provenance
 
@@ -225,6 +243,11 @@ class CognitoStack(cdk.Stack):
             outputs[f"{api_id}HttpApiUrl"] = (stage.url, f"{api_id} HTTP API URL")
         for api_id, rest_api in self.apis.rest_apis.items():
             outputs[f"{api_id}RestApiUrl"] = (rest_api.url, f"{api_id} REST API URL")
+        if self.trigger_slots.key is not None:
+            outputs["CustomSenderKeyArn"] = (
+                self.trigger_slots.key.key_arn,
+                "KMS key of the custom senders' codes: give it to their AWS Encryption SDK keyring",
+            )
         if self.operations.alarms is not None:
             outputs["AlarmTopicArn"] = (
                 self.operations.alarms.topic.topic_arn,

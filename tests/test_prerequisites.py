@@ -73,3 +73,16 @@ def test_a_migration_lists_what_must_be_checked_in_the_old_pool(
     assert tenant.startswith("proof that no user could set custom:tenant_id in eu-west-1_OldPool01")
     assert "WriteAttributes" in tenant
     assert "migration.protected_in_old_pool.email_verified" in listed
+
+
+def test_the_team_s_functions_and_the_senders_roles_are_listed(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    listed = {p.key: p.what for p in prerequisites(kit_configs["showcase"])}
+    gate = listed["triggers.pre_authentication.function_arn"]
+    assert "function:acme-showcase-tenant-gate" in gate
+    assert "never creates" in gate
+    assert "triggers.custom_email_sender.function_arn" in listed
+    role = listed["triggers.custom_sms_sender.decrypt_role_arn"]
+    assert "role/acme-showcase-sms" in role
+    assert "triggers.custom_sender_key" not in listed  # created by the kit

@@ -88,8 +88,8 @@ class EnvironmentConfig(Section):
     triggers: TriggersConfig = Field(
         default_factory=dict,
         validate_default=True,
-        description="Lambda triggers (pre sign-up, post confirmation, pre token generation, "
-        "custom message) and their shared settings.",
+        description="Lambda triggers: the function in each of Cognito's trigger slots, the "
+        "kit's or your own (docs/triggers.md), and the kit's functions' shared settings.",
     )
     domain: DomainConfig = Field(description="The hosted sign-in domain.")
     apis: ApisConfig = Field(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from infra.config.acknowledgments import AcknowledgmentConfig
 from infra.config.apis import ApisConfig
@@ -44,7 +45,17 @@ from infra.config.migration import (
 )
 from infra.config.operations import OperationsConfig
 from infra.config.resource_servers import ResourceServerConfig
-from infra.config.triggers import PreTokenGenerationConfig, TriggersConfig
+from infra.config.triggers import (
+    CHALLENGE_KEYS,
+    CREATE_KEY,
+    FUNCTION_ARN,
+    IDP_GROUPS_ATTRIBUTE,
+    KIT_SLOT_KEYS,
+    KMS_KEY_ARN,
+    ROLE_ARN,
+    PreTokenGenerationConfig,
+    TriggersConfig,
+)
 from infra.config.user_pool import UserPoolConfig, readable_attributes, writable_attributes
 
 # Claims Cognito sets itself, which a configured claim may not shadow: the trigger's own list
@@ -69,6 +80,10 @@ class Sections:
     apis: ApisConfig | None = None
     operations: OperationsConfig | None = None
     migration: MigrationConfig | None = None
+    # Where the environment deploys (None: not pinned, or invalid and reported already): the
+    # team's function and key ARNs must name the pool's own region and account.
+    account: str | None = None
+    region: str | None = None
 
 
 def reference_problems(sections: Sections) -> list[Reference]:
@@ -77,6 +92,9 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_client_problems(sections),
         *_identity_pool_problems(sections),
         *_trigger_problems(sections),
+        *_trigger_slot_problems(sections),
+        *_custom_auth_problems(sections),
+        *_inbound_federation_problems(sections),
         *_acknowledgment_problems(sections),
         *_unacknowledged_nag_problems(sections),
         *_federation_problems(sections),
@@ -91,7 +109,14 @@ def reference_problems(sections: Sections) -> list[Reference]:
     ]
 
 
-TRIGGER_KEYS = ("pre_sign_up", "post_confirmation", "pre_token_generation", "custom_message")
+def attached_slots(triggers: TriggersConfig) -> list[str]:
+    """The trigger slots that run a function, the kit's or the team's (by key)."""
+    return [
+        name
+        for name, slot in triggers.slots().items()
+        if slot.function_arn is not None
+        or (name in KIT_SLOT_KEYS and getattr(slot, "enabled", False))
+    ]
 
 
 def resource_keys(sections: Sections) -> list[str] | None:
@@ -123,7 +148,9 @@ def resource_keys(sections: Sections) -> list[str] | None:
             for group_id, group in pool.groups.items()
             if group.iam_permissions is not None
         ]
-    keys += [f"triggers.{name}" for name in TRIGGER_KEYS if getattr(triggers, name).enabled]
+    keys += [f"triggers.{name}" for name in attached_slots(triggers)]
+    if triggers.custom_sender_key == CREATE_KEY and triggers.senders():
+        keys.append("triggers.custom_sender_key")
     if sections.migration is not None:
         keys.append("migration")
     apis = sections.apis
@@ -453,8 +480,13 @@ def _trigger_problems(sections: Sections) -> Iterator[Reference]:
                 where,
                 f"attributes {unknown} are not attributes of this pool; allowed: {attributes}",
             )
-        if tokens.enabled and pool.feature_plan == "lite":
-            yield (f"{where}.enabled", "needs user_pool.feature_plan essentials or plus")
+        if tokens.event_version in ("V2_0", "V3_0") and pool.feature_plan == "lite":
+            key = "enabled" if tokens.enabled else "lambda_version"
+            yield (
+                f"{where}.{key}",
+                f"event version {tokens.event_version} needs user_pool.feature_plan essentials "
+                "or plus",
+            )
     if servers is not None:
         known = defined_scopes(servers)
         asked = {scope for scopes in tokens.group_scopes.values() for scope in scopes}
@@ -584,7 +616,8 @@ def _federation_problems(sections: Sections) -> Iterator[Reference]:
     vouching = [(p.email_domains(), p.vouches_for_subdomains()) for p in enabled.values()]
     vouched = {d for domains, _ in vouching for d in domains}
     invite_only = pool.effective_federated_sign_up == "invite_only"
-    if invite_only and enabled and not pre_sign_up.enabled:
+    # The team's own pre sign-up function takes the decision over (docs/triggers.md).
+    if invite_only and enabled and not (pre_sign_up.enabled or pre_sign_up.function_arn):
         yield (
             f"{where}.enabled",
             "false, but self sign-up is off and identity providers are enabled: without the "
@@ -960,3 +993,230 @@ def _migration_sign_up_problems(
         )
     if not opened and migration.sign_up_reason is not None:
         yield (where, "has no effect: self sign-up and open federated sign-up are off")
+
+
+# --- trigger slots: the team's functions, the custom senders' key ------------------------------
+
+
+def _placement_problems(
+    where: str, arn: str, pattern_match: dict[str, str | None], sections: Sections, what: str
+) -> Iterator[Reference]:
+    """An ARN names the pool's region and account (literally, or with the placeholders)."""
+    for part, pinned in (("region", sections.region), ("account", sections.account)):
+        value = pattern_match.get(part)
+        if value is None or value == f"{{{part}}}":
+            continue
+        if pinned is None:
+            yield (
+                where,
+                f"{arn!r} names {part} {value}, but this environment pins no {part}, so the "
+                f"kit cannot tell that {what} is the pool's: write {{{part}}} in the ARN (it "
+                f"stands for the pool's own), or pin the environment's {part}",
+            )
+        elif value != pinned:
+            yield (
+                where,
+                f"{arn!r} is in {part} {value}, the pool in {pinned}: {what} must be in the "
+                f"pool's {part} (Cognito invokes functions and uses keys of its own region; "
+                "the kit grants invoke and alarms only in its own account)",
+            )
+
+
+def _trigger_slot_problems(sections: Sections) -> Iterator[Reference]:
+    triggers = sections.triggers
+    if triggers is None:
+        return
+    for name, arn in triggers.team_functions().items():
+        match = FUNCTION_ARN.match(arn)
+        if match is not None:
+            yield from _placement_problems(
+                f"triggers.{name}.function_arn", arn, match.groupdict(), sections, "the function"
+            )
+    yield from _operation_problems(triggers)
+    if sections.migration is not None and triggers.user_migration.function_arn is not None:
+        yield (
+            "triggers.user_migration.function_arn",
+            "the slot is claimed twice: the `migration` section attaches the kit's migration "
+            "function and this names yours, but Cognito calls one function per trigger; keep "
+            "one",
+        )
+    yield from _pre_token_version_problems(triggers.pre_token_generation)
+    yield from _sender_problems(triggers, sections)
+
+
+def _operation_problems(triggers: TriggersConfig) -> Iterator[Reference]:
+    # Imported here: infra.quota reads the environment model, which imports this module.
+    from infra.quota import OPERATION_CATEGORIES, QUOTAS_PAGE
+
+    for name, slot in triggers.slots().items():
+        if unknown := sorted(set(slot.cognito_calls) - set(OPERATION_CATEGORIES)):
+            yield (
+                f"triggers.{name}.cognito_calls",
+                f"{unknown} have no quota category in the kit's table; allowed: "
+                f"{sorted(OPERATION_CATEGORIES)} (add a missing one to infra/quota.py from "
+                f"{QUOTAS_PAGE})",
+            )
+
+
+def _pre_token_version_problems(tokens: PreTokenGenerationConfig) -> Iterator[Reference]:
+    """A team function's event version must be able to carry what the file asks for."""
+    if tokens.function_arn is None or tokens.lambda_version is None:
+        return
+    where = "triggers.pre_token_generation"
+    version = tokens.lambda_version
+    if version == "V1_0":
+        needs_v2 = {
+            "access_token_claims": tokens.access_token_claims,
+            "group_scopes": tokens.group_scopes,
+        }
+        for key, value in needs_v2.items():
+            if value:
+                yield (
+                    f"{where}.{key}",
+                    "set, but lambda_version V1_0 events customize the ID token only: "
+                    "access-token claims and scopes need V2_0 or V3_0",
+                )
+    if version in ("V1_0", "V2_0") and tokens.machine_clients:
+        yield (
+            f"{where}.machine_clients",
+            f"set, but Cognito invokes the trigger for client-credentials (machine) tokens "
+            f"only with lambda_version V3_0, not {version}",
+        )
+
+
+def _sender_problems(triggers: TriggersConfig, sections: Sections) -> Iterator[Reference]:
+    senders = triggers.senders()
+    key = triggers.custom_sender_key
+    where = "triggers.custom_sender_key"
+    if senders and key is None:
+        yield (
+            where,
+            f"required: {', '.join(f'triggers.{s}' for s in senders)} receive codes and "
+            "temporary passwords only encrypted with a KMS key; set `create` (a key only the "
+            "senders' decrypt_role_arn may decrypt) or the ARN of your symmetric key",
+        )
+    if key is not None and not senders:
+        yield (where, "has no effect: no custom_email_sender or custom_sms_sender function")
+    if key is not None and (match := KMS_KEY_ARN.match(key)) is not None:
+        yield from _placement_problems(where, key, match.groupdict(), sections, "the key")
+    for name, sender in senders.items():
+        role_key = f"triggers.{name}.decrypt_role_arn"
+        role = sender.decrypt_role_arn
+        if key == CREATE_KEY and role is None:
+            yield (
+                role_key,
+                "required with custom_sender_key `create`: the kit's key lets only this role "
+                "(your sender function's execution role) decrypt the codes",
+            )
+        if key is not None and key != CREATE_KEY and role is not None:
+            yield (
+                role_key,
+                "has no effect with your own key: who may decrypt is your key policy's "
+                "decision (docs/triggers.md lists what it must allow)",
+            )
+        if role is not None and (match := ROLE_ARN.match(role)) is not None:
+            placement = {"account": match.group("account")}
+            yield from _placement_problems(role_key, role, placement, sections, "the role")
+
+
+# --- custom authentication: ALLOW_CUSTOM_AUTH and the three challenge triggers ---------------
+
+
+def _custom_auth_problems(sections: Sections) -> Iterator[Reference]:
+    triggers, clients = sections.triggers, sections.app_clients
+    if triggers is None or clients is None:
+        return
+    attached = [name for name in CHALLENGE_KEYS if getattr(triggers, name).function_arn]
+    missing = [f"triggers.{name}.function_arn" for name in CHALLENGE_KEYS if name not in attached]
+    offering = sorted(c for c, client in clients.items() if "custom" in client.effective_auth_flows)
+    for client_id in offering:
+        if missing:
+            yield (
+                f"app_clients.{client_id}.auth_flows",
+                f"`custom` (ALLOW_CUSTOM_AUTH) needs the three custom-challenge triggers "
+                f"(define, create, verify); missing: {', '.join(missing)}. Without them "
+                "Cognito fails every custom sign-in",
+            )
+    if attached and not offering:
+        for name in attached:
+            yield (
+                f"triggers.{name}.function_arn",
+                "set, but no app client offers the custom auth flow (auth_flows: [custom]), "
+                "so Cognito never invokes it; add `custom` to a client's auth_flows or remove "
+                "the custom-challenge triggers",
+            )
+
+
+# --- inbound federation: allow-listed provider groups in a kit-written attribute -------------
+
+
+def _inbound_federation_problems(sections: Sections) -> Iterator[Reference]:
+    triggers, pool, providers = sections.triggers, sections.user_pool, sections.identity_providers
+    if triggers is None:
+        return
+    mapping = triggers.inbound_federation.group_mapping
+    where = "triggers.inbound_federation.group_mapping"
+    if providers is not None:
+        enabled = enabled_providers(providers)
+        allowed = sorted(
+            p for p, c in enabled.items() if isinstance(c, SamlProvider | OidcProvider)
+        )
+        if unknown := sorted(set(mapping) - set(allowed)):
+            yield (
+                where,
+                f"{unknown} are not enabled saml or oidc identity providers; allowed: {allowed} "
+                "(social providers assert no groups)",
+            )
+        for provider_id, provider in enabled.items():
+            if IDP_GROUPS_ATTRIBUTE in provider.effective_mapping():
+                yield (
+                    f"identity_providers.{provider_id}.attribute_mapping",
+                    f"maps {IDP_GROUPS_ATTRIBUTE}, which only the kit's inbound federation "
+                    "function writes (allow-listed groups); a provider writing it could name "
+                    "any group. Map the group claim in triggers.inbound_federation.group_mapping",
+                )
+    if pool is None or not mapping:
+        return
+    for provider_id, provider_groups in mapping.items():
+        if unknown := sorted(set(provider_groups.groups.values()) - set(pool.groups)):
+            yield (
+                f"{where}.{provider_id}.groups",
+                f"{unknown} are not group ids; allowed: {sorted(pool.groups)}",
+            )
+    yield from _idp_groups_attribute_problems(pool, mapping)
+
+
+def _idp_groups_attribute_problems(
+    pool: UserPoolConfig, mapping: dict[str, Any]
+) -> Iterator[Reference]:
+    name = IDP_GROUPS_ATTRIBUTE.removeprefix("custom:")
+    per_provider = [
+        sorted({pool.groups[g].name for g in p.groups.values() if g in pool.groups})
+        for p in mapping.values()
+    ]
+    names = sorted({n for group_names in per_provider for n in group_names})
+    # The longest value the function can write: every mapped group of one provider, joined.
+    longest = max((len(",".join(group_names)) for group_names in per_provider), default=0)
+    attribute = pool.custom_attributes.get(name)
+    wanted = "{type: string, mutable: true, max: 2048} (no user_writable)"
+    if attribute is None:
+        yield (
+            f"user_pool.custom_attributes.{name}",
+            f"missing: the kit's inbound federation function writes the allow-listed groups "
+            f"({names}) to {IDP_GROUPS_ATTRIBUTE}; add {name}: {wanted}",
+        )
+        return
+    problems = []
+    if attribute.type != "string":
+        problems.append("type string")
+    if not attribute.mutable:
+        problems.append("mutable: true (Cognito rewrites mapped attributes at every sign-in)")
+    if attribute.user_writable:
+        problems.append("no user_writable (users would grant themselves groups)")
+    if attribute.max is not None and attribute.max < longest:
+        problems.append(f"max of at least {longest} (the mapped group names, comma separated)")
+    if problems:
+        yield (
+            f"user_pool.custom_attributes.{name}",
+            f"the kit's inbound federation function writes it, so it needs {', '.join(problems)}",
+        )

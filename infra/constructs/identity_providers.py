@@ -7,6 +7,7 @@ time; no secret value is ever read at synth time, stored in a template, or outpu
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 
 import aws_cdk as cdk
@@ -23,6 +24,7 @@ from infra.config.federation import (
     SecretReference,
     enabled_providers,
 )
+from infra.config.triggers import IDP_GROUPS_ATTRIBUTE
 
 
 def secret_reference(reference: SecretReference) -> cdk.SecretValue:
@@ -47,12 +49,21 @@ class IdentityProviders(Construct):
         *,
         user_pool: cognito.IUserPool,
         providers: dict[str, IdentityProviderConfig],
+        group_providers: Collection[str] = (),
     ) -> None:
+        """`group_providers`: the providers whose groups the kit's inbound federation function
+        maps; their mapping gets `custom:idp_groups`, the provider attribute only that function
+        writes (it drops one the provider sends)."""
         super().__init__(scope, id_)
         self.providers: dict[str, cognito.IUserPoolIdentityProvider] = {}
         self.names: dict[str, str] = {}
         for provider_id, config in enabled_providers(providers).items():
-            self.providers[provider_id] = self._provider(provider_id, config, user_pool)
+            extra = (
+                {IDP_GROUPS_ATTRIBUTE: IDP_GROUPS_ATTRIBUTE}
+                if provider_id in group_providers
+                else {}
+            )
+            self.providers[provider_id] = self._provider(provider_id, config, user_pool, extra)
             self.names[provider_id] = config.provider_name()
 
     def _provider(
@@ -60,11 +71,15 @@ class IdentityProviders(Construct):
         provider_id: str,
         config: IdentityProviderConfig,
         user_pool: cognito.IUserPool,
+        extra: dict[str, str],
     ) -> cognito.IUserPoolIdentityProvider:
         mapping = cognito.AttributeMapping(
             custom={
                 pool_attribute: cognito.ProviderAttribute.other(provider_attribute)
-                for pool_attribute, provider_attribute in config.effective_mapping().items()
+                for pool_attribute, provider_attribute in {
+                    **config.effective_mapping(),
+                    **extra,
+                }.items()
             }
         )
         if isinstance(config, GoogleProvider):

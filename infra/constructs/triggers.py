@@ -25,7 +25,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config.app_clients import AppClientConfig
-from infra.config.federation import IdentityProviderConfig
+from infra.config.federation import IdentityProviderConfig, SamlProvider, enabled_providers
 from infra.config.identity_pool import IdentityPoolConfig
 from infra.config.migration import MigrationConfig, migrated_attributes
 from infra.config.migration import trigger_config as migration_trigger_config
@@ -35,7 +35,12 @@ from infra.config.references import (
     provider_hosted_domains,
     provider_subdomains,
 )
-from infra.config.triggers import PreTokenGenerationConfig, TriggersConfig
+from infra.config.triggers import (
+    IDP_GROUPS_ATTRIBUTE,
+    InboundFederationConfig,
+    PreTokenGenerationConfig,
+    TriggersConfig,
+)
 from infra.config.user_pool import UserPoolConfig
 from infra.constructs import trigger_config
 from infra.nag import (
@@ -63,7 +68,8 @@ MACHINE_CLIENT_LOOKUP = "cognito-idp:ListUserPoolClients"
 @dataclass(frozen=True)
 class _TriggerSpec:
     module: str
-    operation: cognito.UserPoolOperation
+    # None: a slot the CDK's L2 has no operation for (set on the L1 `LambdaConfig`).
+    operation: cognito.UserPoolOperation | None
     actions: tuple[str, ...]
     lambda_version: cognito.LambdaVersion | None = None
 
@@ -87,7 +93,11 @@ _SPECS = {
     "CustomMessage": _TriggerSpec("custom_message", cognito.UserPoolOperation.CUSTOM_MESSAGE, ()),
     # Calls the OLD pool, not this one: see _old_pool_access.
     "UserMigration": _TriggerSpec("user_migration", cognito.UserPoolOperation.USER_MIGRATION, ()),
+    # CloudFormation only (aws-cdk-lib 2.275's L2 has no operation for it); V1_0 is the only
+    # event version AWS defines for it.
+    "InboundFederation": _TriggerSpec("inbound_federation", None, ()),
 }
+INBOUND_FEDERATION_VERSION = "V1_0"
 # What the user migration trigger may do on the old pool, and nothing else anywhere.
 OLD_POOL_ACTIONS = ("cognito-idp:AdminInitiateAuth", "cognito-idp:AdminGetUser")
 
@@ -134,7 +144,10 @@ class Triggers(Construct):
             spec = _SPECS[trigger_id]
             self.parts[spec.module] = []
             function = self._function(trigger_id, spec, code, config, runtime_config, environment)
-            user_pool.add_trigger(spec.operation, function, spec.lambda_version)
+            if spec.operation is not None:
+                user_pool.add_trigger(spec.operation, function, spec.lambda_version)
+            else:
+                self._attach_inbound_federation(user_pool, function)
             actions = list(_pool_actions(trigger_id, spec, config))
             if runtime_config.get("machine_clients") or runtime_config.get("group_scopes"):
                 actions.append(MACHINE_CLIENT_LOOKUP)
@@ -153,6 +166,25 @@ class Triggers(Construct):
             if migration is not None and trigger_id == "UserMigration":
                 self._old_pool_access(function, migration)
             self.functions[trigger_id] = function
+
+    def _attach_inbound_federation(
+        self, user_pool: cognito.UserPool, function: lambda_.Function
+    ) -> None:
+        """The slot the L2 cannot set: `LambdaConfig.InboundFederation` on the L1 pool, and the
+        invoke permission the L2 would add, scoped to this pool and account."""
+        pool_resource = user_pool.node.default_child
+        assert isinstance(pool_resource, cognito.CfnUserPool)
+        pool_resource.add_property_override(
+            "LambdaConfig.InboundFederation",
+            {"LambdaArn": function.function_arn, "LambdaVersion": INBOUND_FEDERATION_VERSION},
+        )
+        # A child of the function, so it is part of the trigger wherever the function is.
+        function.add_permission(
+            "InboundFederationCognito",
+            principal=iam.ServicePrincipal("cognito-idp.amazonaws.com"),
+            source_arn=user_pool.user_pool_arn,
+            source_account=cdk.Stack.of(self).account,
+        )
 
     def _old_pool_access(self, function: lambda_.Function, migration: MigrationConfig) -> None:
         """Sign in and read users on the old pool only (same account; its region)."""
@@ -368,6 +400,10 @@ def runtime_configs(
             # Cognito takes a trigger's email text only from pools that send through SES.
             "customize_email": pool_config.email.sender == "ses",
         }
+    if config.inbound_federation.enabled:
+        configs["InboundFederation"] = inbound_federation_config(
+            config.inbound_federation, pool_config, identity_providers
+        )
     if migration is not None:
         if identity_pool is None:
             raise ValueError("a migration needs identity_pool: its principal tags authorize")
@@ -384,3 +420,34 @@ def runtime_configs(
             sign_in_identifiers=pool_config.sign_in_identifiers,
         )
     return configs
+
+
+def inbound_federation_config(
+    config: InboundFederationConfig,
+    pool_config: UserPoolConfig,
+    identity_providers: dict[str, IdentityProviderConfig],
+) -> dict[str, Any]:
+    """The kit's inbound federation function's TRIGGER_CONFIG: per provider, by the name the
+    event carries (`providerName`), its type, group claim and allow-list with group names."""
+    providers = enabled_providers(identity_providers)
+    return {
+        "attribute": IDP_GROUPS_ATTRIBUTE,
+        "providers": {
+            providers[provider_id].provider_name(): {
+                "type": "SAML" if isinstance(providers[provider_id], SamlProvider) else "OIDC",
+                "claim": mapping.claim,
+                "groups": {
+                    value: pool_config.groups[group_id].name
+                    for value, group_id in mapping.groups.items()
+                },
+            }
+            for provider_id, mapping in config.group_mapping.items()
+        },
+    }
+
+
+def group_mapping_providers(config: TriggersConfig) -> tuple[str, ...]:
+    """The identity providers whose attribute mapping gets the kit's entry
+    `custom:idp_groups <- custom:idp_groups`: the function writes that provider attribute."""
+    inbound = config.inbound_federation
+    return tuple(inbound.group_mapping) if inbound.enabled else ()

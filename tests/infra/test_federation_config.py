@@ -17,8 +17,10 @@ def with_providers(tmp_path: Path, providers: dict[str, Any], **client: Any) -> 
     data["identity_providers"] = providers
     data["app_clients"]["WebApp"].update(client)
     data["app_clients"]["AdminPortal"].pop("identity_providers", None)
-    # Linking needs a provider that may vouch for a domain; these tests are about the providers.
+    # Linking needs a provider that may vouch for a domain, and the group mapping names the
+    # showcase's SAML provider; these tests are about the providers.
     data["triggers"]["pre_sign_up"]["account_linking"] = False
+    data["triggers"].pop("inbound_federation")
     return write_env(tmp_path, "dev", data)
 
 

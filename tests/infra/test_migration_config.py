@@ -182,8 +182,12 @@ DECLARED = {
 
 
 def with_migration(name: str, **migration: Any) -> dict[str, Any]:
-    """A kit fixture with a `migration:` section (and the given keys of it)."""
+    """A kit fixture with a `migration:` section (and the given keys of it). The showcase's
+    idp_groups claim is left out: these tests are about tenant_id (the claim's own case is
+    test_a_migration_makes_the_idp_groups_claim_an_input_to_declare)."""
     data = kit_file(name)
+    tokens = data["triggers"].get("pre_token_generation", {})
+    tokens.get("id_token_claims", {}).pop("idp_groups", None)
     data["migration"] = {
         "from_user_pool_id": OLD_POOL,
         "from_client_id": "1example23456789old",
@@ -257,6 +261,9 @@ def test_the_authorization_inputs_of_a_pool(tmp_path: Path) -> None:
         # custom:newsletter is user_writable: users may set it in the new pool anyway, so the
         # old pool's value grants nothing.
         "email_verified": ["a verification flag"],
+        # Written only by the kit's inbound federation function here: the old pool's value
+        # would be the one place a migrated user's groups came from.
+        "custom:idp_groups": ["not user_writable"],
     }
     assert migrated_attributes(
         config.migration,
@@ -353,6 +360,19 @@ def test_migration_with_self_sign_up_needs_a_reason(tmp_path: Path) -> None:
     closed["user_pool"]["self_sign_up"] = False
     [problem] = problems(tmp_path, closed)
     assert "migration.sign_up_reason: has no effect" in problem
+
+
+def test_a_migration_makes_the_idp_groups_claim_an_input_to_declare(tmp_path: Path) -> None:
+    # Only the kit's inbound federation function writes custom:idp_groups in this pool, but a
+    # migrated user brings the old pool's value: the claim needs the old pool's proof too.
+    data = with_migration("showcase", sign_up_reason="dev", protected_in_old_pool=DECLARED)
+    claims = data["triggers"]["pre_token_generation"]["id_token_claims"]
+    claims["idp_groups"] = "custom:idp_groups"
+    [problem] = problems(tmp_path, data, name="dev")
+    assert (
+        "triggers.pre_token_generation.id_token_claims.idp_groups: 'custom:idp_groups'" in problem
+    )
+    assert "declare migration.protected_in_old_pool.custom:idp_groups" in problem
 
 
 def test_migration_with_open_federated_sign_up_needs_a_reason(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import pytest
 from lambda_triggers import (
     _common,
     custom_message,
+    inbound_federation,
     post_confirmation,
     pre_sign_up,
     pre_token_generation,
@@ -33,6 +34,7 @@ TRIGGER_MODULES = (
     pre_token_generation,
     custom_message,
     user_migration,
+    inbound_federation,
 )
 _EVENT_CACHE: dict[str, dict[str, Any]] = {}
 

@@ -162,20 +162,34 @@ def test_is_not_true(value: object) -> None:
     assert _common.is_true(value) is False
 
 
+# Fixture file name prefix -> the trigger source prefix of its slot (docs/triggers.md).
+SOURCE_PREFIXES = {
+    "pre_sign_up": "PreSignUp_",
+    "post_confirmation": "PostConfirmation_",
+    "pre_authentication": "PreAuthentication_",
+    "post_authentication": "PostAuthentication_",
+    "pre_token_generation": "TokenGeneration_",
+    "custom_message": "CustomMessage_",
+    "user_migration": "UserMigration_",
+    "define_auth_challenge": "DefineAuthChallenge_",
+    "create_auth_challenge": "CreateAuthChallenge_",
+    "verify_auth_challenge_response": "VerifyAuthChallengeResponse_",
+    "custom_email_sender": "CustomEmailSender_",
+    "custom_sms_sender": "CustomSMSSender_",
+    "inbound_federation": "InboundFederation_",
+}
+# AWS's custom sender pages document a request only: the function sends, it answers nothing.
+NO_RESPONSE = ("custom_email_sender", "custom_sms_sender")
+
+
 @pytest.mark.parametrize("path", sorted(EVENTS_DIR.glob("*.json")), ids=lambda p: p.stem)
 def test_event_fixtures_have_the_documented_common_shape(path: Path) -> None:
     event = json.loads(path.read_text())
     assert set(event) >= {"version", "triggerSource", "region", "userPoolId", "callerContext"}
     assert set(event["callerContext"]) == {"awsSdkVersion", "clientId"}
     assert isinstance(event["request"], dict)
-    assert "response" in event
-    trigger = path.stem.split("_")[0]
-    prefix = {
-        "pre": "PreSignUp_" if path.stem.startswith("pre_sign_up") else "TokenGeneration_",
-        "post": "PostConfirmation_",
-        "custom": "CustomMessage_",
-        "user": "UserMigration_",
-    }[trigger]
+    assert ("response" in event) is not path.stem.startswith(NO_RESPONSE)
+    [prefix] = [v for k, v in SOURCE_PREFIXES.items() if path.stem.startswith(k)]
     assert event["triggerSource"].startswith(prefix)
 
 

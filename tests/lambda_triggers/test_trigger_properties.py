@@ -13,6 +13,7 @@ malformed, responses.
 from __future__ import annotations
 
 import base64
+import contextlib
 import copy
 import json
 import logging
@@ -25,6 +26,7 @@ from hypothesis import strategies as st
 
 from lambda_triggers import _common, api_whoami
 from lambda_triggers import custom_message as cm
+from lambda_triggers import inbound_federation as inf
 from lambda_triggers import post_confirmation as pc
 from lambda_triggers import pre_sign_up as psu
 from lambda_triggers import pre_token_generation as ptg
@@ -634,6 +636,104 @@ def test_messages_always_keep_placeholders_within_limits(
         assert f"Hello {name.strip()[:1]}" not in messages.email_message
 
 
+# --- inbound federation -----------------------------------------------------------------------
+
+GROUPS_CLAIM = "http://schemas.microsoft.com/ws/2008/06/identity/claims/groups"
+ADMINS_ID = "0b7f1c2e-3d4a-4b5c-8d6e-7f8091a2b3c4"
+INBOUND_SETTINGS = {
+    "attribute": "custom:idp_groups",
+    "providers": {
+        "CorporateSSO": {"type": "SAML", "claim": GROUPS_CLAIM, "groups": {ADMINS_ID: "admins"}},
+        "PartnerLogin": {"type": "OIDC", "claim": "groups", "groups": {"partner-staff": "members"}},
+    },
+}
+INBOUND_CONFIG = inf.parse_config(INBOUND_SETTINGS)
+group_claims = st.one_of(
+    st.lists(st.one_of(st.sampled_from([ADMINS_ID, "partner-staff", "admins"]), json_values)),
+    st.text(max_size=200),
+    st.sampled_from([f"[{ADMINS_ID}, partner-staff]", json.dumps([ADMINS_ID]), ADMINS_ID]),
+    json_values,
+)
+# A well-formed provider event with hostile content: every provider name, any attribute source
+# shape, the group claim in any form, and the pool attribute injected under several spellings.
+provider_events = st.fixed_dictionaries(
+    {
+        "triggerSource": st.just(inf.SOURCE),
+        "userName": usernames,
+        "request": st.fixed_dictionaries(
+            {
+                "providerName": st.one_of(
+                    st.sampled_from(["CorporateSSO", "PartnerLogin", "Other"]), json_values
+                ),
+                "providerType": st.one_of(st.sampled_from(["SAML", "OIDC", "Google"]), scalars),
+                "attributes": st.dictionaries(
+                    st.sampled_from(["samlResponse", "idToken", "userInfo", "tokenResponse"]),
+                    st.one_of(
+                        st.dictionaries(
+                            st.sampled_from(
+                                [
+                                    GROUPS_CLAIM,
+                                    "groups",
+                                    "email",
+                                    "custom:idp_groups",
+                                    "CUSTOM:IDP_GROUPS",
+                                ]
+                            ),
+                            st.one_of(group_claims, st.sampled_from(["admins", "members"])),
+                        ),
+                        json_values,
+                    ),
+                ),
+            }
+        ),
+        "response": json_values,
+    }
+)
+inbound_events = st.one_of(
+    random_events(frozenset({inf.SOURCE})),
+    mutated_fixtures("inbound_federation"),
+    provider_events,
+)
+
+
+@PROPERTY
+@given(event=inbound_events)
+def test_inbound_federation_never_crashes_and_writes_only_allow_listed_groups(
+    event: Any, set_config: Any, caplog: Any
+) -> None:
+    if isinstance(event, dict):
+        copied = copy.deepcopy(event)
+        message: str | None = None
+        try:
+            result = inf.process_event(copied, INBOUND_CONFIG)
+        except inf.FederationUnavailable as error:
+            record_path("refused")
+            message = str(error)
+        else:
+            assert result is copied
+            request = event.get("request")
+            provider = request.get("providerName") if isinstance(request, dict) else None
+            if isinstance(provider, str) and provider in INBOUND_CONFIG.providers:
+                record_path(f"mapped {provider}")
+                response: Any = result["response"]
+                attributes = response["userAttributesToMap"]
+                allowed = set(INBOUND_CONFIG.providers[provider].groups.values())
+                written = attributes["custom:idp_groups"]
+                assert set(filter(None, written.split(","))) <= allowed
+                assert [k for k in attributes if k.lower() == "custom:idp_groups"] == [
+                    "custom:idp_groups"
+                ]
+            else:
+                record_path("passed through")
+                assert result == event  # a provider the configuration does not name
+        assert message in (None, inf.GENERIC_FAILURE_MESSAGE)
+    set_config(INBOUND_SETTINGS)
+    caplog.clear()
+    with contextlib.suppress(inf.FederationUnavailable):
+        inf.handler(event, None)
+    assert no_unexpected_errors(caplog)
+
+
 # --- user migration -----------------------------------------------------------------------
 
 MIGRATION_PASSWORD = "Old-Pool-Passw0rd!"  # also the password in the fixture
@@ -942,3 +1042,4 @@ def test_normalize_domain_is_idempotent(value: str) -> None:
 def test_the_fixtures_cover_every_source_of_every_trigger() -> None:
     sources = {event["triggerSource"] for event in FIXTURES.values()}
     assert psu.SOURCES | {pc.CONFIRM_SIGN_UP} | ptg.SOURCES | cm.SOURCES | um.SOURCES <= sources
+    assert inf.SOURCE in sources

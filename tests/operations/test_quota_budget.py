@@ -14,6 +14,7 @@ import pytest
 
 from infra.config import EnvironmentConfig, load_environments
 from infra.config.loader import ENVIRONMENTS_DIR
+from infra.config.triggers import InboundFederationConfig, TeamSlotConfig
 from infra.constructs.triggers import every_pool_action
 from infra.quota import (
     BUCKETS,
@@ -43,7 +44,12 @@ PINNED = [
         },
         12.5,
     ),
-    ("sign-in", {"UserAuthentication": 1, "UserAuthentication (challenges)": 2}, 120.0),
+    (
+        "sign-in",
+        # The team's pre authentication function declares one AdminGetUser (cognito_calls).
+        {"UserAuthentication": 1, "UserAuthentication (challenges)": 2, "UserRead": 1},
+        120.0,
+    ),
     ("token refresh", {"UserAuthentication": 1}, 120.0),
     ("client credentials", {"ClientAuthentication": 1}, 150.0),
 ]
@@ -73,8 +79,44 @@ def test_the_trigger_calls_come_from_running_the_triggers(showcase: list[FlowBud
     assert [(c.caller, c.operation) for c in sign_up.calls if c.caller != "Cognito"] == [
         ("PostConfirmation", "AdminAddUserToGroup")
     ]
-    for flow in ("sign-in", "token refresh", "client credentials"):
+    for flow in ("token refresh", "client credentials"):
         assert all(call.caller == "Cognito" for call in rows[flow].calls), flow
+    # A team function is not run: its calls are those its slot declares.
+    assert [(c.caller, c.operation) for c in rows["sign-in"].calls if c.caller != "Cognito"] == [
+        ("PreAuthentication (your function)", "AdminGetUser")
+    ]
+
+
+def test_a_custom_challenge_sign_in_counts_each_challenge_trigger(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    # GIVEN the showcase's web app offering the custom auth flow, with the three challenge
+    # functions of the team; define looks the user up on each of its two invocations
+    showcase = kit_configs["showcase"]
+    arn = "arn:aws:lambda:{region}:{account}:function:challenges"
+    triggers = showcase.triggers.model_copy(
+        update={
+            "define_auth_challenge": TeamSlotConfig(
+                function_arn=arn, cognito_calls={"AdminGetUser": 1}
+            ),
+            "create_auth_challenge": TeamSlotConfig(function_arn=arn),
+            "verify_auth_challenge_response": TeamSlotConfig(function_arn=arn),
+        }
+    )
+    web = showcase.app_clients["WebApp"].model_copy(update={"auth_flows": ("user_srp", "custom")})
+    config = showcase.model_copy(
+        update={"triggers": triggers, "app_clients": {**showcase.app_clients, "WebApp": web}}
+    )
+    rows = {row.flow: row for row in budget(config, trigger_call_counter(config))}
+    # THEN the flow counts both define invocations and the pre authentication lookup
+    custom = rows["custom-challenge sign-in"]
+    assert custom.per_bucket == {
+        "UserAuthentication": 1,
+        "UserAuthentication (challenges)": 1,
+        "UserRead": 3,
+    }
+    assert custom.max_per_second == 40.0
+    assert custom.limited_by == ("UserRead",)
 
 
 def test_the_linking_flow_is_limited_by_federation(showcase: list[FlowBudget]) -> None:
@@ -112,8 +154,15 @@ def test_no_linking_where_no_provider_is_trusted_for_email(
 ) -> None:
     # GIVEN the showcase with Facebook as its only identity provider (never trusted for email)
     showcase = kit_configs["showcase"]
+    # (without the group mapping of CorporateSSO, which is gone too)
+    triggers = showcase.triggers.model_copy(
+        update={"inbound_federation": InboundFederationConfig()}
+    )
     config = showcase.model_copy(
-        update={"identity_providers": {"Facebook": showcase.identity_providers["Facebook"]}}
+        update={
+            "identity_providers": {"Facebook": showcase.identity_providers["Facebook"]},
+            "triggers": triggers,
+        }
     )
     rows = {row.flow: row for row in budget(config, trigger_call_counter(config))}
     # THEN a first federated sign-in is one IdP round trip, and the trigger calls nothing

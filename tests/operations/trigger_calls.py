@@ -1,4 +1,7 @@
-"""Count the cognito-idp calls each trigger makes, by running its real handler.
+"""Count the cognito-idp calls each of the kit's triggers makes, by running its real handler.
+
+(A team function's calls are what its slot declares in `cognito_calls`: `infra.quota` reads
+them from the configuration and never asks this counter.)
 
 `trigger_call_counter(config)` is the `TriggerCallCounter` that `infra.quota.budget` takes. For
 each (trigger, event) it loads the documented event from `tests/lambda_triggers/events/`, sets
@@ -32,6 +35,7 @@ from infra.quota import TriggerCallCounter
 from lambda_triggers import (
     _common,
     custom_message,
+    inbound_federation,
     post_confirmation,
     pre_sign_up,
     pre_token_generation,
@@ -43,6 +47,7 @@ MODULES: dict[str, Any] = {
     "PostConfirmation": post_confirmation,
     "PreTokenGeneration": pre_token_generation,
     "CustomMessage": custom_message,
+    "InboundFederation": inbound_federation,
 }
 NATIVE_USERNAME = "ann"
 # Each cognito-idp method name (list_users) -> its operation name (ListUsers), from botocore's
@@ -101,7 +106,8 @@ def trigger_call_counter(config: EnvironmentConfig) -> TriggerCallCounter:
     def count(trigger: str, event_name: str) -> Mapping[str, int]:
         settings = runtime[trigger]
         event = _scenario(event_name, settings)
-        email = event["request"]["userAttributes"].get("email", "ann@example.com")
+        attributes = event["request"].get("userAttributes", {})
+        email = attributes.get("email", "ann@example.com")
         client = RecordingClient(email)
         with _running(trigger, settings, client):
             # The sustained rate is the warm path: the first invocation fills any cache a

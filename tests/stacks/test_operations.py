@@ -327,8 +327,9 @@ def test_the_topic_is_kms_encrypted_with_a_rotating_key_cloudwatch_may_use(
     assembly: Assembly, name: str
 ) -> None:
     env = assembly.environments[name]
-    key_id, key = next(iter(env.resources("AWS::KMS::Key").items()))
     topic = env.only("AWS::SNS::Topic")["Properties"]
+    [key_id] = [k for k in env.resources("AWS::KMS::Key") if k.startswith("OperationsAlarms")]
+    key = env.resources("AWS::KMS::Key")[key_id]
     assert topic["KmsMasterKeyId"] == {"Fn::GetAtt": [key_id, "Arn"]}
     assert key["Properties"]["EnableKeyRotation"] is True
     statements = key["Properties"]["KeyPolicy"]["Statement"]

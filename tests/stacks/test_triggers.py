@@ -22,9 +22,19 @@ LAMBDA_CONFIG_KEYS = {
     "PreTokenGenerationConfig": "pre_token_generation",
     "CustomMessage": "custom_message",
     "UserMigration": "user_migration",
+    "InboundFederation": "inbound_federation",
 }
+# The team's functions (by ARN) and the senders' key are in tests/stacks/test_trigger_slots.py.
+TEAM_SLOTS = {"PreAuthentication", "CustomEmailSender", "CustomSMSSender", "KMSKeyID"}
 EXPECTED_TRIGGERS = {
-    "showcase": {"PreSignUp", "PostConfirmation", "PreTokenGenerationConfig", "CustomMessage"},
+    "showcase": {
+        "PreSignUp",
+        "PostConfirmation",
+        "PreTokenGenerationConfig",
+        "CustomMessage",
+        "InboundFederation",
+        *TEAM_SLOTS,
+    },
     "relaxed": {"PreSignUp", "PostConfirmation", "UserMigration"},
     "strict": {"PreSignUp", "PostConfirmation", "PreTokenGenerationConfig", "CustomMessage"},
 }
@@ -69,6 +79,9 @@ def test_enabled_triggers_are_wired_to_the_pool(assembly: Assembly, name: str) -
         if key == "PreTokenGenerationConfig":
             # V3_0: machine (client-credentials) access tokens are customized too.
             assert target["LambdaVersion"] == "V3_0"
+            target = target["LambdaArn"]
+        if key == "InboundFederation":
+            assert target["LambdaVersion"] == "V1_0"  # the only version AWS defines
             target = target["LambdaArn"]
         assert target == {"Fn::GetAtt": [functions[module][0], "Arn"]}
 
@@ -238,7 +251,10 @@ def test_group_ids_become_group_names_for_the_runtime(assembly: Assembly) -> Non
     assert tokens["group_scopes"] == {"admins": ["orders/write"]}
     # By client name: which group scopes each client that signs users in may carry.
     assert tokens["client_scopes"] == {"AdminPortal": ["orders/write"], "WebApp": []}
-    assert tokens["id_token_claims"] == {"tenant_id": "custom:tenant_id"}
+    assert tokens["id_token_claims"] == {
+        "tenant_id": "custom:tenant_id",
+        "idp_groups": "custom:idp_groups",
+    }
     assert tokens["groups_claim"] == "roles"
     # Machine clients by client name: the event names the client by id only.
     assert tokens["machine_clients"] == {

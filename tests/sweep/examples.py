@@ -12,6 +12,32 @@ REASON = "the sweep sets this reason to check that the option deploys clean"
 """A reason long enough for every `*_reason` key."""
 
 _S3_OWN_PREFIX = "arn:aws:s3:::acme-user-files/${cognito-identity.amazonaws.com:sub}/*"
+# The team's functions in the pool's own account and region (placeholders): the sweep's
+# development base pins neither.
+_TEAM_SLOTS = (
+    "pre_sign_up",
+    "post_confirmation",
+    "pre_authentication",
+    "post_authentication",
+    "pre_token_generation",
+    "custom_message",
+    "user_migration",
+    "define_auth_challenge",
+    "create_auth_challenge",
+    "verify_auth_challenge_response",
+    "custom_email_sender",
+    "custom_sms_sender",
+    "inbound_federation",
+)
+_TEAM_FUNCTIONS: dict[str, tuple[object, ...]] = {
+    **{
+        f"triggers.{slot}.function_arn": (
+            f"arn:aws:lambda:{{region}}:{{account}}:function:acme-{slot.replace('_', '-')}",
+        )
+        for slot in _TEAM_SLOTS
+    },
+    **{f"triggers.{slot}.cognito_calls": ({"AdminGetUser": 1},) for slot in _TEAM_SLOTS},
+}
 
 EXAMPLES: dict[str, tuple[object, ...]] = {
     "project": ("acme-identity",),
@@ -88,6 +114,19 @@ EXAMPLES: dict[str, tuple[object, ...]] = {
     "triggers.pre_token_generation.suppress_claims": (["website"],),
     "triggers.pre_token_generation.machine_clients.<id>.scopes": (["orders/read"],),
     "triggers.custom_message.subjects": ({"SignUp": "Welcome to Acme"},),
+    **_TEAM_FUNCTIONS,
+    "triggers.custom_email_sender.decrypt_role_arn": ("arn:aws:iam::{account}:role/acme-mailer",),
+    "triggers.custom_sms_sender.decrypt_role_arn": ("arn:aws:iam::{account}:role/acme-sms",),
+    "triggers.custom_sender_key": (
+        "create",
+        "arn:aws:kms:{region}:{account}:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d",
+    ),
+    "triggers.inbound_federation.group_mapping.<id>.claim": (
+        "http://schemas.xmlsoap.org/claims/Group",
+    ),
+    "triggers.inbound_federation.group_mapping.<id>.groups": (
+        {"5e6f7081-92a3-4b4c-9d5e-6f708192a3b4": "Members"},
+    ),
     "apis.http.<id>.routes.<id>.broad_reason": (REASON,),
     "apis.http.<id>.backend": (
         {"function_arn": "arn:aws:lambda:eu-west-1:333333333333:function:orders"},

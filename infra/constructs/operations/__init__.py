@@ -14,19 +14,22 @@ from collections.abc import Mapping
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.config.environment import EnvironmentConfig
 from infra.config.federation import enabled_providers
 from infra.config.references import client_provider_ids, has_user_activity
+from infra.constructs.operations import metrics
 from infra.constructs.operations.alarms import Alarms
 from infra.constructs.operations.dashboard import Dashboard
 from infra.constructs.operations.log_delivery import UserPoolLogs
 from infra.constructs.operations.waf import WebFirewall
 from infra.nag import acknowledge_log_group_encryption
 from infra.quota import quota_categories
+
+COGNITO_WAIT_SECONDS = 5
+"""How long Cognito waits for a trigger, cold start included."""
 
 
 class Operations(Construct):
@@ -48,10 +51,13 @@ class Operations(Construct):
         *,
         config: EnvironmentConfig,
         user_pool: cognito.UserPool,
-        trigger_functions: Mapping[str, lambda_.IFunction],
+        trigger_functions: Mapping[str, metrics.FunctionMetrics],
         trigger_actions: Mapping[str, tuple[str, ...]],
         app_clients: Mapping[str, cognito.UserPoolClient],
+        team_functions: Mapping[str, metrics.FunctionMetrics] | None = None,
     ) -> None:
+        """`trigger_functions` are the kit's, `team_functions` the team's (trigger id ->
+        function); `trigger_actions` the cognito-idp actions of both."""
         super().__init__(scope, id_)
         operations, pool = config.operations, config.user_pool
         name = f"{config.project}-{config.name}"
@@ -63,6 +69,15 @@ class Operations(Construct):
         user_activity = has_user_activity(pool)
         threat_alarms = operations.alarms.threat_protection
         threat_protection = user_activity if threat_alarms is None else threat_alarms
+        team = dict(team_functions or {})
+        functions = {**trigger_functions, **team}
+        # A team function's own timeout is unknown here: Cognito's 5 seconds is its budget.
+        timeouts = {
+            trigger_id: COGNITO_WAIT_SECONDS
+            if trigger_id in team
+            else config.triggers.timeout_seconds
+            for trigger_id in functions
+        }
         categories = quota_categories(
             config,
             [a.split(":", 1)[1] for actions in trigger_actions.values() for a in actions],
@@ -105,8 +120,8 @@ class Operations(Construct):
                 environment=config.name,
                 name_prefix=name,
                 user_pool_id=user_pool.user_pool_id,
-                trigger_functions=trigger_functions,
-                trigger_timeout_seconds=config.triggers.timeout_seconds,
+                trigger_functions=functions,
+                trigger_timeouts=timeouts,
                 quota_categories=categories,
                 clients={c: app_clients[c].user_pool_client_id for c in interactive},
                 sign_in_clients=[
@@ -128,7 +143,7 @@ class Operations(Construct):
                 "Dashboard",
                 name=name,
                 user_pool_id=user_pool.user_pool_id,
-                trigger_functions=trigger_functions,
+                trigger_functions=functions,
                 quota_categories=categories,
                 threat_protection=user_activity,
                 web_acl_name=self.firewall.web_acl_name if self.firewall else None,

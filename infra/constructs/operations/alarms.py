@@ -16,7 +16,6 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -66,6 +65,43 @@ TRIGGER_IMPACT = {
         "invitations, MFA codes) fail",
         "its log group for timeouts or 'invalid trigger configuration'",
     ),
+    "InboundFederation": TriggerImpact(
+        "every federated sign-in (SAML, OIDC, social) fails with 'try again' (it fails closed)",
+        "its log group for 'failing the sign-in' (an event it cannot read, a provider type "
+        "that differs from the configuration) or 'invalid trigger configuration'",
+    ),
+    # The team's own functions (docs/triggers.md): what Cognito does when they fail.
+    "PreAuthentication": TriggerImpact(
+        "sign-ins fail (Cognito refuses the sign-in when the function errors)",
+        "the team function's log group; its owner's runbook",
+    ),
+    "PostAuthentication": TriggerImpact(
+        "sign-ins fail after the password was accepted (no tokens are issued)",
+        "the team function's log group; its owner's runbook",
+    ),
+    "DefineAuthChallenge": TriggerImpact(
+        "custom-challenge sign-ins (auth flow `custom`) fail",
+        "the team function's log group; its owner's runbook",
+    ),
+    "CreateAuthChallenge": TriggerImpact(
+        "custom-challenge sign-ins (auth flow `custom`) fail",
+        "the team function's log group; its owner's runbook",
+    ),
+    "VerifyAuthChallengeResponse": TriggerImpact(
+        "custom-challenge sign-ins (auth flow `custom`) fail",
+        "the team function's log group; its owner's runbook",
+    ),
+    "CustomEmailSender": TriggerImpact(
+        "no email reaches users: sign-up codes, password resets, invitations and email MFA "
+        "codes are lost",
+        "the team function's log group for kms:Decrypt denials (its role must be the key "
+        "policy's decrypt_role_arn) and its mail provider's status",
+    ),
+    "CustomSmsSender": TriggerImpact(
+        "no SMS reaches users: sign-up codes, password resets and SMS MFA codes are lost",
+        "the team function's log group for kms:Decrypt denials (its role must be the key "
+        "policy's decrypt_role_arn) and its SMS provider's status",
+    ),
 }
 CATEGORY_IMPACT = {
     "UserAuthentication": "sign-ins and token refreshes fail with TooManyRequestsException",
@@ -104,8 +140,8 @@ class Alarms(Construct):
         environment: str,
         name_prefix: str,
         user_pool_id: str,
-        trigger_functions: Mapping[str, lambda_.IFunction],
-        trigger_timeout_seconds: int,
+        trigger_functions: Mapping[str, metrics.FunctionMetrics],
+        trigger_timeouts: Mapping[str, int],
         quota_categories: list[str],
         clients: Mapping[str, str],
         sign_in_clients: Collection[str],
@@ -142,13 +178,14 @@ class Alarms(Construct):
                 "check: the account's ConcurrentExecutions and any function whose reserved "
                 "concurrency takes the shared pool.",
             )
-            limit_ms = trigger_timeout_seconds * 1000 * thresholds.trigger_duration_percent // 100
+            timeout = trigger_timeouts[trigger_id]
+            limit_ms = timeout * 1000 * thresholds.trigger_duration_percent // 100
             self._alarm(
                 f"{trigger_id}Duration",
                 function.metric_duration(period=self._period, statistic="p99"),
                 limit_ms,
                 f"the {trigger_id} trigger's p99 duration is above {limit_ms} ms "
-                f"({thresholds.trigger_duration_percent}% of its {trigger_timeout_seconds} s "
+                f"({thresholds.trigger_duration_percent}% of its {timeout} s "
                 "timeout); Cognito gives up after 5 s. Users: slow, then failing requests: "
                 f"{impact.breaks}. First check: cold starts and the latency of its AWS calls in "
                 "its log (throttled Cognito admin calls show up as retries).",

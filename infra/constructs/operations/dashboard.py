@@ -7,7 +7,6 @@ from collections.abc import Mapping, Sequence
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.constructs.operations import metrics
@@ -36,7 +35,7 @@ class Dashboard(Construct):
         *,
         name: str,
         user_pool_id: str,
-        trigger_functions: Mapping[str, lambda_.IFunction],
+        trigger_functions: Mapping[str, metrics.FunctionMetrics],
         quota_categories: Sequence[str],
         threat_protection: bool,
         web_acl_name: str | None,

@@ -15,10 +15,108 @@ RiskLevel).
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 COGNITO = "AWS/Cognito"
+LAMBDA = "AWS/Lambda"
+
+
+class FunctionMetrics(Protocol):
+    """What the alarms and the dashboard read of a trigger function: a `lambda.IFunction` of
+    the kit's, or `NamedFunction` for the team's (by name)."""
+
+    def metric_invocations(
+        self,
+        *,
+        period: cdk.Duration | None = ...,
+        statistic: str | None = ...,
+        label: str | None = ...,
+    ) -> cloudwatch.Metric: ...
+
+    def metric_errors(
+        self,
+        *,
+        period: cdk.Duration | None = ...,
+        statistic: str | None = ...,
+        label: str | None = ...,
+    ) -> cloudwatch.Metric: ...
+
+    def metric_throttles(
+        self,
+        *,
+        period: cdk.Duration | None = ...,
+        statistic: str | None = ...,
+        label: str | None = ...,
+    ) -> cloudwatch.Metric: ...
+
+    def metric_duration(
+        self,
+        *,
+        period: cdk.Duration | None = ...,
+        statistic: str | None = ...,
+        label: str | None = ...,
+    ) -> cloudwatch.Metric: ...
+
+
+class NamedFunction:
+    """The `AWS/Lambda` metrics of a function known by name only (the team's own): every
+    version and alias together, as the `FunctionName` dimension aggregates them."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def _metric(
+        self, metric: str, period: cdk.Duration | None, statistic: str | None, label: str | None
+    ) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=LAMBDA,
+            metric_name=metric,
+            dimensions_map={"FunctionName": self.name},
+            period=period,
+            statistic=statistic,
+            label=label,
+        )
+
+    def metric_invocations(
+        self,
+        *,
+        period: cdk.Duration | None = None,
+        statistic: str | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        return self._metric("Invocations", period, statistic, label)
+
+    def metric_errors(
+        self,
+        *,
+        period: cdk.Duration | None = None,
+        statistic: str | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        return self._metric("Errors", period, statistic, label)
+
+    def metric_throttles(
+        self,
+        *,
+        period: cdk.Duration | None = None,
+        statistic: str | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        return self._metric("Throttles", period, statistic, label)
+
+    def metric_duration(
+        self,
+        *,
+        period: cdk.Duration | None = None,
+        statistic: str | None = None,
+        label: str | None = None,
+    ) -> cloudwatch.Metric:
+        return self._metric("Duration", period, statistic, label)
+
+
 RISK_METRICS = ("CompromisedCredentialRisk", "AccountTakeoverRisk")
 
 
