@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from infra.guard import Finding
+from infra.guard.report import change_details
 from infra.validate import cfn_lint, checkov, nag_report
 from infra.validate.findings import ScannerFinding, Suppression
 from infra.validate.run import ValidationResult
@@ -157,6 +158,7 @@ def _environment_section(result: ValidationResult, environment: str) -> list[str
     else:
         out.append("No findings.")
     out.append("")
+    out += change_details(guard_findings)  # the part of a long value that changed
     acknowledged = [
         s for s in result.suppressions if s.environment == environment and s.tool == nag_report.TOOL
     ]
