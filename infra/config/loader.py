@@ -337,6 +337,8 @@ def _message(detail: ErrorDetails, where: _Where) -> str:
             return "unknown key"
         return f"unknown key; {_did_you_mean(key, keys)}allowed keys here: {', '.join(keys)}"
     if kind == "missing":
+        if choices := _literal_values(where.annotation):
+            return f"required key is missing; allowed: {', '.join(_yaml(c) for c in choices)}"
         return "required key is missing"
     if kind in ("union_tag_invalid", "union_tag_not_found"):
         tags = _union_tags(where.annotation)

@@ -838,3 +838,13 @@ def test_the_documented_name_rule_is_the_code_s() -> None:
             "a lower-case letter, then lower-case letters, digits and hyphens, at most "
             f"{MAX_ENVIRONMENT_NAME_LENGTH} characters"
         ) in text, doc
+
+
+def test_a_missing_choice_lists_the_choices(tmp_path: Path) -> None:
+    data = kit_file("showcase")
+    del data["app_clients"]["WebApp"]["kind"]
+    path = write_env(tmp_path, "dev", data)
+    assert problems_of(tmp_path, "dev") == [
+        f"{path}: app_clients.WebApp.kind: required key is missing; allowed: public, "
+        "confidential, machine"
+    ]
