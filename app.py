@@ -17,7 +17,7 @@ from pathlib import Path
 import aws_cdk as cdk
 
 from infra.config import ConfigError, known_environments, load_environments
-from infra.config.loader import ENVIRONMENTS_DIR, Problem
+from infra.config.loader import ENVIRONMENTS_DIR, EnvironmentFiles, Problem
 from stacks.composition import compose
 
 DEFAULT_ENVIRONMENT = "dev"
@@ -31,6 +31,8 @@ def requested_environments(value: object, directory: Path) -> list[str]:
     """The environment names that `-c env=<value>` asks for (no `-c env`: the default).
 
     An empty value is an error, not the default: `make synth ENV=$UNSET` must not mean dev.
+    `all` with a file whose name is not an environment name is an error naming that file; a
+    name that breaks the rule is refused by the loader, with the rule.
     """
     if value is None:
         return [DEFAULT_ENVIRONMENT]
@@ -39,14 +41,15 @@ def requested_environments(value: object, directory: Path) -> list[str]:
         return known_environments(directory)
     names = [name.strip() for name in text.split(",") if name.strip()]
     if not names:
+        files = EnvironmentFiles.scan(directory)
         raise ConfigError(
             [
                 Problem(
                     file="-c env=",
                     path="",
-                    message="the environment name is empty; known environments: "
-                    f"{', '.join(known_environments(directory)) or '(none)'}",
-                )
+                    message=f"the environment name is empty; known environments: {files.listing()}",
+                ),
+                *files.misnamed_problems(),
             ]
         )
     return names

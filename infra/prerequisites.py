@@ -171,8 +171,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--env", action="append", default=[], help="environment (repeatable)")
     parser.add_argument("--directory", type=Path, default=ENVIRONMENTS_DIR)
     args = parser.parse_args(argv)
-    names = args.env or known_environments(args.directory)
     try:
+        names = args.env or known_environments(args.directory)
         configs = load_environments(names, directory=args.directory)
     except ConfigError as error:
         print(error, file=sys.stderr)

@@ -6,13 +6,16 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from app import requested_environments
 from infra.config import ConfigError
-from tests.conftest import KIT_ENVIRONMENTS_DIR
+from infra.config.loader import ENVIRONMENT_NAME_RULE, MAX_ENVIRONMENT_NAME_LENGTH
+from tests.conftest import KIT_ENVIRONMENTS_DIR, Assembly
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,3 +119,82 @@ def test_requested_environments(value: str | None, expected: list[str]) -> None:
 def test_an_empty_environment_name_is_an_error_not_the_default(value: str) -> None:
     with pytest.raises(ConfigError, match="the environment name is empty"):
         requested_environments(value, KIT_ENVIRONMENTS_DIR)
+
+
+def test_all_with_a_misnamed_file_names_that_file(tmp_path: Path) -> None:
+    showcase = (KIT_ENVIRONMENTS_DIR / "showcase.yaml").read_text()
+    (tmp_path / "showcase.yaml").write_text(showcase)
+    (tmp_path / "Staging.yaml").write_text(showcase)
+    with pytest.raises(ConfigError) as caught:
+        requested_environments("all", tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"  - {tmp_path / 'Staging.yaml'}: the file name 'Staging' is not an environment name "
+        f"(it starts with 'S'); allowed: {ENVIRONMENT_NAME_RULE}; rename the file"
+    ]
+
+
+def test_a_name_over_the_limit_is_refused_by_name_and_rule_not_as_unknown(tmp_path: Path) -> None:
+    name = "customer-onboarding-sandbox-for-the-frankfurt-team-01"
+    assert len(name) == MAX_ENVIRONMENT_NAME_LENGTH + 1
+    (tmp_path / f"{name}.yaml").write_text((KIT_ENVIRONMENTS_DIR / "showcase.yaml").read_text())
+    result = run_app({"env": name, "environments_dir": str(tmp_path)}, tmp_path / "out")
+    assert result.returncode == 2
+    lines = result.stderr.splitlines()
+    start = lines.index("Configuration error (1 problem):")
+    assert lines[start : start + 2] == [
+        "Configuration error (1 problem):",
+        f"  - {tmp_path / name}.yaml: the file name {name!r} is not an environment name (it is "
+        f"53 characters long); allowed: {ENVIRONMENT_NAME_RULE}; rename the file",
+    ]
+    assert "unknown environment" not in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# Names built from `<project>-<env>` and `<env>-<api id>`, with the limit CloudFormation or the
+# service sets (SNS: a display name "must be maximum 100 characters long").
+NAME_LIMITS = {
+    ("AWS::SNS::Topic", "DisplayName"): 100,
+    ("AWS::WAFv2::WebACL", "Name"): 128,
+    ("AWS::WAFv2::WebACL", "MetricName"): 128,
+    ("AWS::CloudWatch::Alarm", "AlarmName"): 255,
+    ("AWS::CloudWatch::Dashboard", "DashboardName"): 255,
+    ("AWS::Cognito::UserPool", "UserPoolName"): 128,
+    ("AWS::ApiGatewayV2::Api", "Name"): 128,
+    ("AWS::Logs::LogGroup", "LogGroupName"): 512,
+}
+LONGEST_PROJECT = 32  # ProjectName: 3-32 characters
+
+
+def named_strings(node: Any, key: str = "") -> Iterator[tuple[str, str]]:
+    """(property name, string) for every string below `node`."""
+    if isinstance(node, str):
+        yield key, node
+    elif isinstance(node, dict):
+        for name, value in node.items():
+            yield from named_strings(value, name)
+    elif isinstance(node, list):
+        for item in node:
+            yield from named_strings(item, key)
+
+
+def test_the_longest_names_fit_every_name_built_from_them(assembly: Assembly) -> None:
+    # Each name holding the environment (and project) name, grown to the longest each allows.
+    grow = MAX_ENVIRONMENT_NAME_LENGTH
+    checked: set[tuple[str, str]] = set()
+    for synthesized in assembly.environments.values():
+        env, project = synthesized.config.name, synthesized.config.project
+        stack = synthesized.stack_name
+        assert len(stack) + (grow - len(env)) + (LONGEST_PROJECT - len(project)) <= 128
+        for resource in synthesized.template_json["Resources"].values():
+            for key, text in named_strings(resource.get("Properties", {})):
+                limit = NAME_LIMITS.get((resource["Type"], key))
+                if limit is None or env not in text:
+                    continue
+                longest = (
+                    len(text)
+                    + text.count(env) * (grow - len(env))
+                    + text.count(project) * (LONGEST_PROJECT - len(project))
+                )
+                assert longest <= limit, (resource["Type"], key, text, longest)
+                checked.add((resource["Type"], key))
+    assert {("AWS::SNS::Topic", "DisplayName"), ("AWS::WAFv2::WebACL", "MetricName")} <= checked

@@ -17,7 +17,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.model_base import Section
+from infra.config.model_base import KeyProblems, Section
 from infra.config.types import ConstructId, Int, LogRetentionDays, NonEmptyStr, Str
 
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "ANY")
@@ -132,10 +132,11 @@ class _ApiConfig(Section):
 
     @model_validator(mode="after")
     def _route_rules(self) -> _ApiConfig:
-        problems = [p for key, route in self.routes.items() for p in _route_problems(key, route)]
-        problems += _path_conflicts(list(self.routes))
-        if problems:
-            raise ValueError("; ".join(problems))
+        problems = KeyProblems(self)
+        found = [p for key, route in self.routes.items() for p in _route_problems(key, route)]
+        for route_key, sub_key, message in found + _path_conflicts(list(self.routes)):
+            problems.add(("routes", route_key, *sub_key), message, show_value=bool(sub_key))
+        problems.raise_any()
         return self
 
 
@@ -212,24 +213,29 @@ class ApisConfig(Section):
         }
 
 
-def _route_problems(key: str, route: RouteConfig) -> list[str]:
-    problems = []
+def _route_problems(key: str, route: RouteConfig) -> list[tuple[str, tuple[str, ...], str]]:
+    """(route key, key below the route, message) for each problem of one route."""
+    problems: list[tuple[str, tuple[str, ...], str]] = []
     method, _, path = key.partition(" ")
     broad = method == "ANY" or path.endswith("+}")
     if broad and route.broad_reason is None:
         problems.append(
-            f"route {key!r} matches any method or any sub-path: add broad_reason saying why, "
-            "or list the routes one by one"
+            (
+                key,
+                (),
+                "matches any method or any sub-path: add broad_reason saying why, or list the "
+                "routes one by one",
+            )
         )
     if not broad and route.broad_reason is not None:
-        problems.append(f"route {key!r} is not broad: remove broad_reason")
+        problems.append((key, ("broad_reason",), "the route is not broad: remove broad_reason"))
     return problems
 
 
-def _path_conflicts(keys: list[str]) -> list[str]:
+def _path_conflicts(keys: list[str]) -> list[tuple[str, tuple[str, ...], str]]:
     """Routes API Gateway would treat as the same, and `{param}` names that disagree at the same
     place (a REST API refuses sibling path variables; the backend would see two names)."""
-    problems = []
+    problems: list[tuple[str, tuple[str, ...], str]] = []
     seen: dict[str, str] = {}
     params: dict[str, str] = {}
     for key in keys:
@@ -238,7 +244,7 @@ def _path_conflicts(keys: list[str]) -> list[str]:
         shape = "/".join("{}" if s.startswith("{") else s for s in segments)
         normalized = f"{method}|{shape}"
         if normalized in seen:
-            problems.append(f"routes {seen[normalized]!r} and {key!r} are the same route")
+            problems.append((key, (), f"is the same route as {seen[normalized]!r}"))
             continue
         seen[normalized] = key
         for depth, segment in enumerate(segments):
@@ -249,7 +255,11 @@ def _path_conflicts(keys: list[str]) -> list[str]:
             other = params.setdefault(prefix, name)
             if other != name:
                 problems.append(
-                    f"route {key!r} names the path parameter after /{prefix} {{{name}}}, another "
-                    f"route {{{other}}}: use one name"
+                    (
+                        key,
+                        (),
+                        f"names the path parameter after /{prefix} {{{name}}}, another route "
+                        f"{{{other}}}: use one name",
+                    )
                 )
     return problems

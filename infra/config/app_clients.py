@@ -13,7 +13,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.model_base import Section, Tier, tier_of
+from infra.config.model_base import KeyProblems, Section, Tier, tier_of
 from infra.config.types import Bool, ConstructId, Int, NonEmptyStr, Str
 from infra.config.user_pool import UserPoolConfig, writable_attributes
 
@@ -89,41 +89,52 @@ class AppClientConfig(Section):
     @classmethod
     def _redirect_urls(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         native = info.data.get("native") is True
-        problems = [
-            p for url in value if (p := _redirect_url_problem(url, tier_of(info), native=native))
-        ]
-        if len(set(value)) != len(value):
-            problems.append("lists a URL twice")
-        if problems:
-            raise ValueError("; ".join(problems))
+        problems = KeyProblems(value)
+        for index, url in enumerate(value):
+            if problem := _redirect_url_problem(url, tier_of(info), native=native):
+                problems.add(f"[{index}]", problem)
+            elif url in value[:index]:
+                problems.add(f"[{index}]", "is listed twice")
+        problems.raise_any()
         return value
 
     @model_validator(mode="after")
     def _kind_rules(self) -> AppClientConfig:
-        problems = []
+        problems = KeyProblems(self)
         flows = self.effective_auth_flows
         if self.kind == "machine":
-            if self.callback_urls or self.logout_urls:
-                problems.append("a machine client has no callback_urls or logout_urls")
+            for key in ("callback_urls", "logout_urls"):
+                if getattr(self, key):
+                    problems.add(key, "a machine client has no callback_urls or logout_urls")
             if not self.scopes:
-                problems.append("a machine client needs scopes (resource-server scopes)")
+                problems.add("scopes", "a machine client needs scopes (resource-server scopes)")
             elif non_custom := [s for s in self.scopes if "/" not in s]:
-                problems.append(
-                    f"a machine client may only request resource-server scopes, not {non_custom}"
+                problems.add(
+                    "scopes",
+                    f"a machine client may only request resource-server scopes, not {non_custom}",
                 )
             if flows:
-                problems.append("a machine client uses client credentials; auth_flows must be []")
+                problems.add(
+                    "auth_flows", "a machine client uses client credentials; auth_flows must be []"
+                )
         else:
             if not self.callback_urls:
-                problems.append(f"a {self.kind} client needs at least one callback URL")
+                problems.add(
+                    "callback_urls", f"a {self.kind} client needs at least one callback URL"
+                )
             if self.kind == "public" and "admin_user_password" in flows:
-                problems.append("admin_user_password needs AWS credentials; not for public clients")
+                problems.add(
+                    "auth_flows",
+                    "admin_user_password needs AWS credentials; not for public clients",
+                )
         if self.native and self.kind != "public":
-            problems.append("native apps cannot keep a secret: a native client is `public`")
+            problems.add("kind", "native apps cannot keep a secret: a native client is `public`")
         if "user_password" in flows and self.user_password_auth_reason is None:
-            problems.append("auth flow user_password needs user_password_auth_reason")
-        if problems:
-            raise ValueError("; ".join(problems))
+            problems.add(
+                "user_password_auth_reason",
+                "auth flow user_password needs user_password_auth_reason",
+            )
+        problems.raise_any()
         return self
 
     @property
@@ -154,18 +165,18 @@ def _redirect_url_problem(url: str, tier: Tier, *, native: bool = False) -> str 
         )
     parts = urlsplit(url)
     if "*" in url:
-        return f"{url!r} contains a wildcard; {allowed}"
+        return f"contains a wildcard; {allowed}"
     if parts.fragment:
-        return f"{url!r} has a #fragment; {allowed}"
+        return f"has a #fragment; {allowed}"
     if url.rstrip("/") == CDK_DEFAULT_CALLBACK:
-        return f"{url!r} is the CDK's placeholder callback; {allowed}"
+        return f"is the CDK's placeholder callback; {allowed}"
     if parts.scheme == "https" and parts.hostname:
         return None
     if parts.scheme == "http" and parts.hostname == "localhost" and tier == "development":
         return None
     if native and _native_redirect(url, parts):
         return None
-    return f"{url!r} is not allowed; {allowed}"
+    return f"is not allowed; {allowed}"
 
 
 # RFC 8252 7.1: a private-use scheme is a reverse domain name the app's owner controls; schemes

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from infra.config.model_base import Section
+from infra.config.model_base import KeyProblems, Section
 from infra.config.types import Str
 
 # Cognito rejects domain prefixes that contain these words.
@@ -82,12 +82,15 @@ class DomainConfig(Section):
 
     @model_validator(mode="after")
     def _one_kind(self) -> DomainConfig:
+        problems = KeyProblems(self)
         if (self.prefix is None) == (self.custom_domain is None):
-            raise ValueError("set exactly one of prefix or custom_domain")
+            problems.add("", "set exactly one of prefix or custom_domain")
         if self.custom_domain is not None and self.certificate_arn is None:
-            raise ValueError(
-                "custom_domain needs certificate_arn (an ACM certificate in us-east-1)"
+            problems.add(
+                "certificate_arn",
+                "custom_domain needs certificate_arn (an ACM certificate in us-east-1)",
             )
         if self.prefix is not None and self.certificate_arn is not None:
-            raise ValueError("certificate_arn only applies to custom_domain")
+            problems.add("certificate_arn", "only applies to custom_domain", show_value=False)
+        problems.raise_any()
         return self

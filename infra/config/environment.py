@@ -58,7 +58,8 @@ class EnvironmentConfig(Section):
     region: Region | None = Field(
         None,
         validate_default=True,
-        description="AWS region. Required in production-tier environments.",
+        description="AWS region, one where Cognito user pools run (the pinned botocore's "
+        "endpoint data). Required in production-tier environments.",
     )
     project: ProjectName = Field("cognito-kit", description="Project name: stack names and tags.")
     owner: NonEmptyStr = Field(description="Owning team; the `owner` tag on every resource.")
@@ -129,7 +130,15 @@ class EnvironmentConfig(Section):
     @classmethod
     def _account_is_quoted(cls, value: Any) -> Any:
         if isinstance(value, int) and not isinstance(value, bool):
-            raise ValueError("write the account id as a quoted string: YAML drops leading zeros")
+            if len(str(value)) < 12:
+                # 012345678901 was typed; YAML read a number (octal when every digit is 0-7).
+                raise ValueError(
+                    "YAML read the unquoted account id as a number, which loses its leading "
+                    'zeros: write the 12 digits in quotes (account: "0...")'
+                )
+            if len(str(value)) == 12:
+                raise ValueError(f'an account id is text: quote it (account: "{value}")')
+            raise ValueError('allowed: 12 digits in quotes (account: "123456789012")')
         return value
 
     def sections(self) -> Sections:

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from infra.config.model_base import Section
+from infra.config.model_base import KeyProblems, Section
 from infra.config.types import Bool, ConstructId, NonEmptyStr, Str
 
 # Cognito fixes these provider names for the social types; SAML/OIDC names are free but must
@@ -373,7 +373,11 @@ class SamlProvider(_Provider):
         path = (directory / value).resolve()
         if not path.is_relative_to(directory.resolve()):
             raise ValueError("allowed: a file inside the environments folder")
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError as error:  # a name too long for the file system, for one
+            raise ValueError(f"cannot be read: {error.strerror}") from None
+        if not found:
             raise ValueError(f"no such file in {directory}")
         return str(path)
 
@@ -439,22 +443,25 @@ class OidcProvider(_Provider):
 
     @model_validator(mode="after")
     def _google_workspace(self) -> OidcProvider:
-        problems = []
+        problems = KeyProblems(self)
         on_google = self.issuer_url.rstrip("/") == GOOGLE_ISSUER
         if self.workspace_domains and not on_google:
-            problems.append(
+            problems.add(
+                "issuer_url",
                 f"workspace_domains needs issuer_url {GOOGLE_ISSUER} (Google's ID token is the "
-                "one that carries `hd`)"
+                "one that carries `hd`)",
             )
         if self.workspace_domains and not self.email_verified_by_idp:
-            problems.append("workspace_domains needs email_verified_by_idp: true")
-        if on_google and self.trusted_email_domains is not None:
-            problems.append(
-                "trusted_email_domains is not allowed on Google's issuer: Google vouches for a "
-                "company address only with `hd`; list the Workspace domains in workspace_domains"
+            problems.add(
+                "email_verified_by_idp", "workspace_domains needs email_verified_by_idp: true"
             )
-        if problems:
-            raise ValueError("; ".join(problems))
+        if on_google and self.trusted_email_domains is not None:
+            problems.add(
+                "trusted_email_domains",
+                "is not allowed on Google's issuer: Google vouches for a company address only "
+                "with `hd`; list the Workspace domains in workspace_domains",
+            )
+        problems.raise_any()
         return self
 
     def on_google(self) -> bool:
@@ -564,29 +571,28 @@ IdentityProviderConfig = Annotated[
 
 
 def email_trust_problems(provider: _Provider) -> list[str]:
-    """Mapping rules that keep unverified email from being trusted."""
+    """Mapping rules that keep unverified email from being trusted (problems of the provider's
+    attribute_mapping)."""
     mapping = provider.effective_mapping()
     problems = []
     if provider.maps_email_verified():
         if "email" in mapping and "email_verified" not in mapping:
-            problems.append(
-                "attribute_mapping maps email without email_verified; map email_verified too"
-            )
+            problems.append("maps email without email_verified; map email_verified too")
     elif not provider.email_verified_by_provider() and "email_verified" in mapping:
         problems.append(
-            "attribute_mapping maps email_verified, but this provider's email is not "
-            "trusted (set email_verified_by_idp: true only if the IdP guarantees it)"
+            "maps email_verified, but this provider's email is not trusted (set "
+            "email_verified_by_idp: true only if the IdP guarantees it)"
         )
     attribute = provider.hosted_domain_attribute()
     if attribute is not None and mapping.get(attribute) != HOSTED_DOMAIN_CLAIM:
         problems.append(
-            f"attribute_mapping must map {attribute} to {HOSTED_DOMAIN_CLAIM!r}: without "
+            f"must map {attribute} to {HOSTED_DOMAIN_CLAIM!r}: without "
             "Google's hosted-domain claim a consumer Google account on a Workspace address "
             "cannot be told apart"
         )
     elif attribute is None and HOSTED_DOMAIN_ATTRIBUTE in mapping:
         problems.append(
-            f"attribute_mapping maps {HOSTED_DOMAIN_ATTRIBUTE}, which the pre sign-up trigger "
+            f"maps {HOSTED_DOMAIN_ATTRIBUTE}, which the pre sign-up trigger "
             "reads as Google's Workspace domain: only an oidc provider on "
             f"{GOOGLE_ISSUER} with workspace_domains may write it"
         )
@@ -596,20 +602,23 @@ def email_trust_problems(provider: _Provider) -> list[str]:
 def _provider_names(
     value: dict[str, IdentityProviderConfig],
 ) -> dict[str, IdentityProviderConfig]:
-    problems = []
+    problems = KeyProblems(value)
     names: dict[str, str] = {}
     for provider_id, provider in value.items():
         name = provider.provider_name()
         if provider.type in ("saml", "oidc") and name.lower() in RESERVED_PROVIDER_NAMES:
-            problems.append(f"{provider_id}.name: {name!r} is reserved by Cognito")
+            problems.add(
+                (provider_id, "name"), f"{name!r} is reserved by Cognito", show_value=False
+            )
         if name.lower() in names:
-            problems.append(
-                f"{provider_id}: provider name {name!r} is already used by {names[name.lower()]}"
+            problems.add(
+                (provider_id,),
+                f"provider name {name!r} is already used by {names[name.lower()]}",
             )
         names[name.lower()] = provider_id
-        problems += [f"{provider_id}.{p}" for p in email_trust_problems(provider)]
-    if problems:
-        raise ValueError("; ".join(problems))
+        for problem in email_trust_problems(provider):
+            problems.add((provider_id, "attribute_mapping"), problem)
+    problems.raise_any()
     return value
 
 

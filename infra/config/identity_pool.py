@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from infra.config.model_base import Section
+from infra.config.model_base import KeyProblems, Section
 from infra.config.types import Bool, ConstructId, NonEmptyStr, Str, TagKey
 
 ACTION_PATTERN = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9]+$")
@@ -124,25 +124,32 @@ class IdentityPoolConfig(Section):
     def _guests_read_only(
         cls, value: tuple[PolicyStatementConfig, ...]
     ) -> tuple[PolicyStatementConfig, ...]:
-        problems = []
+        problems = KeyProblems(value)
         for index, statement in enumerate(value):
             if writes := statement.write_actions():
-                problems.append(
-                    f"[{index}] grants guests write actions {writes}; allowed: read-only actions "
-                    f"({', '.join(v + '*' for v in READ_ONLY_VERBS)})"
+                problems.add(
+                    f"[{index}].actions",
+                    f"grants guests write actions {writes}; allowed: read-only actions "
+                    f"({', '.join(v + '*' for v in READ_ONLY_VERBS)})",
                 )
             if "*" in statement.resources:
-                problems.append(f"[{index}] grants guests the `*` resource; name the resources")
-        if problems:
-            raise ValueError("; ".join(problems))
+                problems.add(
+                    f"[{index}].resources", "grants guests the `*` resource; name the resources"
+                )
+        problems.raise_any()
         return value
 
     @model_validator(mode="after")
     def _guest_reason(self) -> IdentityPoolConfig:
+        problems = KeyProblems(self)
         if self.guest_access and self.guest_access_reason is None:
-            raise ValueError("guest_access needs guest_access_reason (the COG7 acknowledgment)")
+            problems.add(
+                "guest_access_reason",
+                "guest_access needs guest_access_reason (the COG7 acknowledgment)",
+            )
         if not self.guest_access and self.guest_permissions:
-            raise ValueError("guest_permissions are set but guest_access is false")
+            problems.add("guest_permissions", "are set but guest_access is false", show_value=False)
+        problems.raise_any()
         return self
 
 

@@ -20,18 +20,44 @@ import re
 from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from pydantic import Field, Strict, StringConstraints, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    Field,
+    Strict,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from infra.config.identity_pool import IdentityPoolConfig
-from infra.config.model_base import Section
+from infra.config.model_base import KeyProblems, Section
+from infra.config.regions import region_problem
 from infra.config.triggers import TriggersConfig
-from infra.config.types import NonEmptyStr, Region
+from infra.config.types import NonEmptyStr, Region, pattern_in_words
 from infra.config.user_pool import UserPoolConfig, readable_attributes
 
 USER_POOL_ID_PATTERN = re.compile(
     r"^(?P<region>[a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d)_[0-9A-Za-z]{1,40}$"
 )
-UserPoolId = Annotated[str, Strict(), StringConstraints(pattern=USER_POOL_ID_PATTERN.pattern)]
+
+
+def _known_pool_region(user_pool_id: str) -> str:
+    region = user_pool_id.partition("_")[0]
+    if problem := region_problem(region):
+        raise ValueError(f"its region {region!r}: {problem}")
+    return user_pool_id
+
+
+UserPoolId = Annotated[
+    str,
+    Strict(),
+    StringConstraints(
+        pattern=pattern_in_words(
+            USER_POOL_ID_PATTERN.pattern, "a user pool id, <region>_<id> (eu-west-1_AbC123xyz)"
+        )
+    ),
+    AfterValidator(_known_pool_region),
+]
 """A user pool id, ``<region>_<id>`` (``eu-west-1_AbC123xyz``)."""
 AppClientId = Annotated[str, Strict(), StringConstraints(pattern=r"^[\w+]{1,128}$")]
 
@@ -106,23 +132,23 @@ class MigrationConfig(Section):
 
     @model_validator(mode="after")
     def _consistent(self) -> MigrationConfig:
-        problems = []
+        problems = KeyProblems(self)
         if self.region is not None and self.region != region_of(self.from_user_pool_id):
-            problems.append(
-                f"region {self.region!r} does not match from_user_pool_id "
-                f"{self.from_user_pool_id!r}; allowed: {region_of(self.from_user_pool_id)!r} "
-                "or leave region out"
+            problems.add(
+                "region",
+                f"does not match from_user_pool_id {self.from_user_pool_id!r}; allowed: "
+                f"{region_of(self.from_user_pool_id)!r} or leave region out",
             )
         migrates = self.forgot_password == "migrate"  # noqa: S105 - a mode, not a password
         if migrates and self.forgot_password_reason is None:
-            problems.append(
+            problems.add(
+                "forgot_password_reason",
                 "forgot_password `migrate` needs forgot_password_reason: anyone who types a "
-                "name then turns that old user into a RESET_REQUIRED user of the new pool"
+                "name then turns that old user into a RESET_REQUIRED user of the new pool",
             )
         if not migrates and self.forgot_password_reason is not None:
-            problems.append("forgot_password_reason only applies to forgot_password `migrate`")
-        if problems:
-            raise ValueError("; ".join(problems))
+            problems.add("forgot_password_reason", "only applies to forgot_password `migrate`")
+        problems.raise_any()
         return self
 
     @property

@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.model_base import Section, tier_of
+from infra.config.model_base import KeyProblems, Section, tier_of
 from infra.config.types import Bool, EmailAddress, Int, LogRetentionDays, NonEmptyStr, Str
 
 SNS_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$")
@@ -51,13 +51,16 @@ class _Part(Section):
 
     @model_validator(mode="after")
     def _reason(self, info: ValidationInfo) -> _Part:
+        problems = KeyProblems(self)
         if self.enabled and self.disabled_reason is not None:
-            raise ValueError("disabled_reason is only allowed when enabled is false")
+            problems.add("disabled_reason", "is only allowed when enabled is false")
         if not self.enabled and self.disabled_reason is None and tier_of(info) == "production":
-            raise ValueError(
+            problems.add(
+                "disabled_reason",
                 "a production-tier environment that turns this off needs disabled_reason: a "
-                "sentence saying why it runs without it"
+                "sentence saying why it runs without it",
             )
+        problems.raise_any()
         return self
 
 
@@ -141,11 +144,14 @@ class AlarmsConfig(_Part):
 
     @model_validator(mode="after")
     def _subscriptions(self) -> AlarmsConfig:
+        problems = KeyProblems(self)
         if self.topic_arn is not None and self.email_subscriptions:
-            raise ValueError(
-                "email_subscriptions only apply to the kit's own topic; subscribe to "
-                "topic_arn where that topic is managed"
+            problems.add(
+                "email_subscriptions",
+                "only apply to the kit's own topic; subscribe to topic_arn where that topic is "
+                "managed",
             )
+        problems.raise_any()
         return self
 
 
@@ -172,17 +178,24 @@ class LogsConfig(_Part):
     @model_validator(mode="after")
     def _destination(self) -> LogsConfig:
         pattern = {"firehose": FIREHOSE_STREAM_ARN, "s3": S3_BUCKET_ARN}.get(self.user_activity)
+        problems = KeyProblems(self)
         if pattern is None and self.user_activity_arn is not None:
-            raise ValueError("user_activity_arn only applies to user_activity firehose or s3")
+            problems.add(
+                "user_activity_arn",
+                "only applies to user_activity firehose or s3",
+                show_value=False,
+            )
         if pattern is not None and not pattern.match(self.user_activity_arn or ""):
             example = (
                 "arn:aws:firehose:<region>:<account>:deliverystream/<name>"
                 if self.user_activity == "firehose"
                 else "arn:aws:s3:::<bucket>"
             )
-            raise ValueError(
-                f"user_activity {self.user_activity} needs user_activity_arn: {example}"
+            problems.add(
+                "user_activity_arn",
+                f"user_activity {self.user_activity} needs user_activity_arn: {example}",
             )
+        problems.raise_any()
         return self
 
 

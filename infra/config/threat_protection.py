@@ -19,7 +19,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from infra.config.model_base import Section
+from infra.config.model_base import KeyProblems, Section
 from infra.config.types import Bool, EmailAddress, NonEmptyStr, Str
 
 RiskAction = Literal["allow", "mfa_if_configured", "mfa_required", "block"]
@@ -120,14 +120,13 @@ class RiskIpRangesConfig(Section):
     @field_validator("always_block", "never_screen")
     @classmethod
     def _cidr_blocks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        problems = []
-        for item in value:
+        problems = KeyProblems(value)
+        for index, item in enumerate(value):
             try:
                 ipaddress.ip_network(item, strict=True)
             except ValueError as error:
-                problems.append(f"{item!r}: {error}")
-        if problems:
-            raise ValueError(f"{'; '.join(problems)}; allowed: CIDR blocks like 203.0.113.0/24")
+                problems.add(f"[{index}]", f"{error}; allowed: CIDR blocks like 203.0.113.0/24")
+        problems.raise_any()
         if len(value) > MAX_IP_RANGES:
             raise ValueError(f"at most {MAX_IP_RANGES} ranges")
         if len(set(value)) != len(value):
@@ -136,15 +135,22 @@ class RiskIpRangesConfig(Section):
 
     @model_validator(mode="after")
     def _reason(self) -> RiskIpRangesConfig:
+        problems = KeyProblems(self)
         if self.never_screen and self.never_screen_reason is None:
-            raise ValueError(
+            problems.add(
+                "never_screen_reason",
                 "never_screen needs never_screen_reason: those addresses are not screened for "
-                "compromised credentials or account takeover"
+                "compromised credentials or account takeover",
             )
         if self.never_screen_reason is not None and not self.never_screen:
-            raise ValueError("never_screen_reason only applies when never_screen lists ranges")
+            problems.add("never_screen_reason", "only applies when never_screen lists ranges")
         if overlap := sorted(set(self.always_block) & set(self.never_screen)):
-            raise ValueError(f"{overlap} are both always blocked and never screened")
+            problems.add(
+                "never_screen",
+                f"{overlap} are both always blocked and never screened",
+                show_value=False,
+            )
+        problems.raise_any()
         return self
 
 

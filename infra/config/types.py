@@ -10,6 +10,19 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Strict, StringConstraints
 
+from infra.config.regions import region_problem
+
+PATTERN_WORDS: dict[str, str] = {}
+_TAG_CHARACTERS = "letters, digits, spaces and _ . : / = + - @"
+"""What a pattern allows, in words, by the pattern: the loader says this instead of the regex."""
+
+
+def pattern_in_words(regex: str, words: str) -> str:
+    """`regex`, remembered with what it allows in words (for `StringConstraints(pattern=...)`)."""
+    PATTERN_WORDS[regex] = words
+    return regex
+
+
 Str = Annotated[str, Strict()]
 NonEmptyStr = Annotated[str, Strict(), StringConstraints(min_length=1)]
 Bool = Annotated[bool, Strict()]
@@ -19,33 +32,102 @@ Int = Annotated[int, Strict()]
 ConstructId = Annotated[
     str,
     Strict(),
-    StringConstraints(pattern=r"^[A-Z][A-Za-z0-9]{0,63}$"),
+    StringConstraints(
+        pattern=pattern_in_words(
+            r"^[A-Z][A-Za-z0-9]{0,63}$",
+            "an upper-case letter, then letters and digits, at most 64 characters (WebApp)",
+        )
+    ),
 ]
 """A stable PascalCase id (``WebApp``); it becomes part of the resource's logical id."""
 
-AccountId = Annotated[str, Strict(), StringConstraints(pattern=r"^\d{12}$")]
-Region = Annotated[
-    str, Strict(), StringConstraints(pattern=r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+AccountId = Annotated[
+    str, Strict(), StringConstraints(pattern=pattern_in_words(r"^\d{12}$", "12 digits, quoted"))
 ]
+
+
+def _known_region(value: str) -> str:
+    if problem := region_problem(value):
+        raise ValueError(problem)
+    return value
+
+
+Region = Annotated[str, Strict(), AfterValidator(_known_region)]
+"""A region where Cognito user pools run, as the pinned botocore's endpoint data lists them."""
 EmailAddress = Annotated[
     str,
     Strict(),
-    StringConstraints(pattern=r"^[^@\s\"<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", max_length=254),
+    StringConstraints(
+        pattern=pattern_in_words(
+            r"^[^@\s\"<>]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$",
+            "an email address like team@example.com",
+        ),
+        max_length=254,
+    ),
 ]
 TagKey = Annotated[
-    str, Strict(), StringConstraints(pattern=r"^[\w .:/=+\-@]+$", min_length=1, max_length=128)
+    str,
+    Strict(),
+    StringConstraints(
+        pattern=pattern_in_words(r"^[\w .:/=+\-@]+$", _TAG_CHARACTERS),
+        min_length=1,
+        max_length=128,
+    ),
 ]
-TagValue = Annotated[str, Strict(), StringConstraints(pattern=r"^[\w .:/=+\-@]*$", max_length=256)]
-ProjectName = Annotated[str, Strict(), StringConstraints(pattern=r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$")]
+TagValue = Annotated[
+    str,
+    Strict(),
+    StringConstraints(
+        pattern=pattern_in_words(r"^[\w .:/=+\-@]*$", _TAG_CHARACTERS),
+        max_length=256,
+    ),
+]
+ProjectName = Annotated[
+    str,
+    Strict(),
+    StringConstraints(
+        pattern=pattern_in_words(
+            r"^[a-z][a-z0-9-]{1,30}[a-z0-9]$",
+            "3-32 lower-case letters, digits and hyphens, starting with a letter and not "
+            "ending with a hyphen",
+        )
+    ),
+]
 GroupName = Annotated[
-    str, Strict(), StringConstraints(pattern=r"^[\w+=,.@-]+$", min_length=1, max_length=128)
+    str,
+    Strict(),
+    StringConstraints(
+        pattern=pattern_in_words(r"^[\w+=,.@-]+$", "letters, digits and _ + = , . @ -"),
+        min_length=1,
+        max_length=128,
+    ),
 ]
-CustomAttributeName = Annotated[str, Strict(), StringConstraints(pattern=r"^[A-Za-z0-9_]{1,20}$")]
+CustomAttributeName = Annotated[
+    str,
+    Strict(),
+    StringConstraints(
+        pattern=pattern_in_words(r"^[A-Za-z0-9_]{1,20}$", "1-20 letters, digits and underscores")
+    ),
+]
 ScopeName = Annotated[
-    str, Strict(), StringConstraints(pattern=r"^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$")
+    str,
+    Strict(),
+    StringConstraints(
+        pattern=pattern_in_words(
+            r"^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$",
+            '1-256 printable ASCII characters except spaces, " / and \\',
+        )
+    ),
 ]
 ResourceServerIdentifier = Annotated[
-    str, Strict(), StringConstraints(pattern=r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$")
+    str,
+    Strict(),
+    StringConstraints(
+        pattern=pattern_in_words(
+            r"^[\x21\x23-\x5B\x5D-\x7E]{1,256}$",
+            '1-256 printable ASCII characters except spaces, " and \\',
+        )
+    ),
 ]
 
 # CloudWatch Logs accepts only these retention periods.

@@ -12,7 +12,8 @@ from typing import Any, Literal, get_args
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra.config.identity_pool import PolicyStatementConfig
-from infra.config.model_base import Section, tier_of
+from infra.config.model_base import KeyProblems, Section, tier_of
+from infra.config.regions import region_problem
 from infra.config.threat_protection import ThreatProtectionConfig
 from infra.config.types import (
     Bool,
@@ -116,15 +117,18 @@ class MfaConfig(Section):
 
     @model_validator(mode="after")
     def _factors_and_reason(self) -> MfaConfig:
+        problems = KeyProblems(self)
         if self.mode != "off" and not (self.totp or self.sms or self.email):
-            raise ValueError("MFA is on but no factor is enabled; enable totp, sms or email")
+            problems.add("mode", "MFA is on but no factor is enabled; enable totp, sms or email")
         if self.mode == "required" and self.relaxed_reason is not None:
-            raise ValueError("relaxed_reason is only allowed when mode is not `required`")
+            problems.add("relaxed_reason", "is only allowed when mode is not `required`")
         if self.mode != "required" and self.relaxed_reason is None:
-            raise ValueError(
+            problems.add(
+                "relaxed_reason",
                 f"mode `{self.mode}` needs relaxed_reason: a sentence saying why this "
-                "environment does not require MFA (it is the cdk-nag COG2 acknowledgment)"
+                "environment does not require MFA (it is the cdk-nag COG2 acknowledgment)",
             )
+        problems.raise_any()
         return self
 
 
@@ -152,12 +156,16 @@ class CustomAttributeConfig(Section):
 
     @model_validator(mode="after")
     def _bounds(self) -> CustomAttributeConfig:
-        if self.type in ("boolean", "datetime") and (self.min is not None or self.max is not None):
-            raise ValueError(f"min/max do not apply to a {self.type} attribute")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min ({self.min}) is greater than max ({self.max})")
+        problems = KeyProblems(self)
+        if self.type in ("boolean", "datetime"):
+            for bound in ("min", "max"):
+                if getattr(self, bound) is not None:
+                    problems.add(bound, f"min/max do not apply to a {self.type} attribute")
+        elif self.min is not None and self.max is not None and self.min > self.max:
+            problems.add("min", f"min ({self.min}) is greater than max ({self.max})")
         if self.type == "string" and self.max is not None and self.max > 2048:
-            raise ValueError("a string attribute holds at most 2048 characters")
+            problems.add("max", "a string attribute holds at most 2048 characters")
+        problems.raise_any()
         return self
 
 
@@ -198,30 +206,37 @@ class EmailConfig(Section):
     @field_validator("ses_identity_arn")
     @classmethod
     def _ses_arn(cls, value: str | None) -> str | None:
-        if value is not None and not SES_IDENTITY_ARN_PATTERN.match(value):
+        if value is None:
+            return value
+        match = SES_IDENTITY_ARN_PATTERN.match(value)
+        if not match:
             raise ValueError(
                 "must be an SES identity ARN: arn:aws:ses:<region>:<account>:identity/<domain>"
             )
+        if problem := region_problem(match["region"], needs_user_pools=False):
+            raise ValueError(f"its region {match['region']!r}: {problem}")
         return value
 
     @model_validator(mode="after")
     def _ses_needs_identity(self, info: ValidationInfo) -> EmailConfig:
+        problems = KeyProblems(self)
         if self.sender == "ses":
             missing = [k for k in ("from_address", "ses_identity_arn") if getattr(self, k) is None]
-            if missing:
-                raise ValueError(f"sender `ses` needs {' and '.join(missing)}")
+            for key in missing:
+                problems.add(key, f"sender `ses` needs {key}")
             identity = SES_IDENTITY_ARN_PATTERN.match(self.ses_identity_arn or "")
             address = self.from_address or ""
-            if identity and not _address_belongs_to(address, identity["identity"]):
-                raise ValueError(
-                    f"from_address {address!r} is not covered by the SES identity "
-                    f"{identity['identity']!r}"
+            if not missing and identity and not _address_belongs_to(address, identity["identity"]):
+                problems.add(
+                    "from_address", f"is not covered by the SES identity {identity['identity']!r}"
                 )
         elif tier_of(info) == "production":
-            raise ValueError(
+            problems.add(
+                "sender",
                 "production-tier environments must send email through SES (sender: ses): "
-                "Cognito's own sender drops mail past 50 a day"
+                "Cognito's own sender drops mail past 50 a day",
             )
+        problems.raise_any()
         return self
 
     @property
@@ -410,100 +425,120 @@ class UserPoolConfig(Section):
 
     @model_validator(mode="after")
     def _consistency(self, info: ValidationInfo) -> UserPoolConfig:
-        problems = []
+        problems = KeyProblems(self)
         for identifier, attribute in (("email", "email"), ("phone", "phone_number")):
             declared = self.standard_attributes.get(attribute)  # type: ignore[call-overload]
             if identifier in self.sign_in_identifiers and declared is None:
-                problems.append(f"sign-in with {identifier} needs standard_attributes.{attribute}")
+                problems.add(
+                    "sign_in_identifiers",
+                    f"sign-in with {identifier} needs standard_attributes.{attribute}",
+                )
         if self.threat_protection.mode != "off" and self.feature_plan != "plus":
-            problems.append(
-                f"threat_protection.mode `{self.threat_protection.mode}` needs feature_plan `plus`"
-            )
+            problems.add("threat_protection.mode", "needs feature_plan `plus`")
         fully_protected = self.feature_plan == "plus" and self.threat_protection.mode == "enforced"
         if not fully_protected and self.threat_protection.relaxed_reason is None:
-            problems.append(
-                "threat_protection.relaxed_reason is required unless feature_plan is `plus` and "
-                "threat_protection.mode is `enforced` (it is the cdk-nag COG8 acknowledgment)"
+            problems.add(
+                "threat_protection.relaxed_reason",
+                "is required unless feature_plan is `plus` and threat_protection.mode is "
+                "`enforced` (it is the cdk-nag COG8 acknowledgment)",
             )
         if self.mfa.email and (self.feature_plan == "lite" or self.email.sender != "ses"):
-            problems.append("mfa.email needs feature_plan essentials/plus and email.sender `ses`")
+            problems.add("mfa.email", "needs feature_plan essentials/plus and email.sender `ses`")
         if self.password_policy.password_history_size and self.feature_plan == "lite":
-            problems.append("password_policy.password_history_size needs essentials or plus")
+            problems.add(
+                "password_policy.password_history_size", "needs feature_plan essentials or plus"
+            )
         opened = self.federated_sign_up == "open" and not self.self_sign_up
         if opened and self.federated_sign_up_reason is None:
-            problems.append(
+            problems.add(
+                "federated_sign_up_reason",
                 "federated_sign_up `open` with self_sign_up off needs federated_sign_up_reason: "
-                "anyone with an account at an identity provider could then join"
+                "anyone with an account at an identity provider could then join",
             )
         if self.federated_sign_up_reason is not None and not opened:
-            problems.append(
-                "federated_sign_up_reason only applies to federated_sign_up `open` with "
-                "self_sign_up off"
+            problems.add(
+                "federated_sign_up_reason",
+                "only applies to federated_sign_up `open` with self_sign_up off",
             )
-        problems += self._threat_protection_problems(tier_of(info))
+        for key, message in self._threat_protection_problems(tier_of(info)):
+            problems.add(key, message)
         shortest = minimum_password_length(
             tier=tier_of(info), mfa_required=self.mfa.mode == "required"
         )
         if tier_of(info) == "production" and self.password_policy.length < shortest:
-            problems.append(
-                f"password_policy.min_length {self.password_policy.length} is below "
-                f"{shortest}, the production-tier minimum "
+            problems.add(
+                "password_policy.min_length",
+                f"is below {shortest}, the production-tier minimum "
                 + (
                     "(CIS AWS Foundations Benchmark)"
                     if self.mfa.mode == "required"
                     else "when MFA is not required (NIST SP 800-63B-4: the password is the "
                     "only factor)"
-                )
+                ),
             )
         if tier_of(info) == "production":
             if not self.deletion_protection:
-                problems.append("deletion_protection must be true in a production-tier environment")
+                problems.add("deletion_protection", "must be true in a production-tier environment")
             if self.removal_policy != "retain":
-                problems.append("removal_policy must be `retain` in a production-tier environment")
-        if problems:
-            raise ValueError("; ".join(problems))
+                problems.add("removal_policy", "must be `retain` in a production-tier environment")
+        problems.raise_any()
         return self
 
-    def _threat_protection_problems(self, tier: str) -> list[str]:
+    def _threat_protection_problems(self, tier: str) -> list[tuple[str, str]]:
+        """(key below the pool, message) for each threat-protection setting that cannot hold."""
         protection = self.threat_protection
         where = "threat_protection"
         if protection.mode == "off":
             configured = sorted(set(protection.model_fields_set) - {"mode", "relaxed_reason"})
             return [
-                f"{where}.{key} has no effect while threat_protection.mode is `off`"
+                (f"{where}.{key}", "has no effect while threat_protection.mode is `off`")
                 for key in configured
             ]
         problems = []
         weaker = protection.weaker_than_baseline()
         if tier == "production" and weaker and protection.actions_reason is None:
             problems.append(
-                f"{where}: {', '.join(weaker)} is weaker than the production-tier baseline "
-                "(compromised credentials blocked at sign_in, medium risk mfa_required, high "
-                "risk block); choose that, or give threat_protection.actions_reason"
+                (
+                    where,
+                    f"{', '.join(weaker)} is weaker than the production-tier baseline "
+                    "(compromised credentials blocked at sign_in, medium risk mfa_required, high "
+                    "risk block); choose that, or give threat_protection.actions_reason",
+                )
             )
         if protection.actions_reason is not None and not (weaker and tier == "production"):
             problems.append(
-                f"{where}.actions_reason only applies to a production-tier pool whose actions "
-                "are weaker than the baseline"
+                (
+                    f"{where}.actions_reason",
+                    "only applies to a production-tier pool whose actions are weaker than the "
+                    "baseline",
+                )
             )
         sends_through_ses = self.email.sender == "ses"
         notified = protection.notified_levels(sends_through_ses=sends_through_ses)
         if not sends_through_ses:
             if levels := [level for level, notify in notified.items() if notify]:
                 problems.append(
-                    f"{where}.adaptive_authentication.{levels[0]}.notify: risk notifications "
-                    "are sent from an SES identity; set email.sender `ses` or notify false"
+                    (
+                        f"{where}.adaptive_authentication.{levels[0]}.notify",
+                        "risk notifications are sent from an SES identity; set email.sender "
+                        "`ses` or notify false",
+                    )
                 )
             if set(protection.notifications.model_fields_set):
                 problems.append(
-                    f"{where}.notifications need email.sender `ses` (the SES identity sends them)"
+                    (
+                        f"{where}.notifications",
+                        "need email.sender `ses` (the SES identity sends them)",
+                    )
                 )
         identity = SES_IDENTITY_ARN_PATTERN.match(self.email.ses_identity_arn or "")
         sender = protection.notifications.from_address
         if identity and sender and not _address_belongs_to(sender, identity["identity"]):
             problems.append(
-                f"{where}.notifications.from_address {sender!r} is not covered by the SES "
-                f"identity {identity['identity']!r}"
+                (
+                    f"{where}.notifications.from_address",
+                    f"is not covered by the SES identity {identity['identity']!r}",
+                )
             )
         return problems
 

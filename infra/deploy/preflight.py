@@ -8,20 +8,27 @@ CLI starts.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from infra.config import ConfigError, EnvironmentConfig, known_environments, load_environment
-from infra.config.loader import ENVIRONMENT_NAME, ENVIRONMENTS_DIR, display_path
+from infra.config import ConfigError, EnvironmentConfig, load_environment
+from infra.config.loader import ENVIRONMENTS_DIR, EnvironmentFiles
+from infra.config.regions import region_problem
 
 STS_TIMEOUT_SECONDS = 5
 CREDENTIALS_HELP = (
     "supply them with `aws sso login --profile <name>` and AWS_PROFILE=<name>, or "
     "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (CI: aws-actions/configure-aws-credentials)"
 )
+
+
+REGION_VARIABLES = ("AWS_REGION", "AMAZON_REGION", "AWS_DEFAULT_REGION", "AMAZON_DEFAULT_REGION")
+"""Where the CDK CLI (2.1148) looks for the region, in its order, before the profile's region.
+botocore alone reads only AWS_DEFAULT_REGION and the profile, so it would miss AWS_REGION."""
 
 
 class Action(StrEnum):
@@ -58,13 +65,15 @@ def stage_selector(name: str) -> str:
 
 
 def check_environment(name: str | None, directory: Path = ENVIRONMENTS_DIR) -> EnvironmentConfig:
-    """The validated config of `name`; an empty or unknown name stops with the known names."""
-    known = known_environments(directory)
-    listing = f"{', '.join(known) or '(none)'} (files in {display_path(directory)})"
+    """The validated config of `name`; an empty or unknown name stops with the known names, a
+    name that breaks the environment-name rule with the rule (as the loader says it)."""
+    files = EnvironmentFiles.scan(directory)
     if not name:
-        raise PreflightError(f"ENV is empty: name the environment, e.g. ENV=dev; known: {listing}")
-    if not ENVIRONMENT_NAME.match(name) or name not in known:
-        raise PreflightError(f"ENV={name!r} names no environment file; known: {listing}")
+        raise PreflightError(
+            f"ENV is empty: name the environment, e.g. ENV=dev; known: {files.listing()}"
+        )
+    if problems := files.lookup_problems(name, given_as="ENV"):
+        raise PreflightError("; ".join(f"{p.file}: {p.message}" for p in problems))
     try:
         return load_environment(name, directory=directory)
     except ConfigError as error:
@@ -84,6 +93,16 @@ def check_action(config: EnvironmentConfig, action: Action) -> None:
 SessionFactory = Callable[[], Any]
 
 
+def cli_region(session: Any, environ: Mapping[str, str]) -> tuple[str, str] | None:
+    """The region the CDK CLI will use and where it comes from, or None: the first of
+    `REGION_VARIABLES` that is set, else the profile's region."""
+    for variable in REGION_VARIABLES:
+        if value := environ.get(variable, "").strip():
+            return value, variable
+    region = session.get_config_variable("region")
+    return (region, "the profile's region") if region else None
+
+
 def _botocore_session() -> Any:
     import botocore.session  # lazy: only the deploy path needs it
 
@@ -94,8 +113,10 @@ def check_credentials(
     config: EnvironmentConfig,
     *,
     session_factory: SessionFactory = _botocore_session,
+    environ: Mapping[str, str] = os.environ,
 ) -> Target:
-    """Credentials exist, are accepted, and belong to the account the file pins (if any)."""
+    """Credentials exist, are accepted, and belong to the account the file pins (if any); the
+    region is the file's, else the one the CDK CLI will pick (`cli_region`)."""
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
 
@@ -108,12 +129,15 @@ def check_credentials(
         ) from None
     if credentials is None:
         raise PreflightError(f"no AWS credentials found; {CREDENTIALS_HELP}")
-    region = config.region or session.get_config_variable("region")
-    if not region:
+    found = (config.region, "") if config.region else cli_region(session, environ)
+    if not found:
         raise PreflightError(
             f"no AWS region: {config.name} does not pin one, so set AWS_REGION (or the "
             "profile's region), or pin `region:` in its environment file"
         )
+    region, source = found
+    if source and (problem := region_problem(region)):
+        raise PreflightError(f"{source} {region!r}: {problem}")
     sts = session.create_client(
         "sts",
         region_name=region,
@@ -145,8 +169,9 @@ def preflight(
     *,
     directory: Path = ENVIRONMENTS_DIR,
     session_factory: SessionFactory = _botocore_session,
+    environ: Mapping[str, str] = os.environ,
 ) -> Target:
     """Every check, in the order a user would fix them; raises `PreflightError`."""
     config = check_environment(name, directory)
     check_action(config, action)
-    return check_credentials(config, session_factory=session_factory)
+    return check_credentials(config, session_factory=session_factory, environ=environ)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
 
 class FindingKind(StrEnum):
@@ -24,6 +25,15 @@ class FindingKind(StrEnum):
     TIER_LOWERED = "tier-lowered"
     """An environment goes from production to development tier: its stack loses termination
     protection and its pool may become destroyable."""
+
+
+@dataclass(frozen=True, slots=True)
+class ValueChange:
+    """The complete old and new value of what a finding is about (`values.MISSING` where the
+    property is absent), for the report's diff."""
+
+    before: Any
+    after: Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +60,8 @@ class Finding:
     """The key behind the resource and property, e.g. `user_pool.sign_in_identifiers`."""
     config_fix: str | None = None
     """What to do about it, in config terms."""
+    change: ValueChange | None = None
+    """The old and new value, for findings about a value that changed."""
 
     @property
     def accepted(self) -> bool:

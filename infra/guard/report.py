@@ -1,10 +1,15 @@
-"""Render a GuardResult: one line per finding for logs, Markdown for a CI summary."""
+"""Render a GuardResult: one line per finding for logs, Markdown for a CI summary.
+
+Values are shown whole; where they are long, a key-level diff below the finding shows the part
+that changed (a changed `MaxLength` at the end of a schema attribute is easy to miss).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from infra.guard.findings import Finding, FindingKind
+from infra.guard.values import is_long, value_diff
 
 if TYPE_CHECKING:
     from infra.guard.compare import GuardResult
@@ -29,6 +34,26 @@ def finding_line(finding: Finding) -> str:
     if finding.accepted_reason is not None:
         line += f" [accepted: {finding.accepted_reason}]"
     return line
+
+
+def change_diff(finding: Finding) -> list[str]:
+    """`- key: old` / `+ key: new` lines for a finding about a long value; [] otherwise."""
+    change = finding.change
+    if change is None or not is_long(change.before, change.after):
+        return []
+    return value_diff(change.before, change.after)
+
+
+def change_details(findings: list[Finding]) -> list[str]:
+    """Markdown: per finding about a long value, its key-level diff in a `diff` block."""
+    out: list[str] = []
+    for finding in findings:
+        diff = change_diff(finding)
+        if not diff:
+            continue
+        where = f"{finding.location} `{finding.logical_id}` {finding.property_path or ''}"
+        out += [f"**{where.strip()}** changes:", "", "```diff", *diff, "```", ""]
+    return out
 
 
 def summary_line(result: GuardResult) -> str:
@@ -61,7 +86,7 @@ def _unused_notes(result: GuardResult) -> list[str]:
 def lines(result: GuardResult) -> list[str]:
     """Findings (blocking first), new templates, warnings, then the summary line."""
     ordered = sorted(result.findings, key=_order)
-    output = [finding_line(f) for f in ordered]
+    output = [line for f in ordered for line in [finding_line(f), *_indented(change_diff(f))]]
     output += [
         f"ADDED {t.environment}/{t.template} : new template, {t.resources_added} resource(s)"
         for t in result.templates
@@ -70,6 +95,10 @@ def lines(result: GuardResult) -> list[str]:
     output += [f"WARN {note}" for note in _unused_notes(result)]
     output.append(summary_line(result))
     return output
+
+
+def _indented(diff: list[str]) -> list[str]:
+    return [f"    {line}" for line in diff]
 
 
 def _cell(text: object) -> str:
@@ -111,6 +140,9 @@ def markdown(result: GuardResult) -> str:
                 f"| {_cell(f.resource_type)} | {_cell(f.property_path or '-')} "
                 f"| {_cell(f.consequence)} | {_cell(f.remedy)} |"
             )
+        details = change_details(ordered)
+        if details:
+            out += ["", "### What changed", "", *details[:-1]]
     notes = _unused_notes(result)
     if notes:
         out += ["", "### Warnings", ""] + [f"- {_cell(note)}" for note in notes]

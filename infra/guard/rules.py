@@ -12,11 +12,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infra.guard.findings import Finding, FindingKind
+from infra.guard.findings import Finding, FindingKind, ValueChange
 from infra.guard.schemas import create_only_segments
 from infra.guard.stateful import is_stateful, what_is_lost
 from infra.guard.templates import Resource
-from infra.guard.values import ABSENT, normalize, render, render_property, resolve
+from infra.guard.values import ABSENT, MISSING, normalize, render, render_property, resolve
 
 USER_POOL = "AWS::Cognito::UserPool"
 MIGRATION_RUNBOOK = "docs/migration.md"
@@ -61,6 +61,7 @@ def _finding(
     consequence: str,
     remedy: str,
     probable_rename: str | None = None,
+    change: ValueChange | None = None,
 ) -> Finding:
     return Finding(
         kind=kind,
@@ -72,6 +73,7 @@ def _finding(
         consequence=consequence,
         remedy=remedy,
         probable_rename=probable_rename,
+        change=change,
     )
 
 
@@ -212,6 +214,9 @@ def create_only_changes(
                 f"set it at creation: the resource is replaced (new physical id), losing "
                 f"{what_is_lost(new.type)}",
                 remedy,
+                change=ValueChange(
+                    _selection(old.properties, segments), _selection(new.properties, segments)
+                ),
             )
         )
     return findings
@@ -255,13 +260,19 @@ def _rewrite_references(node: Any, renames: Mapping[str, str]) -> Any:
     return node
 
 
-def _render_selection(properties: Mapping[str, Any], segments: Sequence[str]) -> str:
+def _selection(properties: Mapping[str, Any], segments: Sequence[str]) -> Any:
+    """The raw value a pointer selects: the value itself, a map of concrete path -> value
+    where `*` expanded, or MISSING."""
     selected = resolve(properties, segments, raw=True)
     if not selected:
-        return ABSENT
+        return MISSING
     if list(selected) == ["/" + "/".join(segments)]:
-        return render(next(iter(selected.values())))
-    return render(selected)
+        return next(iter(selected.values()))
+    return selected
+
+
+def _render_selection(properties: Mapping[str, Any], segments: Sequence[str]) -> str:
+    return render(_selection(properties, segments))
 
 
 # --- 3. settings Cognito refuses to change on an existing user pool ----------------------------
@@ -286,6 +297,9 @@ def immutable_pool_settings(site: Site, old: Resource, new: Resource) -> list[Fi
                 "the stack rolls back",
                 f"keep {name} as in the baseline; a different value needs a new user pool and "
                 f"a user migration, which keeps passwords: {MIGRATION_RUNBOOK}",
+                change=ValueChange(
+                    old.properties.get(name, MISSING), new.properties.get(name, MISSING)
+                ),
             )
         )
     findings.extend(_schema_changes(site, old, new))
@@ -365,6 +379,7 @@ def _schema_changes(site: Site, old: Resource, new: Resource) -> list[Finding]:
                 f"existing attribute {name} {change}, which Cognito refuses on an existing user "
                 "pool: the deploy fails and the stack rolls back",
                 remedy,
+                change=ValueChange(attribute, after.get(name, MISSING)),
             )
         )
     return findings
@@ -409,6 +424,9 @@ def protection_weakened(site: Site, old: Resource, new: Resource) -> list[Findin
                     f"deleted by a stack update or by hand, losing {what_is_lost(new.type)}",
                     f"keep {name} on; switch it off only in the pull request that deliberately "
                     "deletes the resource, with an accepted-risks entry",
+                    change=ValueChange(
+                        old.properties.get(name, MISSING), new.properties.get(name, MISSING)
+                    ),
                 )
             )
     return findings

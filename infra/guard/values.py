@@ -110,12 +110,59 @@ def resolve(
 
 ABSENT = "(absent)"
 
+LONG_VALUE = 80
+"""A rendering longer than this is hard to compare by eye: findings add a key-level diff."""
 
-def render(value: Any, *, limit: int = 80) -> str:
-    """A short one-line JSON rendering of a template value for messages."""
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+MISSING: Any = type("Missing", (), {"__repr__": lambda self: "MISSING"})()
+"""An absent property or key, distinct from every JSON value (`render` shows it as ABSENT)."""
+
+
+def render(value: Any) -> str:
+    """The complete value as one line of compact JSON, for messages (never cut off: the part
+    that changed may be the last)."""
+    if value is MISSING:
+        return ABSENT
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
 
 
 def render_property(properties: Mapping[str, Any], name: str) -> str:
     return render(properties[name]) if name in properties else ABSENT
+
+
+def value_diff(before: Any, after: Any) -> list[str]:
+    """What differs between two template values, key by key, as `- path: old` / `+ path: new`
+    lines; values compare as CloudFormation sees them (`normalize`).
+
+    Mappings are compared key by key and lists of one length item by item; anything else that
+    differs is one removed and one added line. A key only on one side has only one line.
+    """
+    lines: list[str] = []
+
+    def walk(old: Any, new: Any, path: str) -> None:
+        if old is not MISSING and new is not MISSING and normalize(old) == normalize(new):
+            return
+        if isinstance(old, Mapping) and isinstance(new, Mapping):
+            for key in sorted(set(old) | set(new), key=str):
+                walk(old.get(key, MISSING), new.get(key, MISSING), f"{path}.{key}" if path else key)
+            return
+        if _is_list(old) and _is_list(new) and len(old) == len(new):
+            for index, (a, b) in enumerate(zip(old, new, strict=True)):
+                walk(a, b, f"{path}[{index}]")
+            return
+        where = path or "(value)"
+        if old is not MISSING:
+            lines.append(f"- {where}: {render(old)}")
+        if new is not MISSING:
+            lines.append(f"+ {where}: {render(new)}")
+
+    walk(before, after, "")
+    return lines
+
+
+def _is_list(value: Any) -> bool:
+    return isinstance(value, Sequence) and not isinstance(value, str)
+
+
+def is_long(*values: Any) -> bool:
+    """Whether any of `values` renders longer than `LONG_VALUE` characters."""
+    return any(len(render(value)) > LONG_VALUE for value in values)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from infra.guard import Finding
+from infra.guard.report import change_details
 from infra.validate import cfn_lint, checkov, control_tower, nag_report
 from infra.validate.findings import ScannerFinding, Suppression
 from infra.validate.run import ValidationResult
@@ -182,6 +183,7 @@ def _environment_section(result: ValidationResult, environment: str) -> list[str
     else:
         out.append("No findings.")
     out.append("")
+    out += change_details(guard_findings)  # the part of a long value that changed
     for tool in (nag_report.TOOL, checkov.TOOL, control_tower.TOOL, cfn_lint.TOOL):
         accepted = [
             s for s in result.suppressions if s.environment == environment and s.tool == tool

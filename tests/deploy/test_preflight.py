@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import botocore
 import botocore.session
 import pytest
 from moto import mock_aws
 
+from infra.config.loader import ENVIRONMENT_NAME_RULE
 from infra.deploy.__main__ import main
 from infra.deploy.preflight import Action, PreflightError, preflight, stage_selector
 
@@ -65,10 +67,47 @@ def test_an_empty_environment_name_is_refused_with_the_known_names(
         preflight(name, Action.DEPLOY, directory=environments, session_factory=session)
 
 
-@pytest.mark.parametrize("name", ["qa", "../sandbox", "Sandbox"])
-def test_a_name_without_a_file_is_refused(environments: Path, name: str) -> None:
-    with pytest.raises(PreflightError, match=r"names no environment file; known: live, sandbox"):
+def test_a_name_without_a_file_is_refused_with_the_known_names(environments: Path) -> None:
+    with pytest.raises(PreflightError) as raised:
+        preflight("qa", Action.DIFF, directory=environments, session_factory=session)
+    assert str(raised.value) == (
+        f"ENV=qa: unknown environment 'qa'; known environments: live, sandbox (files in "
+        f"{environments})"
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("../sandbox", "it starts with '.'"),
+        ("Sandbox", "it starts with 'S'"),
+        ("sand_box", "it contains '_'"),
+        ("s" * 53, "it is 53 characters long"),
+    ],
+)
+def test_a_name_that_breaks_the_rule_is_refused_with_the_rule(
+    environments: Path, name: str, reason: str
+) -> None:
+    with pytest.raises(PreflightError) as raised:
         preflight(name, Action.DIFF, directory=environments, session_factory=session)
+    assert str(raised.value) == (
+        f"ENV={name}: unknown environment {name!r}: not an environment name ({reason}); "
+        f"allowed: {ENVIRONMENT_NAME_RULE}; known environments: live, sandbox (files in "
+        f"{environments})"
+    )
+
+
+def test_a_file_whose_name_breaks_the_rule_is_named_not_called_unknown(
+    environments: Path,
+) -> None:
+    name = "sandbox-for-the-customer-onboarding-team-in-frankfurt-1"
+    (environments / f"{name}.yaml").write_text(DEVELOPMENT)
+    with pytest.raises(PreflightError) as raised:
+        preflight(name, Action.DEPLOY, directory=environments, session_factory=session)
+    assert str(raised.value) == (
+        f"{environments / name}.yaml: the file name {name!r} is not an environment name (it is "
+        f"{len(name)} characters long); allowed: {ENVIRONMENT_NAME_RULE}; rename the file"
+    )
 
 
 def test_a_broken_environment_file_is_reported_before_credentials(
@@ -141,3 +180,55 @@ def test_the_command_line_prints_one_line_and_exits_2(
     assert err.startswith("preflight: no AWS credentials found")
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_aws_region_alone_is_the_region_as_for_the_cdk_cli(
+    environments: Path, fake_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # botocore reads AWS_DEFAULT_REGION and the profile, never AWS_REGION; the CLI reads it first.
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    with mock_aws():
+        target = preflight(
+            "sandbox", Action.DEPLOY, directory=environments, session_factory=session
+        )
+    assert target.region == "eu-west-1"
+
+
+def test_aws_region_wins_over_aws_default_region(
+    environments: Path, fake_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_REGION", "eu-central-1")
+    with mock_aws():
+        target = preflight(
+            "sandbox", Action.DEPLOY, directory=environments, session_factory=session
+        )
+    assert target.region == "eu-central-1"
+
+
+def test_the_profile_s_region_is_used_when_no_variable_is_set(
+    environments: Path, fake_credentials: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION")
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    config = tmp_path / "aws-config"
+    config.write_text("[default]\nregion = ap-southeast-2\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    with mock_aws():
+        target = preflight(
+            "sandbox", Action.DEPLOY, directory=environments, session_factory=session
+        )
+    assert target.region == "ap-southeast-2"
+
+
+def test_a_mistyped_aws_region_is_refused_with_a_suggestion(
+    environments: Path, fake_credentials: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-centrall-1")
+    with mock_aws(), pytest.raises(PreflightError) as raised:
+        preflight("sandbox", Action.DEPLOY, directory=environments, session_factory=session)
+    assert str(raised.value) == (
+        "AWS_REGION 'eu-centrall-1': not an AWS region; did you mean 'eu-central-1'? "
+        f"(botocore {botocore.__version__}'s endpoint data)"
+    )

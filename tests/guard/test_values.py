@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from infra.guard.values import normalize, resolve
+from infra.guard.values import MISSING, normalize, render, resolve, value_diff
 
 
 @pytest.mark.parametrize(
@@ -65,3 +65,55 @@ def test_resolve_raw_keeps_json_types() -> None:
     assert resolve({"GenerateSecret": False}, ("GenerateSecret",), raw=True) == {
         "/GenerateSecret": False
     }
+
+
+LONG_ATTRIBUTE = {
+    "AttributeDataType": "String",
+    "DeveloperOnlyAttribute": False,
+    "Mutable": False,
+    "Name": "tenant_id",
+    "StringAttributeConstraints": {"MaxLength": "64", "MinLength": "1"},
+}
+
+
+def test_render_shows_the_whole_value_however_long() -> None:
+    text = render({"x": "y" * 500, "z": 1})
+    assert text == '{"x":"' + "y" * 500 + '","z":1}'
+
+
+def test_render_names_an_absent_value() -> None:
+    assert render(MISSING) == "(absent)"
+
+
+def test_the_diff_of_a_long_value_shows_the_key_that_changed_at_its_end() -> None:
+    after = {**LONG_ATTRIBUTE, "StringAttributeConstraints": {"MaxLength": "256", "MinLength": "1"}}
+    assert value_diff(LONG_ATTRIBUTE, after) == [
+        '- StringAttributeConstraints.MaxLength: "64"',
+        '+ StringAttributeConstraints.MaxLength: "256"',
+    ]
+
+
+def test_the_diff_names_keys_added_and_removed() -> None:
+    after = {k: v for k, v in LONG_ATTRIBUTE.items() if k != "DeveloperOnlyAttribute"}
+    after["Required"] = True
+    assert value_diff(LONG_ATTRIBUTE, after) == [
+        "- DeveloperOnlyAttribute: false",
+        "+ Required: true",
+    ]
+
+
+def test_the_diff_compares_lists_item_by_item_when_their_length_stays() -> None:
+    before = [{"Name": "email", "Mutable": True}, {"Name": "phone_number", "Mutable": True}]
+    after = [{"Name": "email", "Mutable": True}, {"Name": "phone_number", "Mutable": False}]
+    assert value_diff(before, after) == ["- [1].Mutable: true", "+ [1].Mutable: false"]
+    assert value_diff(["a"], ["a", "b"]) == ['- (value): ["a"]', '+ (value): ["a","b"]']
+
+
+def test_the_diff_ignores_what_cloudformation_reads_the_same() -> None:
+    same = {
+        **LONG_ATTRIBUTE,
+        "Mutable": "false",
+        "StringAttributeConstraints": {"MaxLength": 64, "MinLength": 1},
+    }
+    assert value_diff(LONG_ATTRIBUTE, same) == []
+    assert value_diff(MISSING, "ACTIVE") == ['+ (value): "ACTIVE"']

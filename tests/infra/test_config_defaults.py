@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
 from infra.config.app_clients import AppClientConfig
 from infra.config.domain import DomainConfig
@@ -116,8 +117,13 @@ def test_account_recovery_defaults_to_verified_email(minimal: EnvironmentConfig)
 
 def test_feature_plan_defaults_to_essentials_which_then_needs_a_reason() -> None:
     assert UserPoolConfig.model_fields["feature_plan"].default == "essentials"
-    with pytest.raises(ValueError, match=r"threat_protection\.mode `enforced` needs feature_plan"):
+    with pytest.raises(ValidationError) as caught:
         UserPoolConfig.model_validate({}, context={"tier": "development"})
+    [error] = caught.value.errors()
+    # (key, message, the value in effect): the default mode is what needs the plus plan.
+    assert (("threat_protection", "mode"), "needs feature_plan `plus`", "enforced") in error["ctx"][
+        "problems"
+    ]
 
 
 def test_public_client_defaults_to_srp_and_oidc_scopes() -> None:

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import copy
+import re
+import typing
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import botocore
+import botocore.session
 import pytest
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from infra.config import ConfigError, load_environment, load_environments
+from infra.config.environment import EnvironmentConfig
+from infra.config.loader import (
+    ENVIRONMENT_NAME_RULE,
+    MAX_ENVIRONMENT_NAME_LENGTH,
+    known_environments,
+)
+from infra.config.loader import _problems as loader_problems
+from infra.config.regions import user_pool_regions
 from tests.conftest import KIT_ENVIRONMENTS_DIR
 
 
@@ -50,7 +65,7 @@ def test_unknown_key_names_file_path_and_allowed_keys(tmp_path: Path) -> None:
     path = write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
     assert problem == (
-        f"{path}: user_pool.mfa.modee: unknown key; "
+        f"{path}: user_pool.mfa.modee: unknown key; did you mean 'mode'? "
         "allowed keys here: email, mode, relaxed_reason, sms, totp"
     )
 
@@ -60,14 +75,15 @@ def test_wrong_type_is_not_coerced(tmp_path: Path) -> None:
     data["user_pool"]["password_policy"] = {"min_length": "14", "require_symbols": "yes"}
     write_env(tmp_path, "dev", data)
     problems = problems_of(tmp_path, "dev")
-    assert any(
-        "user_pool.password_policy.min_length: '14': Input should be a valid integer" in p
-        for p in problems
-    )
-    assert any(
-        "user_pool.password_policy.require_symbols: 'yes': Input should be a valid boolean" in p
-        for p in problems
-    )
+    path = tmp_path / "dev.yaml"
+    assert (
+        f"{path}: user_pool.password_policy.min_length: '14': should be a whole number, not "
+        "text: remove the quotes"
+    ) in problems
+    assert (
+        f"{path}: user_pool.password_policy.require_symbols: 'yes': should be true or false, "
+        "unquoted (not yes/no or quoted text)"
+    ) in problems
 
 
 @pytest.mark.parametrize(
@@ -95,12 +111,17 @@ def test_http_callback_is_refused_outside_development(tmp_path: Path) -> None:
         "http://localhost:3000/callback",
         "http://app.example.com/callback",
     ]
-    write_env(tmp_path, "staging", data)
-    [problem] = problems_of(tmp_path, "staging")
-    assert "app_clients.WebApp.callback_urls" in problem
-    assert "'http://localhost:3000/callback' is not allowed" in problem
-    assert "'http://app.example.com/callback' is not allowed" in problem
-    assert "http://localhost only in development-tier environments" in problem
+    path = write_env(tmp_path, "staging", data)
+    allowed = (
+        "is not allowed; allowed: absolute https:// URLs without wildcards or fragments "
+        "(http://localhost only in development-tier environments)"
+    )
+    assert problems_of(tmp_path, "staging") == [
+        f"{path}: app_clients.WebApp.callback_urls[0]: 'http://localhost:3000/callback': "
+        + allowed,
+        f"{path}: app_clients.WebApp.callback_urls[1]: 'http://app.example.com/callback': "
+        + allowed,
+    ]
 
 
 def test_localhost_callback_is_allowed_in_development(tmp_path: Path) -> None:
@@ -134,11 +155,14 @@ def test_ses_sender_needs_its_identity(tmp_path: Path) -> None:
     data = kit_file("strict")
     data["user_pool"]["email"] = {"sender": "ses"}
     write_env(tmp_path, "prod", data)
+    path = tmp_path / "prod.yaml"
     problems = problems_of(tmp_path, "prod")
-    assert any(
-        "user_pool.email: " in p and "sender `ses` needs from_address and ses_identity_arn" in p
-        for p in problems
+    assert f"{path}: user_pool.email.from_address: not set: sender `ses` needs from_address" in (
+        problems
     )
+    assert (
+        f"{path}: user_pool.email.ses_identity_arn: not set: sender `ses` needs ses_identity_arn"
+    ) in problems
 
 
 def test_production_tier_refuses_the_cognito_sender(tmp_path: Path) -> None:
@@ -154,8 +178,10 @@ def test_custom_domain_needs_a_us_east_1_certificate(tmp_path: Path) -> None:
     del data["domain"]["certificate_arn"]
     write_env(tmp_path, "prod", data)
     [problem] = problems_of(tmp_path, "prod")
-    assert "domain: " in problem
-    assert "custom_domain needs certificate_arn" in problem
+    assert problem.endswith(
+        "prod.yaml: domain.certificate_arn: not set: custom_domain needs certificate_arn (an ACM "
+        "certificate in us-east-1)"
+    )
 
     data["domain"]["certificate_arn"] = (
         "arn:aws:acm:eu-west-1:333333333333:certificate/11111111-2222-3333-4444-555555555555"
@@ -173,21 +199,44 @@ def test_production_tier_must_pin_account_and_region_and_keep_the_pool(tmp_path:
     data["user_pool"]["removal_policy"] = "destroy"
     data["user_pool"]["deletion_protection"] = False
     write_env(tmp_path, "prod", data)
-    problems = "\n".join(problems_of(tmp_path, "prod"))
-    assert "account: not set: a production-tier environment must pin its account" in problems
-    assert "region: not set: a production-tier environment must pin its region" in problems
-    assert "deletion_protection must be true in a production-tier environment" in problems
-    assert "removal_policy must be `retain` in a production-tier environment" in problems
+    path = tmp_path / "prod.yaml"
+    assert problems_of(tmp_path, "prod") == [
+        f"{path}: account: not set: a production-tier environment must pin its account so that "
+        "it cannot be deployed to the wrong place",
+        f"{path}: region: not set: a production-tier environment must pin its region so that "
+        "it cannot be deployed to the wrong place",
+        f"{path}: user_pool.deletion_protection: false: must be true in a production-tier "
+        "environment",
+        f"{path}: user_pool.removal_policy: 'destroy': must be `retain` in a production-tier "
+        "environment",
+    ]
 
 
-def test_unquoted_account_id_is_explained(tmp_path: Path) -> None:
-    text = (
-        (KIT_ENVIRONMENTS_DIR / "strict.yaml").read_text().replace('"333333333333"', "033333333333")
-    )
-    write_env(tmp_path, "prod", text)
-    [problem] = problems_of(tmp_path, "prod")
-    assert "account: " in problem
-    assert "quoted string" in problem
+@pytest.mark.parametrize(
+    ("written", "message"),
+    [
+        # YAML 1.1 reads a leading zero with digits 0-7 as octal; 8 or 9 make it decimal.
+        (
+            "033333333333",
+            "account: 3681400539: YAML read the unquoted account id as a number, which loses its "
+            'leading zeros: write the 12 digits in quotes (account: "0...")',
+        ),
+        (
+            "333333333333",
+            'account: 333333333333: an account id is text: quote it (account: "333333333333")',
+        ),
+        (
+            "3333333333333",
+            'account: 3333333333333: allowed: 12 digits in quotes (account: "123456789012")',
+        ),
+    ],
+)
+def test_an_unquoted_account_id_is_explained_by_what_yaml_read(
+    tmp_path: Path, written: str, message: str
+) -> None:
+    text = (KIT_ENVIRONMENTS_DIR / "strict.yaml").read_text().replace('"333333333333"', written)
+    path = write_env(tmp_path, "prod", text)
+    assert problems_of(tmp_path, "prod") == [f"{path}: {message}"]
 
 
 def test_relaxed_mfa_needs_a_reason(tmp_path: Path) -> None:
@@ -195,7 +244,10 @@ def test_relaxed_mfa_needs_a_reason(tmp_path: Path) -> None:
     data["user_pool"]["mfa"] = {"mode": "optional"}
     write_env(tmp_path, "prod", data)
     [problem] = problems_of(tmp_path, "prod")
-    assert "user_pool.mfa: mode `optional` needs relaxed_reason" in problem
+    assert problem.endswith(
+        "user_pool.mfa.relaxed_reason: not set: mode `optional` needs relaxed_reason: a sentence "
+        "saying why this environment does not require MFA (it is the cdk-nag COG2 acknowledgment)"
+    )
 
 
 def test_user_password_auth_needs_a_reason(tmp_path: Path) -> None:
@@ -203,8 +255,10 @@ def test_user_password_auth_needs_a_reason(tmp_path: Path) -> None:
     data["app_clients"]["WebApp"]["auth_flows"] = ["user_srp", "user_password"]
     write_env(tmp_path, "dev", data)
     [problem] = problems_of(tmp_path, "dev")
-    assert "app_clients.WebApp: " in problem
-    assert "user_password needs user_password_auth_reason" in problem
+    assert problem.endswith(
+        "app_clients.WebApp.user_password_auth_reason: not set: auth flow user_password needs "
+        "user_password_auth_reason"
+    )
 
 
 def test_clients_may_not_write_authorisation_attributes(tmp_path: Path) -> None:
@@ -261,7 +315,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert paths == {
         "colour",
         "domain.prefix",
-        "app_clients.WebApp.callback_urls",
+        "app_clients.WebApp.callback_urls[0]",
         "user_pool.password_policy.min_length",
         "user_pool.email.sender",
     }
@@ -299,8 +353,7 @@ def test_problems_across_environments_are_collected_together(tmp_path: Path) -> 
 def test_omitted_sections_are_validated_with_the_tier(tmp_path: Path) -> None:
     write_env(tmp_path, "qa", {"owner": "team", "domain": {"prefix": "acme-qa"}})
     problems = "\n".join(problems_of(tmp_path, "qa"))
-    assert "user_pool.email: " in problems
-    assert "must send email through SES" in problems
+    assert "user_pool.email.sender: 'cognito': production-tier environments must send " in problems
     assert "account: not set" in problems
 
     write_env(
@@ -417,7 +470,7 @@ def test_app_redirects_need_a_native_client(tmp_path: Path) -> None:
     data["app_clients"]["WebApp"]["callback_urls"] = ["com.example.app:/callback"]
     write_env(tmp_path, "prod", data)
     [problem] = problems_of(tmp_path, "prod")
-    assert "'com.example.app:/callback' is not allowed" in problem
+    assert "callback_urls[0]: 'com.example.app:/callback': is not allowed; " in problem
 
 
 def test_a_native_client_is_public(tmp_path: Path) -> None:
@@ -458,3 +511,378 @@ def test_a_group_grant_on_a_whole_bucket_needs_the_nag_finding_accepted(tmp_path
     [problem] = problems_of(tmp_path, "dev")
     assert problem.startswith(f"{tmp_path / 'dev.yaml'}: user_pool.groups.Admins.iam_permissions: ")
     assert "finding: 'Resource::arn:aws:s3:::acme-dev-reports/*'" in problem
+
+
+# --- environment names: one rule, said the same way wherever a name is read ------------------
+
+
+def one_problem(directory: Path, name: str) -> str:
+    with pytest.raises(ConfigError) as caught:
+        load_environment(name, directory=directory)
+    [problem] = caught.value.problems
+    return f"{problem.file}: {problem.message}" if not problem.path else str(problem)
+
+
+def test_a_file_whose_name_is_too_long_is_named_with_the_rule(tmp_path: Path) -> None:
+    name = "a" * (MAX_ENVIRONMENT_NAME_LENGTH + 1)
+    path = write_env(tmp_path, name, kit_file("showcase"))
+    assert one_problem(tmp_path, name) == (
+        f"{path}: the file name {name!r} is not an environment name (it is 53 characters long); "
+        "allowed: a lower-case letter, then lower-case letters, digits and hyphens, at most 52 "
+        "characters (it becomes part of stack and resource names); rename the file"
+    )
+
+
+def test_a_name_of_the_longest_allowed_length_loads(tmp_path: Path) -> None:
+    name = "a" * MAX_ENVIRONMENT_NAME_LENGTH
+    write_env(tmp_path, name, kit_file("showcase"))
+    assert load_environment(name, directory=tmp_path).name == name
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("Prod", "it starts with 'P'"),
+        ("my_env", "it contains '_'"),
+        ("9lives", "it starts with '9'"),
+    ],
+)
+def test_a_misnamed_file_is_reported_when_listing_environments(
+    tmp_path: Path, name: str, reason: str
+) -> None:
+    write_env(tmp_path, "dev", kit_file("showcase"))
+    path = write_env(tmp_path, name, kit_file("showcase"))
+    with pytest.raises(ConfigError) as caught:
+        known_environments(tmp_path)
+    assert [str(p) for p in caught.value.problems] == [
+        f"  - {path}: the file name {name!r} is not an environment name ({reason}); allowed: "
+        f"{ENVIRONMENT_NAME_RULE}; rename the file"
+    ]
+
+
+def test_an_unknown_name_lists_the_known_ones_and_the_misnamed_files(tmp_path: Path) -> None:
+    write_env(tmp_path, "dev", kit_file("showcase"))
+    misnamed = write_env(tmp_path, "Staging", kit_file("showcase"))
+    with pytest.raises(ConfigError) as caught:
+        load_environment("qa", directory=tmp_path)
+    assert [f"{p.file}: {p.message}" for p in caught.value.problems] == [
+        f"-c env=qa: unknown environment 'qa'; known environments: dev (files in {tmp_path})",
+        f"{misnamed}: the file name 'Staging' is not an environment name (it starts with 'S'); "
+        f"allowed: {ENVIRONMENT_NAME_RULE}; rename the file",
+    ]
+
+
+def test_a_name_that_breaks_the_rule_says_the_rule(tmp_path: Path) -> None:
+    write_env(tmp_path, "dev", kit_file("showcase"))
+    assert one_problem(tmp_path, "Dev") == (
+        "-c env=Dev: unknown environment 'Dev': not an environment name (it starts with 'D'); "
+        f"allowed: {ENVIRONMENT_NAME_RULE}; known environments: dev (files in {tmp_path})"
+    )
+
+
+# --- regions: the runtime's endpoint data, with a suggestion for a near miss -----------------
+
+
+def test_a_mistyped_region_is_refused_with_the_near_miss(tmp_path: Path) -> None:
+    data = kit_file("strict")
+    data["region"] = "eu-centrall-1"
+    path = write_env(tmp_path, "prod", data)
+    assert problems_of(tmp_path, "prod") == [
+        f"{path}: region: 'eu-centrall-1': not an AWS region; did you mean 'eu-central-1'? "
+        f"(botocore {botocore.__version__}'s endpoint data)"
+    ]
+
+
+def test_a_region_without_user_pools_is_refused(tmp_path: Path) -> None:
+    data = kit_file("strict")
+    data["region"] = "cn-north-1"
+    write_env(tmp_path, "prod", data)
+    [problem] = problems_of(tmp_path, "prod")
+    assert problem.split(": ", 1)[1].startswith(
+        f"region: 'cn-north-1': Cognito user pools are not available in cn-north-1 (botocore "
+        f"{botocore.__version__}'s endpoint data); allowed: af-south-1, ap-east-1, "
+    )
+
+
+def test_region_keys_across_the_model_use_the_region_list(tmp_path: Path) -> None:
+    data = kit_file("strict")
+    data["user_pool"]["email"]["ses_identity_arn"] = data["user_pool"]["email"][
+        "ses_identity_arn"
+    ].replace(":eu-west-1:", ":eu-wset-1:")
+    data["migration"] = {
+        "from_user_pool_id": "eu-west-9_AbC123xyz",
+        "from_client_id": "abc",
+        "region": "euwest-1",
+        "attributes": ["email"],
+    }
+    write_env(tmp_path, "prod", data)
+    found = [p.split(": ", 1)[1] for p in problems_of(tmp_path, "prod")]
+    source = f"botocore {botocore.__version__}'s endpoint data"
+    assert (
+        "user_pool.email.ses_identity_arn: 'arn:aws:ses:eu-wset-1:333333333333:identity/example"
+        f".com': its region 'eu-wset-1': not an AWS region; did you mean 'eu-west-1'? ({source})"
+    ) in found
+    assert (
+        "migration.from_user_pool_id: 'eu-west-9_AbC123xyz': its region 'eu-west-9': not an "
+        f"AWS region; did you mean 'eu-west-3'? ({source})"
+    ) in found
+    assert (
+        f"migration.region: 'euwest-1': not an AWS region; did you mean 'eu-west-1'? ({source})"
+    ) in found
+
+
+def test_the_region_list_is_botocore_s() -> None:
+    # Cross-checked through botocore's public API: the regions where it has user pool endpoints.
+    session = botocore.session.get_session()
+    expected = {
+        region
+        for partition in session.get_available_partitions()
+        for region in session.get_available_regions("cognito-idp", partition)
+    }
+    assert set(user_pool_regions()) == expected
+    assert {"eu-central-1", "us-east-1", "us-gov-west-1"} <= expected
+
+
+# --- messages in YAML words, with "did you mean" ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "message"),
+    [
+        (
+            ("user_pool", "sign_in_identifiers"),
+            "email",
+            "user_pool.sign_in_identifiers: 'email': should be a list (lines starting with "
+            "'- ', or [a, b]), not a single value: write [email] for one item",
+        ),
+        (
+            ("tags",),
+            ["team"],
+            "tags: [team]: should be a mapping (key: value lines, or {key: value}), not a list: "
+            "remove the '- ' in front of the keys",
+        ),
+        (
+            ("user_pool", "mfa"),
+            "required",
+            "user_pool.mfa: 'required': should be a mapping (key: value lines, or "
+            "{key: value}), not text",
+        ),
+        (
+            ("user_pool", "password_policy", "min_length"),
+            14.5,
+            "user_pool.password_policy.min_length: 14.5: should be a whole number, not a number",
+        ),
+        (
+            ("user_pool", "mfa", "totp"),
+            "on",
+            "user_pool.mfa.totp: 'on': should be true or false, unquoted (not yes/no or quoted "
+            "text)",
+        ),
+        (
+            ("owner",),
+            True,
+            "owner: true: should be text, not true/false: quote it (YAML reads unquoted yes, no, "
+            "on, off, true and false as true/false)",
+        ),
+        (("owner",), "", "owner: '': should not be empty"),
+        (
+            ("user_pool", "name"),
+            "p" * 129,
+            f"user_pool.name: '{'p' * 76}... (129 characters): should have at most 128 "
+            "characters (it has 129)",
+        ),
+        (
+            ("project",),
+            "Acme",
+            "project: 'Acme': has the wrong format; allowed: 3-32 lower-case letters, digits and "
+            "hyphens, starting with a letter and not ending with a hyphen",
+        ),
+        (
+            ("user_pool", "sign_in_identifiers"),
+            [],
+            "user_pool.sign_in_identifiers: []: should have at least 1 item (it has 0)",
+        ),
+        (
+            ("user_pool", "password_policy", "min_length"),
+            6,
+            "user_pool.password_policy.min_length: 6: should be 8 or more",
+        ),
+        (
+            ("app_clients", "WebApp", "access_token_validity_minutes"),
+            5000,
+            "app_clients.WebApp.access_token_validity_minutes: 5000: should be 1440 or less",
+        ),
+        (
+            ("user_pool", "threat_protection", "mode"),
+            False,
+            "user_pool.threat_protection.mode: false: YAML reads unquoted off as false: write "
+            "'off' in quotes; allowed: 'off', audit, enforced",
+        ),
+        (
+            ("user_pool", "threat_protection", "mode"),
+            "enforce",
+            "user_pool.threat_protection.mode: 'enforce': did you mean 'enforced'? allowed: "
+            "'off', audit, enforced",
+        ),
+        (
+            ("identity_providers", "Apple", "type"),
+            "appel",
+            "identity_providers.Apple.type: 'appel': unknown type; did you mean 'apple'? "
+            "allowed: google, facebook, apple, saml, oidc",
+        ),
+        (
+            ("user_pool", "standard_attributes", "emial"),
+            {"required": True},
+            "user_pool.standard_attributes.emial: 'emial': invalid key: did you mean 'email'? "
+            "allowed: address, birthdate, email, family_name, gender, given_name, locale, "
+            "middle_name, name, nickname, phone_number, picture, preferred_username, profile, "
+            "updated_at, website, zoneinfo",
+        ),
+    ],
+)
+def test_type_errors_speak_yaml(
+    tmp_path: Path, key: tuple[str, ...], value: Any, message: str
+) -> None:
+    data = kit_file("showcase")
+    node = data
+    for part in key[:-1]:
+        node = node.setdefault(part, {})
+    node[key[-1]] = value
+    path = write_env(tmp_path, "dev", data)
+    assert f"{path}: {message}" in problems_of(tmp_path, "dev")
+
+
+def test_an_unknown_key_suggests_the_near_miss(tmp_path: Path) -> None:
+    data = kit_file("showcase")
+    data["user_pool"]["self_signup"] = data["user_pool"].pop("self_sign_up", True)
+    path = write_env(tmp_path, "dev", data)
+    assert problems_of(tmp_path, "dev") == [
+        f"{path}: user_pool.self_signup: unknown key; did you mean 'self_sign_up'? allowed keys "
+        "here: account_recovery, custom_attributes, deletion_protection, email, feature_plan, "
+        "federated_sign_up, federated_sign_up_reason, groups, messages, mfa, name, "
+        "password_policy, removal_policy, self_sign_up, sign_in_identifiers, standard_attributes, "
+        "threat_protection"
+    ]
+
+
+def test_an_unknown_key_far_from_any_gets_no_suggestion(tmp_path: Path) -> None:
+    data = kit_file("showcase")
+    data["user_pool"]["mfa"]["colour"] = "blue"
+    path = write_env(tmp_path, "dev", data)
+    assert problems_of(tmp_path, "dev") == [
+        f"{path}: user_pool.mfa.colour: unknown key; allowed keys here: email, mode, "
+        "relaxed_reason, sms, totp"
+    ]
+
+
+def test_a_provider_without_a_type_lists_the_types(tmp_path: Path) -> None:
+    data = kit_file("showcase")
+    del data["identity_providers"]["Facebook"]["type"]
+    path = write_env(tmp_path, "dev", data)
+    assert problems_of(tmp_path, "dev") == [
+        f"{path}: identity_providers.Facebook.type: required key is missing; allowed: google, "
+        "facebook, apple, saml, oidc"
+    ]
+
+
+def test_no_message_speaks_pydantic() -> None:
+    # Every key of the model, given values of every YAML kind: whatever pydantic says about
+    # them reaches the user in YAML words (a new key or error type that does not fails here).
+    pydantic_words = re.compile(
+        r"Input should|valid (tuple|dictionary|integer|boolean|string)|String should|"
+        r"Field required|Extra inputs|Tuple should|List should|object to extract|instance of"
+    )
+    base = {**kit_file("showcase"), "name": "dev"}
+    context = {"tier": "development", "directory": str(KIT_ENVIRONMENTS_DIR)}
+    for key in model_keys(EnvironmentConfig, base, ()):
+        for value in ("", 7, 1.5, True, None, ["x"], {"x": 1}):
+            data = copy.deepcopy(base)
+            if not set_key(data, key, value):
+                continue
+            try:
+                EnvironmentConfig.model_validate(data, context=context)
+            except ValidationError as error:
+                problems = [p for d in error.errors() for p in loader_problems("dev.yaml", d)]
+                spoken = [str(p) for p in problems if pydantic_words.search(p.message)]
+                assert not spoken, (key, value, spoken)
+
+
+def model_keys(
+    model: type[BaseModel], data: Any, prefix: tuple[str, ...]
+) -> Iterator[tuple[str, ...]]:
+    """Every key of `model` below `prefix`, descending into sections present in `data`."""
+    for name, field in model.model_fields.items():
+        if model is EnvironmentConfig and name == "name":
+            continue
+        yield (*prefix, name)
+        annotation = field.annotation
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        inner = (
+            args[0] if typing.get_origin(annotation) is not None and len(args) == 1 else annotation
+        )
+        value = data.get(name) if isinstance(data, dict) else None
+        if isinstance(inner, type) and issubclass(inner, BaseModel) and isinstance(value, dict):
+            yield from model_keys(inner, value, (*prefix, name))
+
+
+def set_key(data: dict[str, Any], key: tuple[str, ...], value: Any) -> bool:
+    node = data
+    for part in key[:-1]:
+        if not isinstance(node.get(part), dict):
+            return False
+        node = node[part]
+    node[key[-1]] = value
+    return True
+
+
+# --- problems found by model validators: each at its own key ----------------------------------
+
+
+def test_each_problem_of_a_section_is_reported_at_its_own_key(tmp_path: Path) -> None:
+    data = kit_file("strict")
+    data["user_pool"].update(
+        deletion_protection=False,
+        removal_policy="destroy",
+        federated_sign_up_reason="partners sign up through their own IdP",
+    )
+    path = write_env(tmp_path, "prod", data)
+    assert problems_of(tmp_path, "prod") == [
+        f"{path}: user_pool.federated_sign_up_reason: 'partners sign up through their own IdP': "
+        "only applies to federated_sign_up `open` with self_sign_up off",
+        f"{path}: user_pool.deletion_protection: false: must be true in a production-tier "
+        "environment",
+        f"{path}: user_pool.removal_policy: 'destroy': must be `retain` in a production-tier "
+        "environment",
+    ]
+
+
+def test_a_problem_of_a_list_item_names_the_item(tmp_path: Path) -> None:
+    data = kit_file("strict")
+    data["user_pool"]["threat_protection"]["ip_ranges"] = {
+        "always_block": ["203.0.113.0/24", "198.51.100.7/24"]
+    }
+    path = write_env(tmp_path, "prod", data)
+    assert problems_of(tmp_path, "prod") == [
+        f"{path}: user_pool.threat_protection.ip_ranges.always_block[1]: '198.51.100.7/24': "
+        "198.51.100.7/24 has host bits set; allowed: CIDR blocks like 203.0.113.0/24"
+    ]
+
+
+def test_the_documented_name_rule_is_the_code_s() -> None:
+    root = Path(__file__).resolve().parents[2]
+    for doc in ("README.md", "docs/configuration.md"):
+        text = " ".join((root / doc).read_text().split())
+        assert (
+            "a lower-case letter, then lower-case letters, digits and hyphens, at most "
+            f"{MAX_ENVIRONMENT_NAME_LENGTH} characters"
+        ) in text, doc
+
+
+def test_a_missing_choice_lists_the_choices(tmp_path: Path) -> None:
+    data = kit_file("showcase")
+    del data["app_clients"]["WebApp"]["kind"]
+    path = write_env(tmp_path, "dev", data)
+    assert problems_of(tmp_path, "dev") == [
+        f"{path}: app_clients.WebApp.kind: required key is missing; allowed: public, "
+        "confidential, machine"
+    ]

@@ -92,17 +92,26 @@ def test_workspace_sign_in_through_google_s_issuer_vouches_exactly_with_hd(
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"issuer_url": "https://login.partner.example.com"}, "workspace_domains needs issuer_url"),
-        ({"email_verified_by_idp": False}, "workspace_domains needs email_verified_by_idp: true"),
+        (
+            {"issuer_url": "https://login.partner.example.com"},
+            "GoogleWorkspace.issuer_url: 'https://login.partner.example.com': workspace_domains "
+            "needs issuer_url",
+        ),
+        (
+            {"email_verified_by_idp": False},
+            "GoogleWorkspace.email_verified_by_idp: false: workspace_domains needs "
+            "email_verified_by_idp: true",
+        ),
         ({"workspace_domains": ["gmail.com"]}, "public mailbox providers"),
         ({"workspace_domains": ["co.uk"]}, "public suffixes"),
         (
             {"workspace_domains": [], "trusted_email_domains": ["workspace.example.org"]},
-            "trusted_email_domains is not allowed on Google's issuer",
+            "GoogleWorkspace.trusted_email_domains: [workspace.example.org]: is not allowed on "
+            "Google's issuer",
         ),
         (
             {"attribute_mapping": {"email": "email", "email_verified": "email_verified"}},
-            "attribute_mapping must map custom:hd to 'hd'",
+            "GoogleWorkspace.attribute_mapping: must map custom:hd to 'hd'",
         ),
     ],
 )
@@ -127,7 +136,7 @@ def test_only_the_workspace_provider_may_write_the_hosted_domain(tmp_path: Path)
     data = with_workspace()
     data["identity_providers"]["CorporateSso"]["attribute_mapping"] = mapping
     problem = only(tmp_path, data)
-    assert "identity_providers: CorporateSso.attribute_mapping maps custom:hd" in problem
+    assert "identity_providers.CorporateSso.attribute_mapping: maps custom:hd" in problem
 
 
 @pytest.mark.parametrize(

@@ -19,10 +19,14 @@ def test_guest_write_actions_and_star_resources_are_refused(tmp_path: Path) -> N
         tmp_path,
         guest_permissions=[{"actions": ["s3:GetObject", "s3:PutObject"], "resources": ["*"]}],
     )
-    [problem] = problems_of(tmp_path, "dev")
-    assert "identity_pool.guest_permissions: " in problem
-    assert "[0] grants guests write actions ['s3:PutObject']" in problem
-    assert "[0] grants guests the `*` resource" in problem
+    path = tmp_path / "dev.yaml"
+    assert problems_of(tmp_path, "dev") == [
+        f"{path}: identity_pool.guest_permissions[0].actions: [s3:GetObject, s3:PutObject]: "
+        "grants guests write actions ['s3:PutObject']; allowed: read-only actions "
+        "(Get*, List*, Describe*, Head*, Query*, Scan*, BatchGet*, Select*)",
+        f"{path}: identity_pool.guest_permissions[0].resources: ['*']: grants guests the `*` "
+        "resource; name the resources",
+    ]
 
 
 def test_wildcard_actions_are_refused_everywhere(tmp_path: Path) -> None:

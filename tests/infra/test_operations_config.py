@@ -98,7 +98,7 @@ def test_the_dashboard_has_nothing_but_its_switch() -> None:
                 "topic_arn": "arn:aws:sns:eu-west-1:123456789012:alerts",
                 "email_subscriptions": ["oncall@example.com"],
             },
-            "email_subscriptions only apply to the kit's own topic",
+            "email_subscriptions: only apply to the kit's own topic",
         ),
         ("logs", {"retention_days": 2}, "allowed: one of [1, 3, 5"),
         ("logs", {"user_activity": "firehose"}, "needs user_activity_arn"),
@@ -145,8 +145,8 @@ def test_a_production_file_that_turns_alarms_off_is_refused_with_its_key_path(
     problems = problems_of(tmp_path, "prod")
     for part in ("alarms", "waf"):
         assert (
-            f"{path}: operations.{part}: a production-tier environment that turns this off "
-            "needs disabled_reason: a sentence saying why it runs without it"
+            f"{path}: operations.{part}.disabled_reason: not set: a production-tier environment "
+            "that turns this off needs disabled_reason: a sentence saying why it runs without it"
         ) in problems
 
 
