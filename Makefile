@@ -133,7 +133,7 @@ prerequisites: setup ## List what must exist before ENV deploys (default: every 
 		$(if $(ENVIRONMENTS_DIR),--directory "$(ENVIRONMENTS_DIR)")
 
 rehearse: setup ## Rehearse deploy, diff and destroy with the real CDK CLI against a local emulator
-	$(BIN)/pytest tests/rehearsal -m rehearsal -q
+	$(BIN)/pytest tests/rehearsal -m rehearsal -q -n 2 --dist loadgroup
 
 # The guard's baseline: BASE=<git ref> synthesized in a temporary worktree (default: the merge
 # base with the default branch; see infra/validate/baseline.py), BASE=deployed for the templates
@@ -170,8 +170,10 @@ sweep: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## Sweep documented options
 		$(if $(filter all,$(SWEEP)),--singles all --pairs 0,$(SWEEP_SAMPLE))
 
 # The validation tests run the real scanners: checkov and the Control Tower rules are needed.
+# Two or more workers (pytest-xdist): the tests that read the synthesized environments share
+# one worker, which synthesizes them once (tests/conftest.py).
 test: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## Run the whole test suite
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadgroup
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

@@ -99,6 +99,19 @@ def synthesize(configs: list[EnvironmentConfig], outdir: Path, directory: Path) 
     return Assembly(outdir=outdir, environments=environments, stages=dict(stages))
 
 
+SYNTHESIZED_FIXTURES = frozenset({"assembly", "team_assembly", "env", "any_env"})
+"""The fixtures that need the session's synthesized environments."""
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """With pytest-xdist (`make test` runs two workers), every test that reads the session's
+    synthesized environments runs on one worker, so only that worker pays for the synth; the
+    others take the tests that need no CDK app."""
+    for item in items:
+        if SYNTHESIZED_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.xdist_group("synthesized"))
+
+
 @pytest.fixture(scope="session")
 def kit_configs() -> dict[str, EnvironmentConfig]:
     configs = load_environments(KIT_ENVIRONMENTS, directory=KIT_ENVIRONMENTS_DIR)
