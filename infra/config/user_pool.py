@@ -13,6 +13,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra.config.identity_pool import PolicyStatementConfig
 from infra.config.model_base import Section, tier_of
+from infra.config.sign_in import DeviceTrackingConfig, SignInConfig, sign_in_problems
 from infra.config.threat_protection import ThreatProtectionConfig
 from infra.config.types import (
     Bool,
@@ -237,17 +238,28 @@ def _address_belongs_to(address: str, identity: str) -> bool:
     return address.lower() == identity or domain == identity or domain.endswith("." + identity)
 
 
+CODE_BODY = "Your verification code is {####}."
+LINK_BODY = "Verify your email address: {##Verify email##}"
+LINK_PLACEHOLDER = re.compile(r"\{##[^#{}]+##\}")
+
+
 class MessagesConfig(Section):
     """Verification and invitation messages; Cognito replaces the placeholders."""
 
+    verification_email_style: Literal["code", "link"] = Field(
+        "code",
+        description="How users confirm an email address: `code` (they type {####}) or `link` "
+        "(they click {##Verify email##}, which opens the hosted domain).",
+    )
     verification_email_subject: Str = Field(
         "Your verification code", min_length=1, max_length=140, description="Subject."
     )
     verification_email_body: Str = Field(
-        "Your verification code is {####}.",
+        CODE_BODY,
         min_length=6,
         max_length=20000,
-        description="Body; must contain `{####}`.",
+        description="Body; must contain `{####}` (style `code`) or `{##link text##}` (style "
+        f"`link`, default: {LINK_BODY!r}).",
     )
     verification_sms: Str = Field(
         "Your verification code is {####}.",
@@ -271,7 +283,27 @@ class MessagesConfig(Section):
         description="SMS text; must contain `{username}` and `{####}`.",
     )
 
-    @field_validator("verification_email_body", "verification_sms")
+    @model_validator(mode="before")
+    @classmethod
+    def _link_style_body(cls, data: Any) -> Any:
+        # The default body depends on the style beside it, so it is filled in here.
+        if not isinstance(data, dict) or "verification_email_body" in data:
+            return data
+        if data.get("verification_email_style") != "link":
+            return data
+        return {**data, "verification_email_body": LINK_BODY}
+
+    @field_validator("verification_email_body")
+    @classmethod
+    def _has_code_or_link(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("verification_email_style") == "link":
+            if not LINK_PLACEHOLDER.search(value):
+                raise ValueError("style `link` needs the link placeholder {##link text##}")
+        elif "{####}" not in value:
+            raise ValueError("must contain the code placeholder {####}")
+        return value
+
+    @field_validator("verification_sms")
     @classmethod
     def _has_code(cls, value: str) -> str:
         if "{####}" not in value:
@@ -331,6 +363,17 @@ class UserPoolConfig(Section):
         default_factory=dict, validate_default=True, description="Threat protection settings."
     )
     mfa: MfaConfig = Field(default_factory=dict, validate_default=True, description="MFA settings.")
+    sign_in: SignInConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Choice-based sign-in: first factors (password, email or SMS codes, "
+        "passkeys) and passkey settings; default: password only.",
+    )
+    device_tracking: DeviceTrackingConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Remembered devices; default: off.",
+    )
     password_policy: PasswordPolicyConfig = Field(
         default_factory=dict, validate_default=True, description="Password rules."
     )
@@ -441,6 +484,7 @@ class UserPoolConfig(Section):
                 "self_sign_up off"
             )
         problems += self._threat_protection_problems(tier_of(info))
+        problems += sign_in_problems(self, tier_of(info))
         shortest = minimum_password_length(
             tier=tier_of(info), mfa_required=self.mfa.mode == "required"
         )
