@@ -921,6 +921,7 @@ def _relying_party_problems(
     key = "user_pool.sign_in.passkey.relying_party_id"
     chosen = pool.sign_in.passkey.relying_party_id
     if chosen is None:
+        yield from _in_app_passkey_problems(None, clients, choice_based_clients(clients), domain)
         hosted = longest_hosted_domain(domain, sections.region)
         if len(hosted) > RELYING_PARTY_ID_MAX:
             where = f"in {sections.region}" if sections.region else "in the longest region names"
@@ -932,9 +933,10 @@ def _relying_party_problems(
                 "app origins",
             )
         return
+    users = choice_based_clients(clients)
+    yield from _in_app_passkey_problems(chosen, clients, users, domain)
     if hosted_domain_pattern(domain, sections.region).match(chosen):
         return
-    users = choice_based_clients(clients)
     origins = {c: app_origins(clients[c]) for c in users}
     hosts = sorted({h for found in origins.values() for h in found if h != LOCALHOST})
     if chosen == LOCALHOST:
@@ -961,6 +963,29 @@ def _relying_party_problems(
         )
 
 
+def _in_app_passkey_problems(
+    chosen: str | None, clients: dict[str, AppClientConfig], users: list[str], domain: DomainConfig
+) -> Iterator[Reference]:
+    """A client that asks for passkeys first signs in inside the app (Amplify's signIn): the
+    browser refuses a relying party its origin is not equal to or below."""
+    relying_party = chosen or domain.custom_domain
+    for client_id in users:
+        if clients[client_id].preferred_challenge != "passkey":
+            continue
+        hosts = [h for h in app_origins(clients[client_id]) if h != LOCALHOST]
+        outside = [h for h in hosts if relying_party is None or not _under(h, relying_party)]
+        if outside:
+            shown = relying_party or _hosted_name(domain)
+            yield (
+                f"app_clients.{client_id}.preferred_challenge",
+                f"`passkey`, but the passkey relying party {shown} does not cover the app's "
+                f"origins {outside}: the browser refuses passkey sign-in there; set "
+                f"user_pool.sign_in.passkey.relying_party_id to one of {_common_parents(hosts)} "
+                "(managed login on the hosted domain then offers no passkeys), or drop "
+                "preferred_challenge",
+            )
+
+
 def _hosted_name(domain: DomainConfig) -> str:
     if domain.custom_domain is not None:
         return domain.custom_domain
@@ -968,7 +993,7 @@ def _hosted_name(domain: DomainConfig) -> str:
 
 
 def _sign_in_warnings(sections: Sections) -> Iterator[Reference]:
-    pool, clients, domain = sections.user_pool, sections.app_clients, sections.domain
+    pool, clients = sections.user_pool, sections.app_clients
     if pool is None or clients is None:
         return
     users = choice_based_clients(clients)
@@ -990,14 +1015,3 @@ def _sign_in_warnings(sections: Sections) -> Iterator[Reference]:
             f"app_clients.<id>.choice_based_sign_in: true on the clients that should (here: "
             f"{interactive}), or keep first_factors [password]",
         )
-    chosen = pool.sign_in.passkey.relying_party_id
-    if pool.sign_in.passkeys and chosen is not None and domain is not None:
-        hosted = domain.custom_domain
-        if not hosted_domain_pattern(domain, sections.region).match(chosen) and not (
-            hosted and _under(hosted, chosen)
-        ):
-            yield (
-                "user_pool.sign_in.passkey.relying_party_id",
-                f"{chosen!r}: passkeys work in the apps' own sign-in below it, but not on the "
-                f"managed login pages ({_hosted_name(domain)}), which need the hosted domain",
-            )
