@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
-from infra.config.model_base import Section, Tier, tier_of
+from infra.config.model_base import Section, tier_of
 from infra.config.types import Bool, NonEmptyStr, Str
 
 if TYPE_CHECKING:
@@ -187,7 +187,7 @@ class SignInConfig(Section):
         return tuple(f for f in self.first_factors if f in CODE_FACTORS)
 
 
-def sign_in_problems(pool: UserPoolConfig, tier: Tier) -> list[str]:
+def sign_in_problems(pool: UserPoolConfig) -> list[str]:
     """What Cognito would refuse, or what would break or weaken sign-in, in the pool's own
     settings (the cross-section checks are in `infra.config.references`)."""
     sign_in, mfa = pool.sign_in, pool.mfa
@@ -225,18 +225,13 @@ def sign_in_problems(pool: UserPoolConfig, tier: Tier) -> list[str]:
             "sign_in.passkey.counts_as_mfa has no effect while mfa.mode is `off`; remove it, "
             "or choose mfa.mode optional or required"
         )
-    if "email_otp" in sign_in.first_factors:
-        if "email" not in pool.standard_attributes:
-            problems.append(
-                f"{where}: email_otp needs standard_attributes.email (the code goes to a "
-                "verified address); add it, or drop email_otp"
-            )
-        if tier == "production" and pool.email.sender != "ses":
-            problems.append(
-                f"{where}: email_otp in a production-tier environment needs email.sender `ses` "
-                "with an SES identity: Cognito's own sender stops after 50 mails a day, and "
-                "every sign-in past them fails"
-            )
+    # Email codes in production tier go through SES: `EmailConfig` already refuses Cognito's
+    # own sender there (50 mails a day), whatever the pool sends.
+    if "email_otp" in sign_in.first_factors and "email" not in pool.standard_attributes:
+        problems.append(
+            f"{where}: email_otp needs standard_attributes.email (the code goes to a verified "
+            "address); add it, or drop email_otp"
+        )
     if "sms_otp" in sign_in.first_factors:
         if "phone_number" not in pool.standard_attributes:
             problems.append(

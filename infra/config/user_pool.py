@@ -484,7 +484,7 @@ class UserPoolConfig(Section):
                 "self_sign_up off"
             )
         problems += self._threat_protection_problems(tier_of(info))
-        problems += sign_in_problems(self, tier_of(info))
+        problems += sign_in_problems(self)
         shortest = minimum_password_length(
             tier=tier_of(info), mfa_required=self.mfa.mode == "required"
         )
