@@ -259,9 +259,8 @@ def _sign_in(config: UserPoolConfig, relying_party_id: str | None) -> dict[str, 
         props["passkey_user_verification"] = cognito.PasskeyUserVerification[
             sign_in.passkey.user_verification.upper()
         ]
-    if "sms_otp" in factors:
-        # The L2 creates the SNS role for SMS MFA and phone verification only.
-        props["enable_sms_role"] = True
+    # SMS codes need the SNS role: the L2 creates it because the config requires the
+    # phone_number attribute for them, which the pool verifies by SMS.
     devices = config.device_tracking
     if devices.mode != "off":
         props["device_tracking"] = cognito.DeviceTracking(

@@ -22,6 +22,7 @@ from infra.quota import (
     FlowBudget,
     bucket_of,
     budget,
+    configured_flows,
     markdown,
     quota_categories,
 )
@@ -44,6 +45,23 @@ PINNED = [
         12.5,
     ),
     ("sign-in", {"UserAuthentication": 1, "UserAuthentication (challenges)": 2}, 120.0),
+    # Choice-based sign-in: WebApp prefers email codes, so that flow skips SELECT_CHALLENGE.
+    (
+        "sign-in with an email code (USER_AUTH)",
+        {"UserAuthentication": 1, "UserAuthentication (challenges)": 1},
+        120.0,
+    ),
+    (
+        "sign-in with an SMS code (USER_AUTH)",
+        {"UserAuthentication": 1, "UserAuthentication (challenges)": 2},
+        120.0,
+    ),
+    (
+        "sign-in with a passkey (USER_AUTH)",
+        {"UserAuthentication": 1, "UserAuthentication (challenges)": 2},
+        120.0,
+    ),
+    ("passkey registration", {"UserUpdate": 2}, 12.5),
     ("token refresh", {"UserAuthentication": 1}, 120.0),
     ("client credentials", {"ClientAuthentication": 1}, 150.0),
 ]
@@ -174,3 +192,34 @@ def test_print_the_budget_of_every_environment(kit_configs: dict[str, Environmen
         tables.append(f"### {config.name} ({config.tier})\n\n{markdown(rows)}")
     print("\n\nQuota budget under the default quotas (per account and Region):\n")
     print("\n\n".join(tables))
+
+
+def test_passwordless_flows_only_where_a_client_offers_them(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    config = kit_configs["showcase"]
+    web = config.app_clients["WebApp"]
+    closed = config.model_copy(
+        update={
+            "app_clients": {
+                **config.app_clients,
+                "WebApp": web.model_copy(
+                    update={"choice_based_sign_in": False, "preferred_challenge": None}
+                ),
+            }
+        }
+    )
+    flows = [row.flow for row in budget(closed, trigger_call_counter(closed))]
+    assert not [flow for flow in flows if "USER_AUTH" in flow or "passkey" in flow]
+    assert "UserUpdate" not in quota_categories(closed, [])
+    assert "UserUpdate" in quota_categories(config, [])
+
+
+def test_an_email_code_sign_in_lets_the_custom_message_trigger_write_the_code(
+    showcase: list[FlowBudget], kit_configs: dict[str, EnvironmentConfig]
+) -> None:
+    flows = {flow.name: flow for flow in configured_flows(kit_configs["showcase"])}
+    triggers = [i.trigger for i in flows["sign-in with an email code (USER_AUTH)"].invocations]
+    assert triggers == ["CustomMessage", "PreTokenGeneration"]
+    passkey = [i.trigger for i in flows["sign-in with a passkey (USER_AUTH)"].invocations]
+    assert passkey == ["PreTokenGeneration"]
