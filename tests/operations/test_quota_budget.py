@@ -179,6 +179,10 @@ def test_docs_show_the_generated_tables(
     )
     sign_up = markdown([row for row in showcase if row.flow == "native sign-up"])
     assert sign_up in docs, "update docs/operations.md"
+    passwordless = markdown(
+        [row for row in showcase if "USER_AUTH" in row.flow or row.flow == "passkey registration"]
+    )
+    assert passwordless in docs, "update docs/operations.md"
 
 
 @pytest.mark.bench
