@@ -73,3 +73,13 @@ def test_a_migration_lists_what_must_be_checked_in_the_old_pool(
     assert tenant.startswith("proof that no user could set custom:tenant_id in eu-west-1_OldPool01")
     assert "WriteAttributes" in tenant
     assert "migration.protected_in_old_pool.email_verified" in listed
+
+
+def test_sms_codes_list_the_spend_guard_the_file_names(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    showcase = kit_configs["showcase"]
+    found = {p.key: p.what for p in prerequisites(showcase)}
+    guard = found["user_pool.sign_in.sms_spend_guard"]
+    assert showcase.user_pool.sign_in.sms_spend_guard in guard
+    assert "SNS SMS sandbox" in guard
