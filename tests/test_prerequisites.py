@@ -81,5 +81,7 @@ def test_sms_codes_list_the_spend_guard_the_file_names(
     showcase = kit_configs["showcase"]
     found = {p.key: p.what for p in prerequisites(showcase)}
     guard = found["user_pool.sign_in.sms_spend_guard"]
-    assert showcase.user_pool.sign_in.sms_spend_guard in guard
+    written = showcase.user_pool.sign_in.sms_spend_guard
+    assert written is not None
+    assert written in guard
     assert "SNS SMS sandbox" in guard
