@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from infra.config import EnvironmentConfig
+from infra.config import EnvironmentConfig, load_environment
 from infra.prerequisites import main, prerequisites
 from tests.conftest import KIT_ENVIRONMENTS_DIR
+from tests.infra.test_config_errors import kit_file, write_env
+from tests.infra.test_sign_in_config import SPEND_GUARD, every_factor
 
 
 def keys(config: EnvironmentConfig) -> list[str]:
@@ -75,13 +79,10 @@ def test_a_migration_lists_what_must_be_checked_in_the_old_pool(
     assert "migration.protected_in_old_pool.email_verified" in listed
 
 
-def test_sms_codes_list_the_spend_guard_the_file_names(
-    kit_configs: dict[str, EnvironmentConfig],
-) -> None:
-    showcase = kit_configs["showcase"]
-    found = {p.key: p.what for p in prerequisites(showcase)}
+def test_sms_codes_list_the_spend_guard_the_file_names(tmp_path: Path) -> None:
+    write_env(tmp_path, "dev", every_factor(kit_file("showcase")))
+    config = load_environment("dev", directory=tmp_path)
+    found = {p.key: p.what for p in prerequisites(config)}
     guard = found["user_pool.sign_in.sms_spend_guard"]
-    written = showcase.user_pool.sign_in.sms_spend_guard
-    assert written is not None
-    assert written in guard
+    assert SPEND_GUARD in guard
     assert "SNS SMS sandbox" in guard

@@ -32,8 +32,21 @@ def passkeys_as_mfa() -> Data:
 
 
 def showcase() -> Data:
-    """The development-tier fixture: every first factor on, WebApp prefers email codes."""
-    return kit_file("showcase")
+    """The development-tier fixture with every first factor on: email and SMS codes beside its
+    passkeys (counted as MFA, on the hosted domain); WebApp offers them."""
+    return every_factor(kit_file("showcase"))
+
+
+SPEND_GUARD = "the account's SNS monthly SMS spend limit is 10 USD (kit test)"
+
+
+def every_factor(data: Data) -> Data:
+    """`data` (the showcase fixture) with email and SMS codes added to its first factors."""
+    pool = data["user_pool"]
+    pool["standard_attributes"]["phone_number"] = {}
+    pool["sign_in"]["first_factors"] = ["password", "email_otp", "sms_otp", "passkey"]
+    pool["sign_in"]["sms_spend_guard"] = SPEND_GUARD
+    return data
 
 
 def problems(tmp_path: Path, data: Data, name: str = "env") -> list[str]:

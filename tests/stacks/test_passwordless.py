@@ -11,9 +11,11 @@ import aws_cdk as cdk
 import pytest
 
 from infra.config import EnvironmentConfig, load_environment
+from infra.config.sign_in import FIRST_FACTOR_NAMES
 from stacks.cognito_stack import CognitoStack
 from tests.conftest import Assembly, Synthesized
 from tests.infra.test_config_errors import kit_file, write_env
+from tests.infra.test_sign_in_config import every_factor
 
 USER_POOL = "AWS::Cognito::UserPool"
 CLIENT = "AWS::Cognito::UserPoolClient"
@@ -46,25 +48,23 @@ def alarm_names(env: Synthesized) -> list[str]:
     return sorted(r["Properties"]["AlarmName"] for r in env.resources(ALARM).values())
 
 
-def test_the_showcase_fixture_offers_every_factor_with_passkeys_on_its_hosted_domain(
+def test_the_showcase_fixture_offers_passkeys_as_mfa_on_its_hosted_domain(
     assembly: Assembly,
 ) -> None:
     env = assembly.environments["showcase"]
     properties = pool(env)
     assert properties["Policies"]["SignInPolicy"] == {
-        "AllowedFirstAuthFactors": ["PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"]
+        "AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]
     }
     assert properties["UserPoolTier"] == "ESSENTIALS"
-    # The hosted prefix domain, as the pool domain serves it.
+    # No relying party in the file: the hosted prefix domain, as the pool domain serves it.
     [domain] = env.resources("AWS::Cognito::UserPoolDomain").values()
     prefix = domain["Properties"]["Domain"]
     assert properties["WebAuthnRelyingPartyID"] == {
         "Fn::Join": ["", [f"{prefix}.auth.", {"Ref": "AWS::Region"}, ".amazoncognito.com"]]
     }
     assert properties["WebAuthnUserVerification"] == "required"
-    assert "WebAuthnFactorConfiguration" not in properties
-    # SMS codes need the SNS role even without SMS MFA.
-    assert "SnsCallerArn" in properties["SmsConfiguration"]
+    assert properties["WebAuthnFactorConfiguration"] == "MULTI_FACTOR_WITH_USER_VERIFICATION"
     assert properties["DeviceConfiguration"] == {
         "ChallengeRequiredOnNewDevice": True,
         "DeviceOnlyRememberedOnUserPrompt": False,
@@ -74,35 +74,37 @@ def test_the_showcase_fixture_offers_every_factor_with_passkeys_on_its_hosted_do
 def test_only_clients_that_offer_it_allow_user_auth(assembly: Assembly) -> None:
     env = assembly.environments["showcase"]
     flows = {c: p["ExplicitAuthFlows"] for c, p in clients(env).items()}
-    assert "ALLOW_USER_AUTH" in flows["WebApp"]
     assert [c for c, found in flows.items() if "ALLOW_USER_AUTH" in found] == ["WebApp"]
 
 
-def test_the_prod_example_counts_passkeys_as_mfa_on_its_custom_domain(
-    team_assembly: Assembly,
-) -> None:
-    env = team_assembly.environments["prod"]
-    properties = pool(env)
-    assert properties["MfaConfiguration"] == "ON"
-    assert properties["Policies"]["SignInPolicy"] == {
-        "AllowedFirstAuthFactors": ["PASSWORD", "WEB_AUTHN"]
-    }
-    assert properties["WebAuthnFactorConfiguration"] == "MULTI_FACTOR_WITH_USER_VERIFICATION"
-    assert properties["WebAuthnRelyingPartyID"] == env.config.domain.custom_domain
-    assert properties["WebAuthnUserVerification"] == "required"
-    assert "ALLOW_USER_AUTH" in clients(env)["WebApp"]["ExplicitAuthFlows"]
+FACTOR_ORDER = ("password", "email_otp", "sms_otp", "passkey")
+FACTOR_NAMES = dict(
+    zip(FACTOR_ORDER, ("PASSWORD", "EMAIL_OTP", "SMS_OTP", "WEB_AUTHN"), strict=True)
+)
 
 
-def test_the_showcase_example_binds_passkeys_to_the_web_apps_domain(
-    team_assembly: Assembly,
-) -> None:
-    env = team_assembly.environments["showcase"]
+def test_every_environment_synthesizes_the_sign_in_its_file_states(any_env: Synthesized) -> None:
+    env = any_env
+    sign_in = env.config.user_pool.sign_in
     properties = pool(env)
-    assert properties["WebAuthnRelyingPartyID"] == "app.showcase.example.com"
-    assert len(properties["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"]) == 4
-    web = env.config.app_clients["WebApp"]
-    assert web.preferred_challenge == "passkey"
-    assert any("app.showcase.example.com" in url for url in web.callback_urls)
+    policy = properties["Policies"].get("SignInPolicy")
+    if sign_in.first_factors == ("password",):
+        assert policy is None
+    else:
+        written = [FIRST_FACTOR_NAMES[f] for f in FACTOR_ORDER if f in sign_in.first_factors]
+        assert policy["AllowedFirstAuthFactors"] == written
+    if sign_in.passkeys:
+        chosen = sign_in.passkey.relying_party_id or env.config.domain.custom_domain
+        if chosen is not None:
+            assert properties["WebAuthnRelyingPartyID"] == chosen
+        assert properties["WebAuthnUserVerification"] == sign_in.passkey.user_verification
+        factor = properties.get("WebAuthnFactorConfiguration")
+        assert (factor == "MULTI_FACTOR_WITH_USER_VERIFICATION") is sign_in.passkey.counts_as_mfa
+    else:
+        assert not [p for p in PASSWORDLESS_POOL_PROPERTIES[:3] if p in properties]
+    for client_id, found in clients(env).items():
+        offers = env.config.app_clients[client_id].choice_based_sign_in
+        assert ("ALLOW_USER_AUTH" in found["ExplicitAuthFlows"]) is offers, client_id
 
 
 @pytest.mark.parametrize(
@@ -130,34 +132,66 @@ def test_a_pool_that_does_not_opt_in_keeps_password_sign_in_only(
     assert template.get("DefaultEmailOption") == "CONFIRM_WITH_CODE"
 
 
-def test_codes_as_first_factors_alarm_on_failed_deliveries_and_sms_spend(
+def test_passkeys_without_codes_alarm_on_neither_messages_nor_sms_spend(
     assembly: Assembly,
 ) -> None:
     env = assembly.environments["showcase"]
-    prefix = f"{env.config.project}-{env.config.name}"
-    assert {f"{prefix}-MessageDeliveryErrors", f"{prefix}-SmsSpend"} <= set(alarm_names(env))
-    [metric_filter] = env.resources("AWS::Logs::MetricFilter").values()
+    names = alarm_names(env)
+    assert not [a for a in names if a.endswith(("MessageDeliveryErrors", "SmsSpend"))]
+    [throttled] = [
+        r["Properties"]["AlarmDescription"]
+        for r in env.resources(ALARM).values()
+        if r["Properties"]["AlarmName"].endswith("ThrottledUserUpdate")
+    ]
+    assert "registering a passkey fails" in throttled
+
+
+# --- every first factor: the showcase fixture with email and SMS codes added ------------------
+
+
+@pytest.fixture(scope="module")
+def every_factor_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    folder = tmp_path_factory.mktemp("every-factor")
+    write_env(folder, "showcase", every_factor(kit_file("showcase")))
+    config = load_environment("showcase", directory=Path(folder))
+    app = cdk.App()
+    stack = CognitoStack(app, "EveryFactor", config=config, source_file="showcase.yaml")
+    template: dict[str, Any] = app.synth().get_stack_by_name(stack.stack_name).template
+    return template
+
+
+def test_codes_as_first_factors_alarm_on_failed_deliveries_and_sms_spend(
+    every_factor_template: dict[str, Any],
+) -> None:
+    [properties] = [r["Properties"] for r in _resources(every_factor_template, USER_POOL).values()]
+    assert properties["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"] == [
+        "PASSWORD",
+        "EMAIL_OTP",
+        "SMS_OTP",
+        "WEB_AUTHN",
+    ]
+    # SMS codes need the SNS role: the phone_number attribute they require brings it.
+    assert "SnsCallerArn" in properties["SmsConfiguration"]
+    alarms = {
+        r["Properties"]["AlarmName"].rpartition("-")[2]: r["Properties"]
+        for r in _resources(every_factor_template, ALARM).values()
+    }
+    [metric_filter] = _resources(every_factor_template, "AWS::Logs::MetricFilter").values()
     [logs] = [
         logical_id
-        for logical_id in env.resources("AWS::Logs::LogGroup")
+        for logical_id in _resources(every_factor_template, "AWS::Logs::LogGroup")
         if "NotificationErrors" in logical_id
     ]
     assert metric_filter["Properties"]["LogGroupName"] == {"Ref": logs}
     [transformation] = metric_filter["Properties"]["MetricTransformations"]
-    assert transformation["MetricName"] == f"{prefix}-MessageDeliveryErrors"
-    [spend] = [
-        r["Properties"]
-        for r in env.resources(ALARM).values()
-        if r["Properties"]["AlarmName"].endswith("SmsSpend")
-    ]
+    delivery = alarms["MessageDeliveryErrors"]
+    assert (delivery["Namespace"], delivery["MetricName"]) == (
+        transformation["MetricNamespace"],
+        transformation["MetricName"],
+    )
+    spend = alarms["SmsSpend"]
     assert (spend["Namespace"], spend["MetricName"]) == ("AWS/SNS", "SMSMonthToDateSpentUSD")
-    assert spend["Threshold"] == env.config.operations.alarms.thresholds.sms_spend_usd
-
-
-def test_passkeys_without_codes_alarm_on_neither(team_assembly: Assembly) -> None:
-    names = alarm_names(team_assembly.environments["prod"])
-    assert not [a for a in names if a.endswith(("MessageDeliveryErrors", "SmsSpend"))]
-    assert "cognito-kit-prod-ThrottledUserUpdate" in names
+    assert spend["Threshold"] == 100
 
 
 # --- one synth of the strict fixture with the remaining choices ------------------------------
