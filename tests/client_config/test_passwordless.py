@@ -101,3 +101,17 @@ def test_a_block_only_for_clients_that_offer_a_passwordless_factor(
             if offered and sign_in.passkey.relying_party_id is not None:
                 web_authn = f.outputs["auth"]["passwordless"]["web_authn"]
                 assert web_authn["relying_party_id"] == sign_in.passkey.relying_party_id
+
+
+def test_no_block_for_a_client_without_choice_based_sign_in(generated: Generated) -> None:
+    # GIVEN the showcase fixture's passkey pool, its web app no longer offering them
+    env, _ = generated["kit:showcase"]
+    web = env.config.app_clients["WebApp"].model_copy(update={"choice_based_sign_in": False})
+    closed = env.config.model_copy(
+        update={"app_clients": {**env.config.app_clients, "WebApp": web}}
+    )
+    # WHEN its files are written
+    files, _ = amplify_outputs(closed, fake_outputs(env))
+    # THEN Amplify is not told about factors the client would refuse (no ALLOW_USER_AUTH)
+    [file] = [f for f in files if f.client_id == "WebApp"]
+    assert "passwordless" not in file.outputs["auth"]
