@@ -16,8 +16,9 @@ from pathlib import Path
 
 import aws_cdk as cdk
 
-from infra.config import ConfigError, known_environments, load_environments
-from infra.config.loader import ENVIRONMENTS_DIR, EnvironmentFiles, Problem
+from infra.config import ConfigError, EnvironmentConfig, known_environments, load_environments
+from infra.config.loader import ENVIRONMENTS_DIR, EnvironmentFiles, Problem, display_path
+from infra.config.references import reference_warnings
 from stacks.composition import compose
 
 DEFAULT_ENVIRONMENT = "dev"
@@ -55,6 +56,15 @@ def requested_environments(value: object, directory: Path) -> list[str]:
     return names
 
 
+def config_warnings(config: EnvironmentConfig, directory: Path) -> list[str]:
+    """One line per setting that deploys but probably does not do what the file means."""
+    shown = display_path(directory / f"{config.name}.yaml")
+    return [
+        f"Configuration warning: {shown}: {key}: {message}"
+        for key, message in reference_warnings(config.sections())
+    ]
+
+
 def main() -> int:
     app = cdk.App(post_cli_context=FAIL_SYNTH_ON_VALIDATION_ERRORS)
     # -c environments_dir=PATH reads environment files kept outside this repository.
@@ -65,6 +75,9 @@ def main() -> int:
     except ConfigError as error:
         print(error, file=sys.stderr)
         return 2
+    for config in configs:
+        for line in config_warnings(config, directory):
+            print(line, file=sys.stderr)
     compose(app, configs, directory=directory)
     try:
         app.synth()

@@ -64,6 +64,14 @@ def _prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:
                 "user_pool.email.configuration_set",
                 f"the SES configuration set {email.configuration_set} in {email.ses_region}",
             )
+    sign_in = config.user_pool.sign_in
+    if "sms_otp" in sign_in.first_factors:
+        yield Prerequisite(
+            "user_pool.sign_in.sms_spend_guard",
+            f"what the file says caps SMS spend, in place in {where}: {sign_in.sms_spend_guard} "
+            "(and the account out of the SNS SMS sandbox, with an origination identity where "
+            "destination countries require one)",
+        )
     domain = config.domain
     if domain.custom_domain is not None:
         parent = domain.custom_domain.partition(".")[2]

@@ -22,6 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from infra.config.app_clients import AppClientConfig
 from infra.config.environment import EnvironmentConfig
 from infra.config.federation import enabled_providers
 from infra.config.references import attached_slots, client_provider_ids
@@ -122,6 +123,10 @@ OPERATION_CATEGORIES: dict[str, str] = {
     "ListUsers": "UserList",
     "ListUsersInGroup": "UserList",
     "RevokeToken": "UserToken",
+    # Not confirmed against the live table here (see docs/operations.md): passkey registration
+    # with the user's access token, counted in the update category with the lowest quota.
+    "StartWebAuthnRegistration": "UserUpdate",
+    "CompleteWebAuthnRegistration": "UserUpdate",
 }
 
 COGNITO = "Cognito"
@@ -277,6 +282,7 @@ def configured_flows(config: EnvironmentConfig) -> list[Flow]:
                 "one custom challenge: define, create, the answer, verify, define again",
             )
         )
+    flows += _passwordless_flows(config, interactive, invoked)
     if interactive:
         flows.append(
             Flow(
@@ -295,6 +301,70 @@ def configured_flows(config: EnvironmentConfig) -> list[Flow]:
                 # does not invoke for client-credentials grants (V3_0 only).
                 (),
                 "machine-to-machine access token",
+            )
+        )
+    return flows
+
+
+# Choice-based sign-in (USER_AUTH): without a preferred challenge Cognito answers InitiateAuth
+# with SELECT_CHALLENGE and the app sends the choice before the code or the passkey assertion;
+# with one (Amplify's preferredChallenge) that round trip is skipped. The budget counts the
+# longer path. The code itself is a message (SES or SNS), not a user pools API request.
+_PASSWORDLESS_FLOWS = {
+    "email_otp": ("sign-in with an email code", "the code is mailed (SES or Cognito's sender)"),
+    "sms_otp": ("sign-in with an SMS code", "the code is a text message (SNS, paid)"),
+    "passkey": ("sign-in with a passkey", "WEB_AUTHN: the challenge, then the signed assertion"),
+}
+
+
+def _passwordless_flows(
+    config: EnvironmentConfig,
+    interactive: Mapping[str, AppClientConfig],
+    invoked: Callable[..., tuple[Invocation, ...]],
+) -> list[Flow]:
+    sign_in = config.user_pool.sign_in
+    offering = [client for client in interactive.values() if client.choice_based_sign_in]
+    if not offering or not sign_in.passwordless:
+        return []
+    flows = []
+    for factor in sign_in.passwordless:
+        name, message = _PASSWORDLESS_FLOWS[factor]
+        preferred = all(client.preferred_challenge == factor for client in offering)
+        challenges = 1 if preferred else 2
+        code = factor != "passkey"
+        flows.append(
+            Flow(
+                name + " (USER_AUTH)",
+                (
+                    _cognito("InitiateAuth (USER_AUTH)", "UserAuthentication"),
+                    _cognito(
+                        "RespondToAuthChallenge", "UserAuthentication (challenges)", challenges
+                    ),
+                ),
+                invoked(
+                    *((("CustomMessage", "custom_message_authentication"),) if code else ()),
+                    ("PreTokenGeneration", "pre_token_generation_authentication"),
+                ),
+                message
+                + (
+                    "; every client prefers it"
+                    if preferred
+                    else "; SELECT_CHALLENGE first (no preferred_challenge)"
+                ),
+            )
+        )
+    if sign_in.passkeys:
+        flows.append(
+            Flow(
+                "passkey registration",
+                (
+                    _cognito("StartWebAuthnRegistration", bucket_of("StartWebAuthnRegistration")),
+                    _cognito(
+                        "CompleteWebAuthnRegistration", bucket_of("CompleteWebAuthnRegistration")
+                    ),
+                ),
+                (),
+                "once per user and device, with the signed-in user's access token",
             )
         )
     return flows

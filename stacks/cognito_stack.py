@@ -11,7 +11,7 @@ from infra.config import EnvironmentConfig
 from infra.config.references import identity_pool_clients
 from infra.constructs.apis import Apis
 from infra.constructs.app_clients import AppClients
-from infra.constructs.hosted_domain import HostedDomain
+from infra.constructs.hosted_domain import HostedDomain, hosted_domain_name
 from infra.constructs.identity_pool import IdentityPool
 from infra.constructs.identity_providers import IdentityProviders
 from infra.constructs.operations import Operations
@@ -51,6 +51,8 @@ class CognitoStack(cdk.Stack):
             config=config.user_pool,
             environment=config.name,
             default_name=f"{config.project}-{config.name}",
+            passkey_relying_party_id=config.user_pool.sign_in.passkey.relying_party_id
+            or hosted_domain_name(config.domain, self.region),
         )
         self.triggers = Triggers(
             self,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from infra.config import EnvironmentConfig
+from infra.config import EnvironmentConfig, load_environment
 from infra.prerequisites import main, prerequisites
 from tests.conftest import KIT_ENVIRONMENTS_DIR
+from tests.infra.test_config_errors import kit_file, write_env
+from tests.infra.test_sign_in_config import SPEND_GUARD, every_factor
 
 
 def keys(config: EnvironmentConfig) -> list[str]:
@@ -86,3 +90,12 @@ def test_the_team_s_functions_and_the_senders_roles_are_listed(
     role = listed["triggers.custom_sms_sender.decrypt_role_arn"]
     assert "role/acme-showcase-sms" in role
     assert "triggers.custom_sender_key" not in listed  # created by the kit
+
+
+def test_sms_codes_list_the_spend_guard_the_file_names(tmp_path: Path) -> None:
+    write_env(tmp_path, "dev", every_factor(kit_file("showcase")))
+    config = load_environment("dev", directory=tmp_path)
+    found = {p.key: p.what for p in prerequisites(config)}
+    guard = found["user_pool.sign_in.sms_spend_guard"]
+    assert SPEND_GUARD in guard
+    assert "SNS SMS sandbox" in guard

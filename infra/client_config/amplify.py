@@ -23,6 +23,7 @@ from infra.client_config.outputs import OutputsError, stack_name
 from infra.config import AppClientConfig, EnvironmentConfig
 from infra.config.federation import SOCIAL_PROVIDER_NAMES
 from infra.config.references import client_provider_ids, identity_pool_clients
+from infra.config.sign_in import FIRST_FACTOR_NAMES
 
 SCHEMA_VERSION = "1.4"
 USER_POOL_ID = re.compile(r"^(?P<region>[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d)_[0-9A-Za-z]+$")
@@ -174,7 +175,7 @@ def _auth(
     providers = [
         config.identity_providers[p] for p in client_provider_ids(client, config.identity_providers)
     ]
-    return {
+    auth: dict[str, Any] = {
         "aws_region": region,
         "user_pool_id": pool_id,
         "user_pool_client_id": app_client_id,
@@ -217,6 +218,32 @@ def _auth(
             for group in sorted(pool.groups.values(), key=lambda g: (g.precedence, g.name))
         ],
     }
+    if passwordless := _passwordless(config, client, domain):
+        auth["passwordless"] = passwordless
+    return auth
+
+
+def _passwordless(
+    config: EnvironmentConfig, client: AppClientConfig, domain: str
+) -> dict[str, Any] | None:
+    """Amplify's `auth.passwordless` for a client that offers choice-based sign-in (USER_AUTH):
+    what `signIn({options: {authFlowType: 'USER_AUTH', preferredChallenge}})` may ask for."""
+    sign_in = config.user_pool.sign_in
+    if not client.choice_based_sign_in or not sign_in.passwordless:
+        return None
+    block: dict[str, Any] = {
+        "email_otp_enabled": "email_otp" in sign_in.first_factors,
+        "sms_otp_enabled": "sms_otp" in sign_in.first_factors,
+    }
+    if sign_in.passkeys:
+        # Without an explicit relying party the pool binds passkeys to its hosted domain.
+        block["web_authn"] = {
+            "relying_party_id": sign_in.passkey.relying_party_id or domain,
+            "user_verification": sign_in.passkey.user_verification,
+        }
+    if client.preferred_challenge is not None:
+        block["preferred_challenge"] = FIRST_FACTOR_NAMES[client.preferred_challenge]
+    return block
 
 
 def _document(

@@ -14,6 +14,7 @@ from urllib.parse import SplitResult, urlsplit
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from infra.config.model_base import KeyProblems, Section, Tier, tier_of
+from infra.config.sign_in import FirstFactor
 from infra.config.types import Bool, ConstructId, Int, NonEmptyStr, Str
 from infra.config.user_pool import UserPoolConfig, writable_attributes
 
@@ -55,6 +56,17 @@ class AppClientConfig(Section):
     )
     user_password_auth_reason: NonEmptyStr | None = Field(
         None, description="Why this client needs user_password (plain password) auth."
+    )
+    choice_based_sign_in: Bool = Field(
+        False,
+        description="Offer choice-based sign-in (ALLOW_USER_AUTH): the user picks one of the "
+        "pool's first factors (user_pool.sign_in.first_factors), on the managed login pages "
+        "and through the SDKs' USER_AUTH flow. It also accepts password and SRP sign-ins.",
+    )
+    preferred_challenge: FirstFactor | None = Field(
+        None,
+        description="The first factor this client asks for first (Amplify's "
+        "preferredChallenge); one of the pool's first_factors, with choice_based_sign_in.",
     )
     access_token_validity_minutes: Int = Field(
         60, ge=5, le=1440, description="Access-token lifetime in minutes (5-1440)."
@@ -135,6 +147,16 @@ class AppClientConfig(Section):
                 "auth flow user_password needs user_password_auth_reason",
             )
         problems.raise_any()
+        return self
+
+    @model_validator(mode="after")
+    def _choice_based_sign_in(self) -> AppClientConfig:
+        if self.kind == "machine" and self.choice_based_sign_in:
+            raise ValueError(
+                "a machine client signs no user in: choice_based_sign_in must be false"
+            )
+        if self.preferred_challenge is not None and not self.choice_based_sign_in:
+            raise ValueError("preferred_challenge needs choice_based_sign_in: true")
         return self
 
     @property

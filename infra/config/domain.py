@@ -94,3 +94,38 @@ class DomainConfig(Section):
             problems.add("certificate_arn", "only applies to custom_domain", show_value=False)
         problems.raise_any()
         return self
+
+
+PREFIX_DOMAIN_SUFFIX = "amazoncognito.com"
+LONGEST_REGION = "ap-southeast-1"
+"""A region with the longest name a commercial region has (14 characters): the length a prefix
+domain reaches where the environment does not pin its region."""
+ACCOUNT_ID_LENGTH = 12
+
+
+def prefix_domain(prefix: str, region: str) -> str:
+    """A Cognito prefix domain as it is served: `<prefix>.auth.<region>.amazoncognito.com`."""
+    return f"{prefix}.auth.{region}.{PREFIX_DOMAIN_SUFFIX}"
+
+
+def longest_hosted_domain(domain: DomainConfig, region: str | None) -> str:
+    """The hosted domain, with `{account}` as 12 digits and, without a pinned region, a region
+    of the longest name (for length checks)."""
+    if domain.custom_domain is not None:
+        return domain.custom_domain
+    assert domain.prefix is not None  # exactly one of them is set
+    prefix = domain.prefix.replace(ACCOUNT_PLACEHOLDER, "0" * ACCOUNT_ID_LENGTH)
+    return prefix_domain(prefix, region or LONGEST_REGION)
+
+
+def hosted_domain_pattern(domain: DomainConfig, region: str | None) -> re.Pattern[str]:
+    """Matches the hosted domain as deployed: any account id for `{account}`, any region
+    unless the environment pins one."""
+    if domain.custom_domain is not None:
+        return re.compile(re.escape(domain.custom_domain) + r"\Z")
+    assert domain.prefix is not None  # exactly one of them is set
+    prefix = r"\d{12}".join(re.escape(part) for part in domain.prefix.split(ACCOUNT_PLACEHOLDER))
+    where = re.escape(region) if region else r"[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d"
+    return re.compile(
+        prefix + r"\.auth\." + where + r"\." + re.escape(PREFIX_DOMAIN_SUFFIX) + r"\Z"
+    )

@@ -98,6 +98,18 @@ class AlarmThresholds(Section):
         description="Requests threat protection rated high risk (compromised credentials or "
         "account takeover).",
     )
+    message_delivery_errors: Int = Field(
+        5,
+        ge=1,
+        description="Emails or texts Cognito failed to deliver (its message-delivery error "
+        "log); alarmed where one-time codes are a first factor and logs are on.",
+    )
+    sms_spend_usd: Int = Field(
+        100,
+        ge=1,
+        description="The account's SMS spend this month in USD (AWS/SNS "
+        "SMSMonthToDateSpentUSD); alarmed where SMS codes are a first factor.",
+    )
 
 
 class AlarmsConfig(_Part):

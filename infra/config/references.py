@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from infra.config.acknowledgments import AcknowledgmentConfig
 from infra.config.apis import ApisConfig
@@ -23,6 +24,7 @@ from infra.config.app_clients import (
     AppClientConfig,
     attributes_written_by_clients,
 )
+from infra.config.domain import DomainConfig, hosted_domain_pattern, longest_hosted_domain
 from infra.config.federation import (
     DOMAIN_PATTERN,
     HOSTED_DOMAIN_ATTRIBUTE,
@@ -45,6 +47,7 @@ from infra.config.migration import (
 )
 from infra.config.operations import OperationsConfig
 from infra.config.resource_servers import ResourceServerConfig
+from infra.config.sign_in import LOCALHOST, RELYING_PARTY_ID_MAX
 from infra.config.triggers import (
     CHALLENGE_KEYS,
     CREATE_KEY,
@@ -84,6 +87,7 @@ class Sections:
     # team's function and key ARNs must name the pool's own region and account.
     account: str | None = None
     region: str | None = None
+    domain: DomainConfig | None = None
 
 
 def reference_problems(sections: Sections) -> list[Reference]:
@@ -106,6 +110,7 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_migration_problems(sections),
         *_api_problems(sections),
         *_operations_problems(sections),
+        *_sign_in_problems(sections),
     ]
 
 
@@ -117,6 +122,11 @@ def attached_slots(triggers: TriggersConfig) -> list[str]:
         if slot.function_arn is not None
         or (name in KIT_SLOT_KEYS and getattr(slot, "enabled", False))
     ]
+
+
+def reference_warnings(sections: Sections) -> list[Reference]:
+    """What deploys but probably does not do what the file means; printed, never refused."""
+    return [*_sign_in_warnings(sections)]
 
 
 def resource_keys(sections: Sections) -> list[str] | None:
@@ -1219,4 +1229,189 @@ def _idp_groups_attribute_problems(
         yield (
             f"user_pool.custom_attributes.{name}",
             f"the kit's inbound federation function writes it, so it needs {', '.join(problems)}",
+        )
+
+
+# --- choice-based sign-in (passwordless) ----------------------------------------------------
+
+
+def choice_based_clients(clients: dict[str, AppClientConfig]) -> list[str]:
+    """The app clients that offer choice-based sign-in (ALLOW_USER_AUTH)."""
+    return [c for c, client in clients.items() if client.choice_based_sign_in]
+
+
+def app_origins(client: AppClientConfig) -> list[str]:
+    """The web origins (host names) a client's users sign in on: its https callback hosts, and
+    `localhost` for http://localhost callbacks; private-use schemes and loopback addresses are
+    not web origins a passkey can be bound to."""
+    hosts = []
+    for url in client.callback_urls:
+        parts = urlsplit(url)
+        if parts.scheme == "https" and parts.hostname:
+            hosts.append(parts.hostname.lower())
+        elif parts.scheme == "http" and parts.hostname == LOCALHOST:
+            hosts.append(LOCALHOST)
+    return sorted(set(hosts))
+
+
+def _under(host: str, domain: str) -> bool:
+    return host == domain or host.endswith(f".{domain}")
+
+
+def _common_parents(hosts: list[str]) -> list[str]:
+    """The registrable domains (not public suffixes) every host is equal to or below."""
+    if not hosts or LOCALHOST in hosts:
+        return []
+    labels = hosts[0].split(".")
+    candidates = [".".join(labels[i:]) for i in range(len(labels) - 1)]
+    return [
+        c
+        for c in candidates
+        if all(_under(h, c) for h in hosts) and not public_suffix(c) and len(c) <= 63
+    ]
+
+
+def _sign_in_problems(sections: Sections) -> Iterator[Reference]:
+    pool, clients, domain = sections.user_pool, sections.app_clients, sections.domain
+    if pool is None or clients is None:
+        return
+    factors = pool.sign_in.first_factors
+    for client_id in choice_based_clients(clients):
+        client = clients[client_id]
+        where = f"app_clients.{client_id}"
+        if pool.feature_plan == "lite":
+            yield (
+                f"{where}.choice_based_sign_in",
+                "true needs user_pool.feature_plan essentials or plus (Cognito refuses "
+                "ALLOW_USER_AUTH on lite); choose essentials, or set it false",
+            )
+        preferred = client.preferred_challenge
+        if preferred is not None and preferred not in factors:
+            yield (
+                f"{where}.preferred_challenge",
+                f"{preferred!r} is not among user_pool.sign_in.first_factors {list(factors)}: "
+                "the app would ask for a method the pool refuses; choose one of those",
+            )
+    triggers = sections.triggers
+    link = pool.messages.verification_email_style == "link"
+    if link and triggers is not None and triggers.custom_message.enabled:
+        yield (
+            "user_pool.messages.verification_email_style",
+            "`link` while triggers.custom_message is enabled: the trigger writes verification "
+            "mail with a code, so the link would never reach users; choose `code`, or disable "
+            "triggers.custom_message",
+        )
+    if not pool.sign_in.passkeys or domain is None:
+        return
+    if domain.managed_login_version == "classic":
+        yield (
+            "domain.managed_login_version",
+            "`classic` with passkeys among user_pool.sign_in.first_factors: the classic hosted "
+            "UI cannot register or use passkeys; choose `managed_login`",
+        )
+    yield from _relying_party_problems(sections, pool, clients, domain)
+
+
+def _relying_party_problems(
+    sections: Sections,
+    pool: UserPoolConfig,
+    clients: dict[str, AppClientConfig],
+    domain: DomainConfig,
+) -> Iterator[Reference]:
+    key = "user_pool.sign_in.passkey.relying_party_id"
+    chosen = pool.sign_in.passkey.relying_party_id
+    if chosen is None:
+        yield from _in_app_passkey_problems(None, clients, choice_based_clients(clients), domain)
+        hosted = longest_hosted_domain(domain, sections.region)
+        if len(hosted) > RELYING_PARTY_ID_MAX:
+            where = f"in {sections.region}" if sections.region else "in the longest region names"
+            yield (
+                key,
+                f"not set, so it is the hosted domain, {hosted} {where}: {len(hosted)} "
+                f"characters, and CloudFormation allows {RELYING_PARTY_ID_MAX}; shorten "
+                "domain.prefix, pin region, or set relying_party_id to a parent domain of the "
+                "app origins",
+            )
+        return
+    users = choice_based_clients(clients)
+    yield from _in_app_passkey_problems(chosen, clients, users, domain)
+    if hosted_domain_pattern(domain, sections.region).match(chosen):
+        return
+    origins = {c: app_origins(clients[c]) for c in users}
+    hosts = sorted({h for found in origins.values() for h in found if h != LOCALHOST})
+    if chosen == LOCALHOST:
+        hosts = sorted({h for found in origins.values() for h in found})
+    allowed = [_hosted_name(domain), *_common_parents(hosts)]
+    if public_suffix(chosen):
+        yield (
+            key,
+            f"{chosen!r} is a public suffix: no browser binds a passkey to it; allowed: {allowed}",
+        )
+        return
+    outside = sorted(h for h in hosts if not _under(h, chosen))
+    if not hosts or outside:
+        what = (
+            f"the origins {outside} of the app clients with choice_based_sign_in are not "
+            "below it, so passkey registration fails there"
+            if outside
+            else "no app client with choice_based_sign_in signs in below it"
+        )
+        yield (
+            key,
+            f"{chosen!r} is neither the hosted domain nor a parent of the app origins: {what}; "
+            f"allowed: {allowed}",
+        )
+
+
+def _in_app_passkey_problems(
+    chosen: str | None, clients: dict[str, AppClientConfig], users: list[str], domain: DomainConfig
+) -> Iterator[Reference]:
+    """A client that asks for passkeys first signs in inside the app (Amplify's signIn): the
+    browser refuses a relying party its origin is not equal to or below."""
+    relying_party = chosen or domain.custom_domain
+    for client_id in users:
+        if clients[client_id].preferred_challenge != "passkey":
+            continue
+        hosts = [h for h in app_origins(clients[client_id]) if h != LOCALHOST]
+        outside = [h for h in hosts if relying_party is None or not _under(h, relying_party)]
+        if outside:
+            shown = relying_party or _hosted_name(domain)
+            yield (
+                f"app_clients.{client_id}.preferred_challenge",
+                f"`passkey`, but the passkey relying party {shown} does not cover the app's "
+                f"origins {outside}: the browser refuses passkey sign-in there; set "
+                f"user_pool.sign_in.passkey.relying_party_id to one of {_common_parents(hosts)} "
+                "(managed login on the hosted domain then offers no passkeys), or drop "
+                "preferred_challenge",
+            )
+
+
+def _hosted_name(domain: DomainConfig) -> str:
+    if domain.custom_domain is not None:
+        return domain.custom_domain
+    return f"{domain.prefix}.auth.<region>.amazoncognito.com"
+
+
+def _sign_in_warnings(sections: Sections) -> Iterator[Reference]:
+    pool, clients = sections.user_pool, sections.app_clients
+    if pool is None or clients is None:
+        return
+    users = choice_based_clients(clients)
+    passwordless = pool.sign_in.passwordless
+    if not passwordless:
+        for client_id in users:
+            yield (
+                f"app_clients.{client_id}.choice_based_sign_in",
+                "true while user_pool.sign_in.first_factors is [password]: it adds nothing but "
+                "password and SRP sign-in through USER_AUTH; add email_otp, sms_otp or passkey "
+                "to first_factors, or set it false",
+            )
+        return
+    if not users:
+        interactive = sorted(c for c, client in clients.items() if client.kind != "machine")
+        yield (
+            "user_pool.sign_in.first_factors",
+            f"{list(passwordless)} are on, but no app client offers them: set "
+            f"app_clients.<id>.choice_based_sign_in: true on the clients that should (here: "
+            f"{interactive}), or keep first_factors [password]",
         )

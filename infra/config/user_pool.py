@@ -14,6 +14,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 from infra.config.identity_pool import PolicyStatementConfig
 from infra.config.model_base import KeyProblems, Section, tier_of
 from infra.config.regions import region_problem
+from infra.config.sign_in import DeviceTrackingConfig, SignInConfig, sign_in_problems
 from infra.config.threat_protection import ThreatProtectionConfig
 from infra.config.types import (
     Bool,
@@ -46,6 +47,7 @@ StandardAttributeName = Literal[
     "zoneinfo",
 ]
 STANDARD_ATTRIBUTE_NAMES = frozenset(get_args(StandardAttributeName))
+SIGN_IN_PROBLEM = re.compile(r"^([a-z_]+(?:\.[a-z_]+)+)(: )?(.*)$", re.DOTALL)
 SES_IDENTITY_ARN_PATTERN = re.compile(
     r"^arn:aws[a-z-]*:ses:(?P<region>[a-z0-9-]+):(?P<account>\d{12}):identity/(?P<identity>.+)$"
 )
@@ -252,17 +254,28 @@ def _address_belongs_to(address: str, identity: str) -> bool:
     return address.lower() == identity or domain == identity or domain.endswith("." + identity)
 
 
+CODE_BODY = "Your verification code is {####}."
+LINK_BODY = "Verify your email address: {##Verify email##}"
+LINK_PLACEHOLDER = re.compile(r"\{##[^#{}]+##\}")
+
+
 class MessagesConfig(Section):
     """Verification and invitation messages; Cognito replaces the placeholders."""
 
+    verification_email_style: Literal["code", "link"] = Field(
+        "code",
+        description="How users confirm an email address: `code` (they type {####}) or `link` "
+        "(they click {##Verify email##}, which opens the hosted domain).",
+    )
     verification_email_subject: Str = Field(
         "Your verification code", min_length=1, max_length=140, description="Subject."
     )
     verification_email_body: Str = Field(
-        "Your verification code is {####}.",
+        CODE_BODY,
         min_length=6,
         max_length=20000,
-        description="Body; must contain `{####}`.",
+        description="Body; must contain `{####}` (style `code`) or `{##link text##}` (style "
+        f"`link`, default: {LINK_BODY!r}).",
     )
     verification_sms: Str = Field(
         "Your verification code is {####}.",
@@ -286,7 +299,27 @@ class MessagesConfig(Section):
         description="SMS text; must contain `{username}` and `{####}`.",
     )
 
-    @field_validator("verification_email_body", "verification_sms")
+    @model_validator(mode="before")
+    @classmethod
+    def _link_style_body(cls, data: Any) -> Any:
+        # The default body depends on the style beside it, so it is filled in here.
+        if not isinstance(data, dict) or "verification_email_body" in data:
+            return data
+        if data.get("verification_email_style") != "link":
+            return data
+        return {**data, "verification_email_body": LINK_BODY}
+
+    @field_validator("verification_email_body")
+    @classmethod
+    def _has_code_or_link(cls, value: str, info: ValidationInfo) -> str:
+        if info.data.get("verification_email_style") == "link":
+            if not LINK_PLACEHOLDER.search(value):
+                raise ValueError("style `link` needs the link placeholder {##link text##}")
+        elif "{####}" not in value:
+            raise ValueError("must contain the code placeholder {####}")
+        return value
+
+    @field_validator("verification_sms")
     @classmethod
     def _has_code(cls, value: str) -> str:
         if "{####}" not in value:
@@ -346,6 +379,17 @@ class UserPoolConfig(Section):
         default_factory=dict, validate_default=True, description="Threat protection settings."
     )
     mfa: MfaConfig = Field(default_factory=dict, validate_default=True, description="MFA settings.")
+    sign_in: SignInConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Choice-based sign-in: first factors (password, email or SMS codes, "
+        "passkeys) and passkey settings; default: password only.",
+    )
+    device_tracking: DeviceTrackingConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="Remembered devices; default: off.",
+    )
     password_policy: PasswordPolicyConfig = Field(
         default_factory=dict, validate_default=True, description="Password rules."
     )
@@ -462,6 +506,12 @@ class UserPoolConfig(Section):
             )
         for key, message in self._threat_protection_problems(tier_of(info)):
             problems.add(key, message)
+        for problem in sign_in_problems(self):
+            # Each starts with its key: "sign_in.first_factors: ..." or "<key> has no effect".
+            match = SIGN_IN_PROBLEM.match(problem)
+            assert match is not None, problem
+            key, colon, rest = match.groups()
+            problems.add(key, rest if colon else problem)
         shortest = minimum_password_length(
             tier=tier_of(info), mfa_required=self.mfa.mode == "required"
         )

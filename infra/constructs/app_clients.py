@@ -28,6 +28,8 @@ _BUILT_IN_SCOPES = {
 # Rotation needs a short retry window for clients that lose the response; 0-60 s allowed.
 REFRESH_ROTATION_GRACE_SECONDS = 10
 REFRESH_TOKEN_AUTH = "ALLOW_REFRESH_TOKEN_AUTH"  # noqa: S105 (an auth flow name)
+USER_AUTH = "ALLOW_USER_AUTH"
+"""Choice-based sign-in: the first factors of the pool's sign-in policy, plus password and SRP."""
 
 
 class AppClients(Construct):
@@ -156,6 +158,12 @@ class AppClients(Construct):
         resource = client.node.default_child
         assert isinstance(resource, cognito.CfnUserPoolClient)
         explicit_flows = [f"ALLOW_{flow.upper()}_AUTH" for flow in sorted(flows)]
+        if config.choice_based_sign_in:
+            explicit_flows.append(USER_AUTH)
+        if config.kind == "confidential" and pool_config.threat_protection.mode != "off":
+            # The server passes its user's IP address and device data (UserContextData), so
+            # threat protection judges the user's request, not the server's.
+            resource.enable_propagate_additional_user_context_data = True
         if not config.refresh_token_rotation:
             # Cognito refuses ALLOW_REFRESH_TOKEN_AUTH on rotating clients (they refresh
             # through GetTokensFromRefreshToken); everywhere else refresh stays allowed.

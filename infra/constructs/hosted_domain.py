@@ -7,7 +7,7 @@ from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cognito as cognito
 from constructs import Construct
 
-from infra.config.domain import ACCOUNT_PLACEHOLDER, DomainConfig
+from infra.config.domain import ACCOUNT_PLACEHOLDER, DomainConfig, prefix_domain
 
 _MANAGED_LOGIN_VERSION = {
     "classic": cognito.ManagedLoginVersion.CLASSIC_HOSTED_UI,
@@ -76,3 +76,12 @@ class HostedDomain(Construct):
                     use_cognito_provided_values=True,
                 )
                 self.brandings[client_id] = branding
+
+
+def hosted_domain_name(config: DomainConfig, region: str) -> str:
+    """The domain the managed login pages are served on (a token for the account and region
+    where the environment does not pin them): the default passkey relying party."""
+    if config.custom_domain is not None:
+        return config.custom_domain
+    assert config.prefix is not None  # exactly one of them is set
+    return prefix_domain(config.prefix.replace(ACCOUNT_PLACEHOLDER, cdk.Aws.ACCOUNT_ID), region)

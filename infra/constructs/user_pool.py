@@ -7,6 +7,8 @@ deletion-protected.
 
 from __future__ import annotations
 
+from typing import Any
+
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
 from aws_cdk import aws_iam as iam
@@ -74,8 +76,10 @@ class UserDirectory(Construct):
         config: UserPoolConfig,
         environment: str,
         default_name: str,
+        passkey_relying_party_id: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        sign_in = _sign_in(config, passkey_relying_party_id)
         self.user_pool = cognito.UserPool(
             self,
             "UserPool",
@@ -141,8 +145,11 @@ class UserDirectory(Construct):
                 for name, attribute in config.custom_attributes.items()
             },
             email=_email(config),
+            **sign_in,
             user_verification=cognito.UserVerificationConfig(
-                email_style=cognito.VerificationEmailStyle.CODE,
+                email_style=cognito.VerificationEmailStyle[
+                    config.messages.verification_email_style.upper()
+                ],
                 email_subject=config.messages.verification_email_subject,
                 email_body=config.messages.verification_email_body,
                 sms_message=config.messages.verification_sms,
@@ -159,6 +166,11 @@ class UserDirectory(Construct):
                 else cdk.RemovalPolicy.DESTROY
             ),
         )
+        if config.sign_in.passkeys and config.sign_in.passkey.counts_as_mfa:
+            # Only as an L1 property: a passkey with user verification satisfies MFA.
+            resource = self.user_pool.node.default_child
+            assert isinstance(resource, cognito.CfnUserPool)
+            resource.web_authn_factor_configuration = PASSKEY_COUNTS_AS_MFA
         if config.email.sender == "ses" and config.email.ses_identity_arn:
             # The L2 derives the identity ARN from the stack's account; the configured ARN is
             # the one that is actually verified (it may live in a shared sending account).
@@ -255,6 +267,41 @@ class UserDirectory(Construct):
                 reason=f"{environment}: feature plan {config.feature_plan}, threat protection "
                 f"{config.threat_protection.mode}: {config.threat_protection.relaxed_reason}",
             )
+
+
+PASSKEY_COUNTS_AS_MFA = "MULTI_FACTOR_WITH_USER_VERIFICATION"
+
+
+def _sign_in(config: UserPoolConfig, relying_party_id: str | None) -> dict[str, Any]:
+    """The L2 properties of choice-based sign-in and remembered devices; none at their
+    defaults, so a pool that does not opt in keeps the template it had."""
+    sign_in = config.sign_in
+    props: dict[str, Any] = {}
+    factors = set(sign_in.first_factors)
+    if factors != {"password"}:
+        props["sign_in_policy"] = cognito.SignInPolicy(
+            allowed_first_auth_factors=cognito.AllowedFirstAuthFactors(
+                password=True,
+                email_otp="email_otp" in factors,
+                sms_otp="sms_otp" in factors,
+                passkey="passkey" in factors,
+            )
+        )
+    if sign_in.passkeys:
+        assert relying_party_id is not None  # the stack passes the hosted domain by default
+        props["passkey_relying_party_id"] = relying_party_id
+        props["passkey_user_verification"] = cognito.PasskeyUserVerification[
+            sign_in.passkey.user_verification.upper()
+        ]
+    # SMS codes need the SNS role: the L2 creates it because the config requires the
+    # phone_number attribute for them, which the pool verifies by SMS.
+    devices = config.device_tracking
+    if devices.mode != "off":
+        props["device_tracking"] = cognito.DeviceTracking(
+            challenge_required_on_new_device=devices.challenge_required_on_new_device,
+            device_only_remembered_on_user_prompt=devices.mode == "user_opt_in",
+        )
+    return props
 
 
 def _custom_attribute(attribute: CustomAttributeConfig) -> cognito.ICustomAttribute:

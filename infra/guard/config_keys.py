@@ -24,6 +24,7 @@ _PROPERTY_KEYS: dict[tuple[str, str], str] = {
     ("AWS::Cognito::UserPool", "UsernameAttributes"): "sign_in_identifiers",
     ("AWS::Cognito::UserPool", "AliasAttributes"): "sign_in_identifiers",
     ("AWS::Cognito::UserPool", "DeletionProtection"): "deletion_protection",
+    ("AWS::Cognito::UserPool", "WebAuthnRelyingPartyID"): "sign_in.passkey.relying_party_id",
     ("AWS::Cognito::UserPool", "DeletionPolicy"): "removal_policy",
     ("AWS::Cognito::UserPool", "UpdateReplacePolicy"): "removal_policy",
     ("AWS::Cognito::UserPoolClient", "GenerateSecret"): "kind",
@@ -100,6 +101,13 @@ def _key_and_fix(finding: Finding, owner: str) -> tuple[str, str]:
     if finding.resource_type == "AWS::Cognito::UserPoolDomain":
         sub_key = "prefix or custom_domain"
     key = f"{owner}.{sub_key}" if sub_key else owner
+    if finding.kind is FindingKind.RELYING_PARTY_CHANGED:
+        return key, (
+            f"set {key} to the deployed value again (a changed domain moves the default, so "
+            "write the old domain there): every passkey your users registered is bound to it; "
+            "to move anyway, tell users, keep password among sign_in.first_factors, and add an "
+            "accepted-risks entry"
+        )
     if finding.kind is FindingKind.IMMUTABLE_POOL_SETTING:
         return key, (
             f"put {key} back as deployed: Cognito refuses to change it on an existing pool; a "

@@ -22,6 +22,10 @@ class FindingKind(StrEnum):
     PROTECTION_WEAKENED = "protection-weakened"
     """Deletion protection, DeletionPolicy or UpdateReplacePolicy no longer protects the data."""
 
+    RELYING_PARTY_CHANGED = "relying-party-changed"
+    """A production-tier pool's passkey relying party (WebAuthnRelyingPartyID) changes: every
+    passkey registered for the old one stops working."""
+
     TIER_LOWERED = "tier-lowered"
     """An environment goes from production to development tier: its stack loses termination
     protection and its pool may become destroyable."""

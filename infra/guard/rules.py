@@ -449,7 +449,51 @@ def check_pair(
     ]
 
 
-# --- 5. an environment's tier lowered ---------------------------------------------------------
+# --- 5. a passkey relying party changed -------------------------------------------------------
+
+RELYING_PARTY = "WebAuthnRelyingPartyID"
+PASSKEY_FACTOR = "WEB_AUTHN"
+DEVELOPMENT_TIER = "development"
+
+
+def relying_party_changed(site: Site, old: Resource, new: Resource, tier: object) -> list[Finding]:
+    """A user pool whose passkeys stop working: its relying party changes while it still offers
+    passkeys. Every other sign-in setting (first factors, user verification, passkeys as MFA,
+    auth flows, remembered devices) changes in place and keeps what users registered.
+
+    Only outside the development tier (a template without tier metadata counts as production).
+    """
+    if old.type != USER_POOL or new.type != USER_POOL or tier == DEVELOPMENT_TIER:
+        return []
+    before = normalize(old.properties.get(RELYING_PARTY))
+    after = normalize(new.properties.get(RELYING_PARTY))
+    if before is None or before == after or not _offers_passkeys(new.properties):
+        return []
+    return [
+        _finding(
+            FindingKind.RELYING_PARTY_CHANGED,
+            site,
+            new,
+            RELYING_PARTY,
+            f"{RELYING_PARTY} changes from {render_property(old.properties, RELYING_PARTY)} to "
+            f"{render_property(new.properties, RELYING_PARTY)}: a passkey is bound to the "
+            "relying party it was registered for, so every passkey users registered stops "
+            "working and each user must sign in another way and register a new one",
+            f"keep {RELYING_PARTY} as in the baseline; change it only with an accepted-risks "
+            "entry, after telling users and keeping another first factor (the password) on",
+        )
+    ]
+
+
+def _offers_passkeys(properties: Mapping[str, Any]) -> bool:
+    factors = resolve(properties, ("Policies", "SignInPolicy", "AllowedFirstAuthFactors"))
+    return any(
+        PASSKEY_FACTOR in (value if isinstance(value, list) else [value])
+        for value in factors.values()
+    )
+
+
+# --- 6. an environment's tier lowered ---------------------------------------------------------
 
 STACK_TYPE = "AWS::CloudFormation::Stack"
 STACK_ID = "Stack"

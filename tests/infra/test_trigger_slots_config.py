@@ -154,6 +154,11 @@ def test_v3_carries_machine_client_claims(tmp_path: Path) -> None:
 def test_versions_2_and_3_need_essentials_or_plus(tmp_path: Path) -> None:
     data = showcase(pre_token_generation={"function_arn": PLACED, "lambda_version": "V2_0"})
     data["user_pool"]["feature_plan"] = "lite"
+    data["user_pool"]["sign_in"] = {"first_factors": ["password"]}  # lite allows no other
+    data["user_pool"].pop("device_tracking", None)
+    for client in data["app_clients"].values():
+        client.pop("choice_based_sign_in", None)
+        client.pop("preferred_challenge", None)
     found = problems(tmp_path, data)
     assert any("triggers.pre_token_generation.lambda_version" in p for p in found)
     data["triggers"]["pre_token_generation"]["lambda_version"] = "V1_0"

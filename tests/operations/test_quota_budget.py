@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.config import EnvironmentConfig, load_environments
+from infra.config import EnvironmentConfig, load_environment, load_environments
 from infra.config.loader import ENVIRONMENTS_DIR
 from infra.config.triggers import InboundFederationConfig, TeamSlotConfig
 from infra.constructs.triggers import every_pool_action
@@ -23,10 +23,13 @@ from infra.quota import (
     FlowBudget,
     bucket_of,
     budget,
+    configured_flows,
     markdown,
     quota_categories,
 )
 from tests.conftest import TEAM_ENVIRONMENTS
+from tests.infra.test_config_errors import kit_file, write_env
+from tests.infra.test_sign_in_config import every_factor
 from tests.operations.trigger_calls import trigger_call_counter
 
 PINNED = [
@@ -50,6 +53,13 @@ PINNED = [
         {"UserAuthentication": 1, "UserAuthentication (challenges)": 2, "UserRead": 1},
         120.0,
     ),
+    # Choice-based sign-in (WebApp): the user picks passkeys after SELECT_CHALLENGE.
+    (
+        "sign-in with a passkey (USER_AUTH)",
+        {"UserAuthentication": 1, "UserAuthentication (challenges)": 2},
+        120.0,
+    ),
+    ("passkey registration", {"UserUpdate": 2}, 12.5),
     ("token refresh", {"UserAuthentication": 1}, 120.0),
     ("client credentials", {"ClientAuthentication": 1}, 150.0),
 ]
@@ -200,8 +210,54 @@ def test_quota_categories_of_strict(kit_configs: dict[str, EnvironmentConfig]) -
     ]
 
 
+def passwordless_rows(config: EnvironmentConfig) -> list[FlowBudget]:
+    rows = budget(config, trigger_call_counter(config))
+    return [row for row in rows if "USER_AUTH" in row.flow or row.flow == "passkey registration"]
+
+
+@pytest.fixture(scope="module")
+def every_factor_config(tmp_path_factory: pytest.TempPathFactory) -> EnvironmentConfig:
+    """The showcase fixture with email and SMS codes beside its passkeys, its web app
+    preferring email codes (the table docs/operations.md shows)."""
+    data = every_factor(kit_file("showcase"))
+    data["app_clients"]["WebApp"]["preferred_challenge"] = "email_otp"
+    folder = tmp_path_factory.mktemp("every-factor")
+    write_env(folder, "dev", data)
+    return load_environment("dev", directory=folder)
+
+
+def test_every_passwordless_flow_and_the_round_trip_a_preferred_challenge_saves(
+    every_factor_config: EnvironmentConfig,
+) -> None:
+    assert summary(passwordless_rows(every_factor_config)) == [
+        (
+            "sign-in with an email code (USER_AUTH)",
+            {"UserAuthentication": 1, "UserAuthentication (challenges)": 1},
+            120.0,
+        ),
+        (
+            "sign-in with an SMS code (USER_AUTH)",
+            {"UserAuthentication": 1, "UserAuthentication (challenges)": 2},
+            120.0,
+        ),
+        (
+            "sign-in with a passkey (USER_AUTH)",
+            {"UserAuthentication": 1, "UserAuthentication (challenges)": 2},
+            120.0,
+        ),
+        ("passkey registration", {"UserUpdate": 2}, 12.5),
+    ]
+    flows = {flow.name: flow for flow in configured_flows(every_factor_config)}
+    email = [i.trigger for i in flows["sign-in with an email code (USER_AUTH)"].invocations]
+    assert email == ["CustomMessage", "PreTokenGeneration"]
+    passkey = [i.trigger for i in flows["sign-in with a passkey (USER_AUTH)"].invocations]
+    assert passkey == ["PreTokenGeneration"]
+
+
 def test_docs_show_the_generated_tables(
-    kit_configs: dict[str, EnvironmentConfig], showcase: list[FlowBudget]
+    kit_configs: dict[str, EnvironmentConfig],
+    showcase: list[FlowBudget],
+    every_factor_config: EnvironmentConfig,
 ) -> None:
     docs = (Path(__file__).resolve().parents[2] / "docs" / "operations.md").read_text()
     strict = kit_configs["strict"]
@@ -210,6 +266,7 @@ def test_docs_show_the_generated_tables(
     )
     sign_up = markdown([row for row in showcase if row.flow == "native sign-up"])
     assert sign_up in docs, "update docs/operations.md"
+    assert markdown(passwordless_rows(every_factor_config)) in docs, "update docs/operations.md"
 
 
 @pytest.mark.bench
@@ -223,3 +280,24 @@ def test_print_the_budget_of_every_environment(kit_configs: dict[str, Environmen
         tables.append(f"### {config.name} ({config.tier})\n\n{markdown(rows)}")
     print("\n\nQuota budget under the default quotas (per account and Region):\n")
     print("\n\n".join(tables))
+
+
+def test_passwordless_flows_only_where_a_client_offers_them(
+    kit_configs: dict[str, EnvironmentConfig],
+) -> None:
+    config = kit_configs["showcase"]
+    web = config.app_clients["WebApp"]
+    closed = config.model_copy(
+        update={
+            "app_clients": {
+                **config.app_clients,
+                "WebApp": web.model_copy(
+                    update={"choice_based_sign_in": False, "preferred_challenge": None}
+                ),
+            }
+        }
+    )
+    flows = [row.flow for row in budget(closed, trigger_call_counter(closed))]
+    assert not [flow for flow in flows if "USER_AUTH" in flow or "passkey" in flow]
+    assert "UserUpdate" not in quota_categories(closed, [])
+    assert "UserUpdate" in quota_categories(config, [])

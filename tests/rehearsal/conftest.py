@@ -48,7 +48,11 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> None:
     if report.when == "teardown":
-        config.stash[REPORTED] += [row for name, row in report.user_properties if name == STEP]
+        config.stash[REPORTED] += [
+            (str(row[0]), float(row[1]))  # type: ignore[index]
+            for name, row in report.user_properties
+            if name == STEP
+        ]
 
 
 def pytest_terminal_summary(

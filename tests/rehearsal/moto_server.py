@@ -4,6 +4,9 @@ of the real CDK CLI needs it, bound to 127.0.0.1 only.
 Stock moto 5.2.5 gets seven things wrong on that path; each patch below names the symptom it
 fixes and is applied in-process (reversibly) before the server starts. Each has a test in
 `test_moto_patches.py` that shows the stock gap, so a moto upgrade says which are still needed.
+The stand-ins of patch 1 carry any property (the passwordless ones: sign-in policy, WebAuthn
+relying party, passkeys as MFA, ALLOW_USER_AUTH) without judging it: Cognito's own refusals are
+the config's job (infra/config/sign_in.py), not the emulator's.
 
     python -m tests.rehearsal.moto_server [--port N]   serve until Ctrl-C (manual debugging)
 """
@@ -155,6 +158,8 @@ GENERIC_STAND_INS = (
     "AWS::ApiGatewayV2::Route",
     "AWS::ApiGatewayV2::Stage",
     "AWS::CloudWatch::Alarm",
+    # The message-delivery alarm's count of Cognito's delivery-error log (one-time codes).
+    "AWS::Logs::MetricFilter",
     "AWS::SNS::Subscription",
     "AWS::SNS::TopicPolicy",
     "AWS::WAFv2::LoggingConfiguration",

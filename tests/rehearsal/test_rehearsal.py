@@ -498,6 +498,57 @@ def test_make_diff_after_the_deploy_reports_no_difference(
     _diff_finds_nothing(rehearsal, dev)
 
 
+def test_a_deployed_passwordless_pool_gives_apps_their_sign_in_choices(
+    rehearsal: Rehearsal, dev: Deployed, tmp_path: Path
+) -> None:
+    # GIVEN rehearsal-dev deployed with email codes and passkeys as first factors
+    cfn = rehearsal.client("cloudformation", dev.credentials, dev.region)
+    body = cfn.get_template(StackName=dev.stack_name)["TemplateBody"]
+    deployed = body if isinstance(body, dict) else json.loads(body)
+    [pool] = [
+        r["Properties"]
+        for r in deployed["Resources"].values()
+        if r["Type"] == "AWS::Cognito::UserPool"
+    ]
+    assert pool["Policies"]["SignInPolicy"]["AllowedFirstAuthFactors"] == [
+        "PASSWORD",
+        "EMAIL_OTP",
+        "WEB_AUTHN",
+    ]
+    # WHEN client-config reads the outputs file that make deploy wrote
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infra.client_config",
+            "--env",
+            DEV,
+            "--outputs",
+            str(rehearsal.outputs_file(DEV)),
+            "--directory",
+            str(ROOT / FIXTURES),
+            "--out",
+            str(tmp_path),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PATH": os.environ["PATH"], "AWS_EC2_METADATA_DISABLED": "true"},
+        timeout=STEP_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    # THEN the web app's file offers them, passkeys on the deployed hosted domain
+    written = json.loads((tmp_path / DEV / "WebApp" / "amplify_outputs.json").read_text())
+    hosted = _outputs(rehearsal, dev)["HostedDomainBaseUrl"].removeprefix("https://")
+    assert written["auth"]["passwordless"] == {
+        "email_otp_enabled": True,
+        "sms_otp_enabled": False,
+        "web_authn": {"relying_party_id": hosted, "user_verification": "required"},
+        "preferred_challenge": "EMAIL_OTP",
+    }
+
+
 def test_make_deploy_ci_without_a_change_deploys_nothing_and_rewrites_the_outputs_file(
     rehearsal: Rehearsal, dev: Deployed
 ) -> None:
@@ -672,16 +723,21 @@ def test_make_validate_against_the_deployed_templates_blocks_a_sign_in_change(
     rehearsal: Rehearsal, prod: Deployed, tmp_path: Path
 ) -> None:
     # GIVEN the deployed production stack, and its file changed to other sign-in identifiers
+    # and passkeys moved from auth.rehearsal.example.com to its parent domain
     changed = tmp_path / "environments"
     shutil.copytree(ROOT / FIXTURES, changed)
     path = changed / f"{PROD}.yaml"
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            "user_pool:\n", "user_pool:\n  sign_in_identifiers: [username]\n", 1
-        ),
-        encoding="utf-8",
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("user_pool:\n", "user_pool:\n  sign_in_identifiers: [username]\n", 1)
+    text = text.replace(
+        "passkey: {counts_as_mfa: true}",
+        "passkey: {counts_as_mfa: true, relying_party_id: rehearsal.example.com}",
+        1,
     )
-    assert load_environment(PROD, directory=changed).user_pool.sign_in_identifiers == ("username",)
+    path.write_text(text, encoding="utf-8")
+    changed_config = load_environment(PROD, directory=changed)
+    assert changed_config.user_pool.sign_in_identifiers == ("username",)
+    assert changed_config.user_pool.sign_in.passkey.relying_party_id == "rehearsal.example.com"
     # WHEN the deploy workflow's guard runs against what is deployed
     run = rehearsal.make(
         "validate",
@@ -698,3 +754,6 @@ def test_make_validate_against_the_deployed_templates_blocks_a_sign_in_change(
     assert f"**In config:** `{path}`: `user_pool.sign_in_identifiers`:" in summary
     assert f"[config: {path}: user_pool.sign_in_identifiers:" in run.output
     assert "docs/migration.md" in run.output
+    # and a moved relying party, which would break every registered passkey
+    assert f"[config: {path}: user_pool.sign_in.passkey.relying_party_id:" in run.output
+    assert "every passkey users registered stops working" in run.output

@@ -52,6 +52,9 @@ EXAMPLES: dict[str, tuple[object, ...]] = {
     "user_pool.groups.<id>.iam_permissions[].conditions": (
         {"StringEquals": {"aws:PrincipalTag/tenant": "acme"}},
     ),
+    "user_pool.sign_in.passkey.relying_party_id": ("app.dev.example.com", "example.com"),
+    "user_pool.sign_in.sms_spend_guard": (REASON,),
+    "user_pool.device_tracking.reason": (REASON,),
     "user_pool.messages.verification_email_subject": ("Your Acme code",),
     "user_pool.messages.verification_email_body": ("Your Acme code is {####}.",),
     "user_pool.messages.verification_sms": ("Acme code: {####}",),

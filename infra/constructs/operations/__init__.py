@@ -134,6 +134,13 @@ class Operations(Construct):
                 },
                 threat_protection=threat_protection,
                 removal_policy=removal,
+                message_errors=(
+                    self.logs.log_groups["NotificationErrors"]
+                    if self.logs is not None and pool.sign_in.codes
+                    else None
+                ),
+                sms_spend="sms_otp" in pool.sign_in.first_factors,
+                passkeys=pool.sign_in.passkeys,
             )
 
         self.dashboard: Dashboard | None = None

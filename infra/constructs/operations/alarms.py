@@ -16,6 +16,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
@@ -116,6 +117,11 @@ CATEGORY_IMPACT = {
     "UserResourceRead": "group and device lookups (AdminListGroupsForUser) fail",
     "UserResourceUpdate": "default-group membership at confirmation is skipped",
 }
+PASSKEY_REGISTRATION_IMPACT = (
+    "registering a passkey fails (StartWebAuthnRegistration, CompleteWebAuthnRegistration; "
+    "their category is not confirmed, see docs/operations.md), as does account linking "
+    "(AdminLinkProviderForUser) where the pre sign-up trigger links"
+)
 
 
 class Alarms(Construct):
@@ -148,6 +154,9 @@ class Alarms(Construct):
         federation: Mapping[str, Mapping[str, str]],
         threat_protection: bool,
         removal_policy: cdk.RemovalPolicy,
+        message_errors: logs.ILogGroup | None = None,
+        sms_spend: bool = False,
+        passkeys: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         self._config = config
@@ -191,6 +200,9 @@ class Alarms(Construct):
                 "its log (throttled Cognito admin calls show up as retries).",
             )
 
+        impacts = dict(CATEGORY_IMPACT)
+        if passkeys:
+            impacts["UserUpdate"] = PASSKEY_REGISTRATION_IMPACT
         for category in quota_categories:
             self._alarm(
                 f"Throttled{category}",
@@ -199,7 +211,7 @@ class Alarms(Construct):
                 f"Cognito throttled {thresholds.quota_throttles}+ {category} requests in "
                 f"{window} (the quota is per account and Region, across all user pools; "
                 f"{CATEGORY_QUOTAS[category]}/s by default). Users: "
-                f"{CATEGORY_IMPACT.get(category, 'the calls in this category fail')}. First "
+                f"{impacts.get(category, 'the calls in this category fail')}. First "
                 "check: the dashboard's quota widgets for which caller (app retries, batch job, "
                 "trigger) drives the category, then docs/operations.md (quota budget) before "
                 "asking for a quota increase.",
@@ -253,6 +265,41 @@ class Alarms(Construct):
                     "the user-activity log for the source IPs and decisions, then a WAF block "
                     "of those IPs.",
                 )
+
+        if message_errors is not None:
+            # Cognito publishes no metric for failed deliveries; its delivery-error log has one
+            # record per email or text it could not send.
+            errors = logs.MetricFilter(
+                self,
+                "MessageDeliveryErrorsFilter",
+                log_group=message_errors,
+                filter_pattern=logs.FilterPattern.all_events(),
+                metric_namespace=metrics.KIT_NAMESPACE,
+                metric_name=f"{name_prefix}-MessageDeliveryErrors",
+                metric_value="1",
+            )
+            self._alarm(
+                "MessageDeliveryErrors",
+                errors.metric(statistic="Sum", period=self._period),
+                thresholds.message_delivery_errors,
+                f"Cognito failed to deliver {thresholds.message_delivery_errors}+ emails or "
+                f"texts in {window}. Users: sign-ins with a one-time code (and sign-up, "
+                "password reset, MFA codes) wait for a message that never comes. First check: "
+                "the NotificationErrors log group for the error (SES sandbox or sending quota, "
+                "unverified identity, SNS spend limit or blocked country).",
+            )
+        if sms_spend:
+            self._alarm(
+                "SmsSpend",
+                metrics.sms_month_to_date_spend(self._period),
+                thresholds.sms_spend_usd,
+                f"the account's SMS spend this month reached {thresholds.sms_spend_usd} USD "
+                "(AWS/SNS SMSMonthToDateSpentUSD, every sender in the account). Users: once "
+                "the account's SNS spend limit is hit, SMS codes stop and those sign-ins fail. "
+                "First check: a surge of SMS sign-ins to premium or unusual countries (toll "
+                "fraud) in the user-activity log, the WAF rate limit, and the protect "
+                "configuration named in user_pool.sign_in.sms_spend_guard.",
+            )
 
     def _topic(self, removal_policy: cdk.RemovalPolicy) -> sns.ITopic:
         if self._config.topic_arn is not None:

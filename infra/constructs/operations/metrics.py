@@ -21,6 +21,10 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 
 COGNITO = "AWS/Cognito"
+SNS = "AWS/SNS"
+KIT_NAMESPACE = "CognitoKit"
+"""Metrics the kit derives from Cognito's logs (metric filters), one name per environment."""
+
 LAMBDA = "AWS/Lambda"
 
 
@@ -203,4 +207,14 @@ def high_risk_total(
         {"UserPoolId": user_pool_id, "RiskLevel": "high"},
         period,
         f"{metric_name} (high)",
+    )
+
+
+def sms_month_to_date_spend(period: cdk.Duration) -> cloudwatch.Metric:
+    """What the account spent on SMS this month (every sender; no dimensions)."""
+    return cloudwatch.Metric(
+        namespace=SNS,
+        metric_name="SMSMonthToDateSpentUSD",
+        statistic="Maximum",
+        period=period,
     )
