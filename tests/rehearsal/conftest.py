@@ -42,13 +42,19 @@ def _report_timings(request: pytest.FixtureRequest) -> Iterator[None]:
     request.config.stash[SENT] = len(rows)
 
 
+_CONFIG: list[pytest.Config] = []
+"""The session's config: pytest_runtest_logreport receives only the report."""
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.stash[REPORTED] = []
+    _CONFIG[:] = [config]
 
 
-def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config) -> None:
-    if report.when == "teardown":
-        config.stash[REPORTED] += [
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "teardown" and _CONFIG:
+        _CONFIG[0].stash[REPORTED] += [
             (str(row[0]), float(row[1]))  # type: ignore[index]
             for name, row in report.user_properties
             if name == STEP
