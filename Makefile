@@ -187,8 +187,9 @@ format: setup ## Apply ruff's formatting and safe fixes
 snapshot-update: setup ## Rewrite the template snapshots after an intended change
 	$(BIN)/pytest tests/stacks tests/environments --snapshot-update
 
-bench: setup ## Print synth, test and trigger timings beside their baselines, and the quota budget
-	$(BIN)/python benchmarks/synth_and_test.py
+bench: setup ## Print synth, test, PR-check and trigger timings beside their budgets, and the quota budget
+	$(BIN)/python benchmarks/synth_and_test.py --skip-test
+	$(BIN)/python benchmarks/pr_check.py
 	$(BIN)/python benchmarks/trigger_cold_start.py
 	$(BIN)/pytest tests/lambda_triggers -m bench --benchmark-enable --benchmark-columns=median,max,ops -q
 	$(BIN)/pytest tests/operations -m bench -q -s

@@ -103,6 +103,7 @@ SYNTHESIZED_FIXTURES = frozenset({"assembly", "team_assembly", "env", "any_env"}
 """The fixtures that need the session's synthesized environments."""
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With pytest-xdist (`make test` runs two workers), every test that reads the session's
     synthesized environments runs on one worker, so only that worker pays for the synth; the

@@ -3,12 +3,13 @@ and its two scenarios (rehearsal-dev, rehearsal-prod) kept each on one pytest-xd
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 TIMINGS = pytest.StashKey[list[tuple[str, float]]]()
-REPORTED = pytest.StashKey[list[tuple[str, float]]]()
+REPORTED = pytest.StashKey[dict[str, tuple[str, float]]]()
 SENT = pytest.StashKey[int]()
 BUDGET_SECONDS = 120
 STEP = "rehearsal-step"
@@ -16,6 +17,7 @@ SCENARIOS = {"dev": "rehearsal-dev", "prod": "rehearsal-prod"}
 """Fixture -> xdist group: the tests of one deployed environment run in order on one worker."""
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         for fixture, group in SCENARIOS.items():
@@ -37,8 +39,9 @@ def _report_timings(request: pytest.FixtureRequest) -> Iterator[None]:
     yield
     rows = request.config.stash.get(TIMINGS, [])
     sent = request.config.stash.get(SENT, 0)
-    for row in rows[sent:]:
-        request.node.user_properties.append((STEP, row))
+    for index, row in enumerate(rows[sent:], start=sent):
+        # An id per step (worker process, position): the summary counts each step once.
+        request.node.user_properties.append((STEP, (f"{os.getpid()}:{index}", *row)))
     request.config.stash[SENT] = len(rows)
 
 
@@ -47,24 +50,25 @@ _CONFIG: list[pytest.Config] = []
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[REPORTED] = []
+    config.stash[REPORTED] = {}
     _CONFIG[:] = [config]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     if report.when == "teardown" and _CONFIG:
-        _CONFIG[0].stash[REPORTED] += [
-            (str(row[0]), float(row[1]))  # type: ignore[index]
-            for name, row in report.user_properties
-            if name == STEP
-        ]
+        reported = _CONFIG[0].stash[REPORTED]
+        for name, row in report.user_properties:
+            if name == STEP:
+                fields: tuple[str, str, float] = row  # type: ignore[assignment]
+                uid, step, seconds = fields
+                reported[uid] = (step, seconds)
 
 
 def pytest_terminal_summary(
     terminalreporter: pytest.TerminalReporter, config: pytest.Config
 ) -> None:
-    rows = config.stash.get(REPORTED, [])
+    rows = list(config.stash.get(REPORTED, {}).values())
     if not rows:
         return
     terminalreporter.section("rehearsal timings")

@@ -92,6 +92,16 @@ def test_pull_request_workflow_runs_the_makefile_gate_against_the_base_commit() 
     assert "secrets." not in (GITHUB / "workflows" / "pull-request.yml").read_text()
 
 
+def test_the_pull_request_workflow_runs_every_step_of_ci_run() -> None:
+    # One gate: what .ci/run proves on a clean clone is what a pull request must pass.
+    workflow = load(GITHUB / "workflows" / "pull-request.yml")
+    targets = {r.split()[1] for s in steps(workflow) if (r := s.get("run", "")).startswith("make ")}
+    ci_run = (GITHUB.parent / ".ci" / "run").read_text()
+    ci_targets = {line.split()[1] for line in ci_run.splitlines() if line.startswith("make ")}
+    assert ci_targets
+    assert ci_targets <= targets
+
+
 def test_deploy_workflow_uses_an_environment_and_oidc_without_secrets() -> None:
     workflow = load(GITHUB / "workflows" / "deploy.yml")
     inputs = workflow["on"]["workflow_dispatch"]["inputs"]["environment"]
