@@ -231,6 +231,7 @@ def _unacknowledged_nag_problems(sections: Sections) -> Iterator[Reference]:
                 "user_pool, rule: AwsSolutions-COG1, reason: ...}] (NIST SP 800-63B-4 advises "
                 "against composition rules in favour of length)",
             )
+    yield from _short_retention_problems(sections, acks)
     if identity_pool is None or not identity_pool.enabled:
         return
     grants: list[tuple[str, tuple[PolicyStatementConfig, ...], set[str]]] = [
@@ -263,6 +264,69 @@ def _unacknowledged_nag_problems(sections: Sections) -> Iterator[Reference]:
                     f"[{{key: {min(keys, key=len)}, rule: AwsSolutions-IAM5, finding: "
                     f"'{finding}', reason: ...}}]",
                 )
+
+
+# Control Tower's CT.CLOUDWATCH.PR.2 asks for a year of logs (`make validate` runs it).
+YEAR_OF_LOGS = 365
+
+
+def _covered(acknowledgments: tuple[AcknowledgmentConfig, ...], rule: str, key: str) -> bool:
+    """Whether an acknowledgment of `rule` covers the resources of `key` (its key or a parent)."""
+    return any(
+        a.rule == rule and (key == a.key or key.startswith(f"{a.key}.")) for a in acknowledgments
+    )
+
+
+def _short_retention_problems(
+    sections: Sections, acks: tuple[AcknowledgmentConfig, ...]
+) -> Iterator[Reference]:
+    """A log retention below a year fails Control Tower's CT.CLOUDWATCH.PR.2 unless the file
+    accepts it for every key whose log groups keep it."""
+    rule = "CT.CLOUDWATCH.PR.2"
+    settings: list[tuple[str, int, list[str]]] = []
+    triggers = sections.triggers
+    if triggers is not None:
+        kit = [
+            f"triggers.{n}"
+            for n in KIT_SLOT_KEYS
+            if getattr(getattr(triggers, n), "enabled", False)
+        ]
+        if sections.migration is not None:
+            kit.append("migration")
+        settings.append(("triggers.log_retention_days", triggers.log_retention_days, kit))
+    apis = sections.apis
+    if apis is not None and (apis.http or apis.rest):
+        settings.append(("apis.log_retention_days", apis.log_retention_days, ["apis"]))
+    operations = sections.operations
+    if operations is not None:
+        if operations.logs.enabled:
+            settings.append(
+                (
+                    "operations.logs.retention_days",
+                    operations.logs.retention_days,
+                    ["operations.logs"],
+                )
+            )
+        if operations.waf.enabled:
+            settings.append(
+                (
+                    "operations.waf.log_retention_days",
+                    operations.waf.log_retention_days,
+                    ["operations.waf"],
+                )
+            )
+    for where, days, keys in settings:
+        if days >= YEAR_OF_LOGS:
+            continue
+        if uncovered := [k for k in keys if not _covered(acks, rule, k)]:
+            yield (
+                where,
+                f"{days} days is below the year AWS Control Tower's {rule} asks for (`make "
+                "validate` runs it, and an organisation's Control Tower hooks refuse the "
+                f"deploy); keep {YEAR_OF_LOGS} or more, or accept it for "
+                f"{', '.join(uncovered)}: acknowledgments: [{{key: {uncovered[0].split('.')[0]}, "
+                f"rule: {rule}, reason: ...}}]",
+            )
 
 
 # --- helpers the constructs share -------------------------------------------------------------

@@ -888,3 +888,22 @@ def test_a_missing_choice_lists_the_choices(tmp_path: Path) -> None:
         f"{path}: app_clients.WebApp.kind: required key is missing; allowed: public, "
         "confidential, machine"
     ]
+
+
+def test_logs_kept_under_a_year_need_control_towers_finding_accepted(tmp_path: Path) -> None:
+    data = kit_file("strict")
+    data["triggers"]["log_retention_days"] = 90
+    write_env(tmp_path, "prod", data)
+    [problem] = problems_of(tmp_path, "prod")
+    assert "triggers.log_retention_days: 90 days is below the year" in problem
+    assert "CT.CLOUDWATCH.PR.2" in problem
+    assert "{key: triggers, rule: CT.CLOUDWATCH.PR.2, reason: ...}" in problem
+    data["acknowledgments"] = [
+        {
+            "key": "triggers",
+            "rule": "CT.CLOUDWATCH.PR.2",
+            "reason": "trigger logs are shipped to the SIEM, which keeps them for seven years",
+        }
+    ]
+    write_env(tmp_path, "prod", data)
+    assert load_environment("prod", directory=tmp_path).triggers.log_retention_days == 90

@@ -488,7 +488,7 @@ def test_pools_without_threat_protection_deliver_notification_errors_only(
         "ERROR",
     )
     group = showcase.resources("AWS::Logs::LogGroup")[destination_group(configuration)]
-    assert group["Properties"]["RetentionInDays"] == 30
+    assert group["Properties"]["RetentionInDays"] == showcase.config.operations.logs.retention_days
     assert group["DeletionPolicy"] == "Delete"  # the pool is destroyable here
 
 
