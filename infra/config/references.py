@@ -815,19 +815,45 @@ def _hosted_domain_problems(sections: Sections) -> Iterator[Reference]:
     pool, providers = sections.user_pool, sections.identity_providers
     if pool is None or providers is None:
         return
-    name = HOSTED_DOMAIN_ATTRIBUTE.removeprefix("custom:")
     needs = sorted(
         pid for pid, p in enabled_providers(providers).items() if p.hosted_domain_attribute()
     )
     if not needs:
         return
+    yield from _rewritten_attribute_problems(
+        pool,
+        HOSTED_DOMAIN_ATTRIBUTE,
+        writer="Google's `hd` claim is mapped here",
+        missing=f"Google's `hd` claim is mapped to {HOSTED_DOMAIN_ATTRIBUTE} for {needs}",
+        shortest=(253, "a domain name's length"),
+        suggested_max=253,
+        not_user_writable="only the clients that offer the Workspace provider may write it, "
+        "because Cognito rewrites it at each of their sign-ins",
+    )
+
+
+def _rewritten_attribute_problems(
+    pool: UserPoolConfig,
+    attribute_name: str,
+    *,
+    writer: str,
+    missing: str,
+    shortest: tuple[int, str],
+    suggested_max: int,
+    not_user_writable: str,
+) -> Iterator[Reference]:
+    """A custom attribute rewritten at every federated sign-in (by a provider's mapping or the
+    kit's inbound federation function) must exist as a mutable string, long enough, and be
+    left out of what every client may write."""
+    name = attribute_name.removeprefix("custom:")
+    where = f"user_pool.custom_attributes.{name}"
+    length, why = shortest
     attribute = pool.custom_attributes.get(name)
-    wanted = f"{{type: string, mutable: true, max: 253}} (no user_writable) for {needs}"
     if attribute is None:
         yield (
-            f"user_pool.custom_attributes.{name}",
-            f"missing: Google's `hd` claim is mapped to {HOSTED_DOMAIN_ATTRIBUTE}; add {name}: "
-            f"{wanted}",
+            where,
+            f"missing: {missing}; add {name}: {{type: string, mutable: true, max: "
+            f"{suggested_max}}} (no user_writable)",
         )
         return
     problems = []
@@ -836,17 +862,11 @@ def _hosted_domain_problems(sections: Sections) -> Iterator[Reference]:
     if not attribute.mutable:
         problems.append("mutable: true (Cognito rewrites mapped attributes at every sign-in)")
     if attribute.user_writable:
-        problems.append(
-            "no user_writable (only the clients that offer the Workspace provider may write "
-            "it, because Cognito rewrites it at each of their sign-ins)"
-        )
-    if attribute.max is not None and attribute.max < 253:
-        problems.append("max of at least 253 (a domain name's length)")
+        problems.append(f"no user_writable ({not_user_writable})")
+    if attribute.max is not None and attribute.max < length:
+        problems.append(f"max of at least {length} ({why})")
     if problems:
-        yield (
-            f"user_pool.custom_attributes.{name}",
-            f"Google's `hd` claim is mapped here, so it needs {', '.join(problems)}",
-        )
+        yield (where, f"{writer}, so it needs {', '.join(problems)}")
 
 
 def _mapped_immutable_problems(sections: Sections) -> Iterator[Reference]:
@@ -1263,7 +1283,6 @@ def _inbound_federation_problems(sections: Sections) -> Iterator[Reference]:
 def _idp_groups_attribute_problems(
     pool: UserPoolConfig, mapping: dict[str, Any]
 ) -> Iterator[Reference]:
-    name = IDP_GROUPS_ATTRIBUTE.removeprefix("custom:")
     per_provider = [
         sorted({pool.groups[g].name for g in p.groups.values() if g in pool.groups})
         for p in mapping.values()
@@ -1271,29 +1290,16 @@ def _idp_groups_attribute_problems(
     names = sorted({n for group_names in per_provider for n in group_names})
     # The longest value the function can write: every mapped group of one provider, joined.
     longest = max((len(",".join(group_names)) for group_names in per_provider), default=0)
-    attribute = pool.custom_attributes.get(name)
-    wanted = "{type: string, mutable: true, max: 2048} (no user_writable)"
-    if attribute is None:
-        yield (
-            f"user_pool.custom_attributes.{name}",
-            f"missing: the kit's inbound federation function writes the allow-listed groups "
-            f"({names}) to {IDP_GROUPS_ATTRIBUTE}; add {name}: {wanted}",
-        )
-        return
-    problems = []
-    if attribute.type != "string":
-        problems.append("type string")
-    if not attribute.mutable:
-        problems.append("mutable: true (Cognito rewrites mapped attributes at every sign-in)")
-    if attribute.user_writable:
-        problems.append("no user_writable (users would grant themselves groups)")
-    if attribute.max is not None and attribute.max < longest:
-        problems.append(f"max of at least {longest} (the mapped group names, comma separated)")
-    if problems:
-        yield (
-            f"user_pool.custom_attributes.{name}",
-            f"the kit's inbound federation function writes it, so it needs {', '.join(problems)}",
-        )
+    yield from _rewritten_attribute_problems(
+        pool,
+        IDP_GROUPS_ATTRIBUTE,
+        writer="the kit's inbound federation function writes it",
+        missing=f"the kit's inbound federation function writes the allow-listed groups "
+        f"({names}) to {IDP_GROUPS_ATTRIBUTE}",
+        shortest=(longest, "the mapped group names, comma separated"),
+        suggested_max=2048,
+        not_user_writable="users would grant themselves groups",
+    )
 
 
 # --- choice-based sign-in (passwordless) ----------------------------------------------------
