@@ -140,10 +140,13 @@ rehearse: setup ## Rehearse deploy, diff and destroy with the real CDK CLI again
 # ENV has deployed (needs credentials), or BASELINE=<folder> synthesized elsewhere.
 # ENV=<name> validates one environment; default: every environment.
 BASE ?=
+# VALIDATE_OUT=<folder> synthesizes the candidate there instead of cdk.out (the rehearsal does,
+# so that it can run beside another validate).
+VALIDATE_OUT ?= cdk.out
 validate: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## cfn-lint, checkov, Control Tower controls, nag report and guard vs BASE (docs/ci.md)
 	@work="$$(mktemp -d)"; trap 'rm -rf "$$work"' EXIT; \
-	rm -rf cdk.out; \
-	$(BIN)/python -m infra.validate.synth --env "$${ENV-all}" --out cdk.out \
+	rm -rf "$(VALIDATE_OUT)"; \
+	$(BIN)/python -m infra.validate.synth --env "$${ENV-all}" --out "$(VALIDATE_OUT)" \
 		$(if $(ENVIRONMENTS_DIR),--directory "$(abspath $(ENVIRONMENTS_DIR))"); \
 	baseline='$(BASELINE)'; label='$(BASELINE_LABEL)'; \
 	if [ -z "$$baseline" ]; then \
@@ -151,10 +154,10 @@ validate: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## cfn-lint, checkov, Co
 		label="$$($(BIN)/python -m infra.validate.baseline --out "$$baseline" \
 			--base '$(BASE)' --env "$${ENV-}" \
 			$(if $(ENVIRONMENTS_DIR),--directory "$(abspath $(ENVIRONMENTS_DIR))"))"; \
-	elif [ "$$baseline" -ef cdk.out ]; then \
-		echo "validate: BASELINE must not be cdk.out, which is synthesized anew" >&2; exit 2; \
+	elif [ "$$baseline" -ef "$(VALIDATE_OUT)" ]; then \
+		echo "validate: BASELINE must not be $(VALIDATE_OUT), which is synthesized anew" >&2; exit 2; \
 	fi; \
-	$(BIN)/python -m infra.validate --candidate cdk.out --baseline "$$baseline" \
+	$(BIN)/python -m infra.validate --candidate "$(VALIDATE_OUT)" --baseline "$$baseline" \
 		--baseline-label "$${label:-$$baseline}" --checkov $(CHECKOV_VENV)/bin/checkov \
 		--control-tower $(CONTROL_TOWER)
 

@@ -744,12 +744,14 @@ def test_make_validate_against_the_deployed_templates_blocks_a_sign_in_change(
         PROD,
         prod.credentials,
         environments_dir=str(changed),
-        variables=("BASE=deployed",),
+        variables=("BASE=deployed", f"VALIDATE_OUT={rehearsal.cdk_out.parent / 'validate.out'}"),
     )
     # THEN it blocks, and says so in config terms
     assert run.returncode != 0, _passed(run)
     assert "BLOCK rehearsal-prod/" in run.output
-    summary = (ROOT / "cdk.out" / "validation-summary.md").read_text(encoding="utf-8")
+    summary = (rehearsal.cdk_out.parent / "validate.out" / "validation-summary.md").read_text(
+        encoding="utf-8"
+    )
     assert f"the deployed templates of {PROD} ({prod.config.project}-{PROD}: deployed)" in summary
     assert f"**In config:** `{path}`: `user_pool.sign_in_identifiers`:" in summary
     assert f"[config: {path}: user_pool.sign_in_identifiers:" in run.output
