@@ -18,12 +18,23 @@ from annotated_types import Le
 
 from infra.client_config.amplify import SCHEMA_VERSION
 from infra.config import ConfigError, load_environment
+from infra.config.acknowledgments import MIN_REASON
+from infra.config.apis import ApisConfig, ThrottlingConfig
+from infra.config.federation import IdentityProviderConfig
+from infra.config.operations import AlarmsConfig, AlarmThresholds, LogsConfig, WafConfig
 from infra.config.triggers import TriggersConfig
 from infra.config.user_pool import PASSWORD_ONLY_MIN_LENGTH, PRODUCTION_MIN_LENGTH
 from infra.constructs.trigger_slots import SLOTS
+from infra.constructs.triggers import _SPECS as TRIGGER_SPECS
 from infra.constructs.triggers import RUNTIME
+from infra.guard.accepted_risks import MIN_REASON_LENGTH
+from infra.guard.values import LONG_VALUE
 from infra.nag import Pack
+from infra.validate import control_tower
+from lambda_triggers import user_migration
+from lambda_triggers._common import username_ref
 from tests.infra.test_config_errors import kit_file, write_env
+from tests.validate.scanners import control_tower_install
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -39,6 +50,7 @@ NUMBER_WORDS = {
         ]
     )
 }
+NUMBER_WORDS_BY_VALUE = {value: word for word, value in NUMBER_WORDS.items()}
 LINK = re.compile(r"\[(?:[^\]]|\][^(])*?\]\((?P<target>[^)\s]+)\)")
 
 
@@ -172,3 +184,100 @@ def test_the_configuration_error_example_is_what_the_loader_says(tmp_path: Path)
         load_environment("staging", directory=tmp_path)
     said = str(caught.value).replace(str(path), "infra/environments/staging.yaml")
     assert shown.strip() == said
+
+
+def test_the_control_tower_rule_count_is_the_installed_packages() -> None:
+    installed = control_tower_install()
+    controls = control_tower.load_controls(installed.rules)
+    doc = text(ROOT / "docs" / "ci.md")
+    assert number_before("Control Tower guard rules", doc) == len(controls)
+
+
+def test_the_acknowledgment_and_accepted_risk_limits_are_the_codes() -> None:
+    ci = one_line(text(ROOT / "docs" / "ci.md"))
+    assert f"The reason ({MIN_REASON} characters or more)" in ci
+    guard = one_line(text(ROOT / "docs" / "guard.md"))
+    assert f"a reason shorter than {MIN_REASON_LENGTH} characters" in guard
+    assert f"When either value is longer than {LONG_VALUE} characters" in guard
+
+
+def test_the_retention_the_control_tower_table_calls_the_default_is() -> None:
+    defaults = {
+        model.model_fields[field].default
+        for model, field in (
+            (TriggersConfig, "log_retention_days"),
+            (ApisConfig, "log_retention_days"),
+            (LogsConfig, "retention_days"),
+            (WafConfig, "log_retention_days"),
+        )
+    }
+    [days] = defaults
+    assert f"pass with the defaults ({days} days)" in one_line(text(ROOT / "docs" / "ci.md"))
+
+
+def test_the_trigger_internals_in_the_docs_are_the_codes() -> None:
+    doc = one_line(text(ROOT / "docs" / "triggers.md"))
+    kit_functions = len(TRIGGER_SPECS) - 1  # the migration's comes from `migration`
+    assert number_before("slots the kit has a function for", doc) == kit_functions
+    ref = username_ref("ana@example.com")
+    assert ref
+    assert ref.startswith("ref:")
+    assert f"`ref:` and {len(ref) - len('ref:')} hex digits" in doc
+    [cfn_lint] = re.findall(r"^cfn-lint==(\d+\.\d+)\.", text(ROOT / "requirements-dev.txt"), re.M)
+    assert f"the registry schema cfn-lint {cfn_lint} bundles" in doc
+
+
+def test_the_migration_triggers_time_budget_is_the_codes() -> None:
+    doc = one_line(text(ROOT / "docs" / "migration.md"))
+    assert (
+        f"connects within {user_migration.CONNECT_TIMEOUT_S:g} s, reads within "
+        f"{user_migration.READ_TIMEOUT_S:g} s and does not retry; a call starts only if its "
+        f"{user_migration.CALL_WORST_CASE_S:g} s worst case fits into a "
+        f"{user_migration.TIME_BUDGET_S:g} s budget"
+    ) in doc
+
+
+def test_the_alarm_defaults_in_operations_are_the_models() -> None:
+    doc = text(ROOT / "docs" / "operations.md")
+    table = doc.split("| Alarm id |", 1)[1].split("\n\n", 1)[0]
+    thresholds = AlarmThresholds()
+    checked = set()
+    for row in table.splitlines()[2:]:
+        fires_when = row.split("|")[3]
+        match = re.search(r">=? (\d+).*?\(`(?:thresholds\.)?(\w+)`", fires_when)
+        assert match, row
+        assert int(match[1]) == getattr(thresholds, match[2]), row
+        checked.add(match[2])
+    assert len(checked) >= 8
+    flat = one_line(table)
+    assert f"once SampleCount >= {thresholds.sign_in_min_attempts}" in flat
+    assert f"once >= {thresholds.federation_min_attempts} attempts" in flat
+    timeout = TriggersConfig().timeout_seconds
+    duration_ms = timeout * 1000 * thresholds.trigger_duration_percent // 100
+    assert f"{duration_ms} ms at {timeout} s" in flat
+    fields = {
+        key: field.default
+        for model in (AlarmsConfig, LogsConfig, WafConfig)
+        for key, field in model.model_fields.items()
+    }
+    stated = re.findall(r"`(\w+)` \(default (\d+)\)", doc)
+    assert len(stated) >= 4
+    for key, default in stated:
+        assert int(default) == fields[key], key
+    waf = WafConfig.model_fields
+    assert (
+        f"(default {waf['rate_limit'].default} per {waf['rate_window_seconds'].default} s)"
+    ) in doc
+
+
+def test_the_api_throttling_defaults_are_the_models() -> None:
+    fields = ThrottlingConfig.model_fields
+    assert (
+        f"defaults {fields['rate_limit'].default} requests/s, bursts of "
+        f"{fields['burst_limit'].default}"
+    ) in one_line(text(ROOT / "docs" / "apis.md"))
+
+
+def test_the_readme_counts_the_provider_types() -> None:
+    [union, _] = typing.get_args(IdentityProviderConfig)
+    assert f"all {NUMBER_WORDS_BY_VALUE[len(typing.get_args(union))]} types" in text(README)
