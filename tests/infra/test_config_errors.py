@@ -872,7 +872,7 @@ def test_a_problem_of_a_list_item_names_the_item(tmp_path: Path) -> None:
 
 def test_the_documented_name_rule_is_the_code_s() -> None:
     root = Path(__file__).resolve().parents[2]
-    for doc in ("README.md", "docs/configuration.md"):
+    for doc in ("README.md", "docs/environments.md", "docs/configuration.md"):
         text = " ".join((root / doc).read_text().split())
         assert (
             "a lower-case letter, then lower-case letters, digits and hyphens, at most "

@@ -27,7 +27,7 @@ from infra.quota import (
     markdown,
     quota_categories,
 )
-from tests.conftest import TEAM_ENVIRONMENTS
+from tests.conftest import KIT_ENVIRONMENTS_DIR, TEAM_ENVIRONMENTS
 from tests.infra.test_config_errors import kit_file, write_env
 from tests.infra.test_sign_in_config import every_factor
 from tests.operations.trigger_calls import trigger_call_counter
@@ -269,17 +269,34 @@ def test_docs_show_the_generated_tables(
     assert markdown(passwordless_rows(every_factor_config)) in docs, "update docs/operations.md"
 
 
-@pytest.mark.bench
-def test_print_the_budget_of_every_environment(kit_configs: dict[str, EnvironmentConfig]) -> None:
-    """`make bench` shows this output (`-s`); `make test` runs it quietly."""
-    team = load_environments(TEAM_ENVIRONMENTS, directory=ENVIRONMENTS_DIR)
+def budget_tables(title: str, kind: str, configs: list[EnvironmentConfig]) -> str:
+    """One Markdown table per config, each headed by its kind (environment or test fixture),
+    under a title that says where the configs come from."""
     tables = []
-    for config in [*kit_configs.values(), *team]:
+    for config in configs:
         rows = budget(config, trigger_call_counter(config))
         assert rows, config.name
-        tables.append(f"### {config.name} ({config.tier})\n\n{markdown(rows)}")
-    print("\n\nQuota budget under the default quotas (per account and Region):\n")
-    print("\n\n".join(tables))
+        tables.append(f"### {kind} {config.name} ({config.tier} tier)\n\n{markdown(rows)}")
+    return "\n\n".join([f"## {title}", *tables])
+
+
+@pytest.mark.bench
+def test_print_the_budget_of_every_environment(kit_configs: dict[str, EnvironmentConfig]) -> None:
+    """`make bench` shows this output (`-s`); `make test` runs it quietly. The team's environment
+    files and the kit's test fixtures are printed apart: a fixture may share a file's name
+    (`showcase`) but is never deployed."""
+    team = load_environments(TEAM_ENVIRONMENTS, directory=ENVIRONMENTS_DIR)
+    print("\n\nQuota budget under the default quotas (per account and Region)\n")
+    print(budget_tables(f"Environments ({_shown(ENVIRONMENTS_DIR)}/)", "environment", team))
+    print()
+    fixtures = f"Test fixtures ({_shown(KIT_ENVIRONMENTS_DIR)}/: read by the tests, never deployed)"
+    print(budget_tables(fixtures, "test fixture", list(kit_configs.values())))
+
+
+def _shown(directory: Path) -> str:
+    """`directory` relative to the repository when it is inside it."""
+    root = Path(__file__).resolve().parents[2]
+    return str(directory.relative_to(root)) if directory.is_relative_to(root) else str(directory)
 
 
 def test_passwordless_flows_only_where_a_client_offers_them(

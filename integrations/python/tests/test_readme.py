@@ -32,3 +32,18 @@ def test_every_python_block_compiles() -> None:
     assert len(blocks) >= 7
     for block in blocks:
         compile(block, "README.md", "exec")
+
+
+def test_the_corpus_figures_are_the_corpus_s() -> None:
+    """The Tests section's token counts and the stricter-than table come from the corpus."""
+    from test_differential import CORPUS, DIFFERENCES
+
+    built = re.search(r"`test_differential\.py` builds (\d+) tokens", README)
+    stricter = re.search(r"except the (\d+) where this package is stricter on purpose", README)
+    assert built, "README.md, Tests: the sentence with the token count is gone"
+    assert stricter, "README.md, Tests: the sentence with the stricter count is gone"
+    assert int(built[1]) == len(CORPUS), "update the token count in README.md, Tests"
+    assert int(stricter[1]) == len(DIFFERENCES), "update README.md, Tests"
+    section = README.split("## Where this verifier is stricter than aws-jwt-verify", 1)[1]
+    table = section.split("\n\n")[2]  # after the intro paragraph: the table
+    assert len(table.splitlines()) - 2 == len(DIFFERENCES), "one table row per @difference case"

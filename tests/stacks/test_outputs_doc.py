@@ -1,4 +1,4 @@
-"""The README's list of stack outputs is the list the templates output."""
+"""docs/outputs.md's list of stack outputs is the list the templates output."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ from pathlib import Path
 
 from tests.conftest import Assembly
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+OUTPUTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "outputs.md"
 
 
 def documented() -> list[re.Pattern[str]]:
-    """Each output name in the README's outputs table, `<Client>` etc. as a wildcard."""
-    text = README.read_text(encoding="utf-8")
+    """Each output name in the outputs table, `<Client>` etc. as a wildcard."""
+    text = OUTPUTS_DOC.read_text(encoding="utf-8")
     table = text.split("<!-- outputs:begin", 1)[1].split("<!-- outputs:end -->", 1)[0]
     names = [
         name
