@@ -22,6 +22,7 @@ from tests.infra.test_config_errors import problems_of, write_env
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "multi-region"
 REPLICA = "eu-central-1"
+ACCOUNT = "333333333333"
 MRK = "arn:aws:kms:eu-west-1:333333333333:key/mrk-0123456789abcdef0123456789abcdef"
 SINGLE_REGION_KEY = "arn:aws:kms:eu-west-1:333333333333:key/1a2b3c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d"
 
@@ -104,7 +105,7 @@ def test_a_multi_region_key_of_the_team_is_accepted(tmp_path: Path) -> None:
 def test_a_replica_in_the_primary_s_region_is_refused(tmp_path: Path) -> None:
     data = fixture()
     settings = data["multi_region"]["replicas"].pop(REPLICA)
-    settings["email"]["ses_identity_arn"] = "arn:aws:ses:eu-west-1:333333333333:identity/example.com"
+    settings["email"]["ses_identity_arn"] = f"arn:aws:ses:eu-west-1:{ACCOUNT}:identity/example.com"
     settings["functions"]["post_authentication"] = (
         "arn:aws:lambda:eu-west-1:333333333333:function:acme-post-authentication-eu-west-1"
     )
@@ -224,7 +225,7 @@ def test_a_replica_needs_a_pinned_account_and_region(tmp_path: Path) -> None:
 def test_a_region_without_the_cloudformation_types_is_refused(tmp_path: Path) -> None:
     data = fixture()
     settings = data["multi_region"]["replicas"].pop(REPLICA)
-    settings["email"]["ses_identity_arn"] = "arn:aws:ses:eu-south-1:333333333333:identity/example.com"
+    settings["email"]["ses_identity_arn"] = f"arn:aws:ses:eu-south-1:{ACCOUNT}:identity/example.com"
     settings["functions"]["post_authentication"] = (
         "arn:aws:lambda:eu-south-1:333333333333:function:acme-post-authentication"
     )
