@@ -10,6 +10,8 @@ from infra.config import EnvironmentConfig
 from stacks.cognito_stack import CognitoStack
 from stacks.replica_stacks import add_replica_stacks, cross_region_options
 
+WEAK_REFERENCES = "@aws-cdk/core:defaultCrossStackReferences"
+
 
 class CognitoStage(cdk.Stage):
     """Everything one environment deploys, tagged with its environment, project and owner."""
@@ -20,6 +22,11 @@ class CognitoStage(cdk.Stage):
             config.name,
             env=cdk.Environment(account=config.account, region=config.region),
         )
+        if config.multi_region.replicas:
+            # The replica's stacks read the primary's outputs through CloudFormation's
+            # Fn::GetStackOutput, whatever the app's context says: the CDK's other cross-Region
+            # references need custom-resource functions in both Regions.
+            self.node.set_context(WEAK_REFERENCES, "weak")
         self.cognito = CognitoStack(
             self,
             "Cognito",
