@@ -12,6 +12,7 @@ from infra.guard.config_keys import environment_of, locate
 from infra.guard.findings import EnvironmentSummary, Finding, TemplateChange
 from infra.guard.rules import Site, check_pair, probable_rename, removed, tier_lowered
 from infra.guard.stateful import is_stateful
+from infra.guard.switches import PRODUCTION, switches
 from infra.guard.templates import Resource, parse_resources
 from infra.guard.values import normalize
 
@@ -135,10 +136,13 @@ def compare(
             site_findings.append(removed(site, old, rename))
             if rename and "/" not in rename:
                 renames[logical_id] = rename
+        old_template, new_template = baseline.get(key), candidate.get(key)
+        tiers = {environment_of(t).get("tier") for t in (old_template, new_template)}
+        tier = PRODUCTION if PRODUCTION in tiers else None
         for logical_id, old in before.items():
             if logical_id in after:
                 site_findings.extend(check_pair(site, old, after[logical_id], renames))
-        old_template, new_template = baseline.get(key), candidate.get(key)
+                site_findings.extend(switches(site, old, after[logical_id], tier))
         if old_resources is not None and new_resources is not None:
             site_findings += tier_lowered(
                 site,
