@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from infra.config import EnvironmentConfig
+from infra.config import EnvironmentConfig, load_environment
 from infra.prerequisites import main, prerequisites
 from tests.conftest import KIT_ENVIRONMENTS_DIR
 
@@ -86,3 +86,21 @@ def test_the_team_s_functions_and_the_senders_roles_are_listed(
     role = listed["triggers.custom_sms_sender.decrypt_role_arn"]
     assert "role/acme-showcase-sms" in role
     assert "triggers.custom_sender_key" not in listed  # created by the kit
+
+
+def test_a_replica_needs_its_region_bootstrapped_and_its_sender_and_functions_there() -> None:
+    config = load_environment("multiregion", directory=KIT_ENVIRONMENTS_DIR.parent / "multi-region")
+    listed = {p.key: p.what for p in prerequisites(config)}
+    where = "multi_region.replicas.eu-central-1"
+    assert "cdk bootstrap aws://333333333333/eu-central-1" in listed[where]
+    assert (
+        "arn:aws:ses:eu-central-1:333333333333:identity/example.com"
+        in listed[f"{where}.email.ses_identity_arn"]
+    )
+    assert "cognito-mail-eu-central-1 in eu-central-1" in listed[f"{where}.email.configuration_set"]
+    # The primary's {region} names the replica's Region there.
+    function = "arn:aws:lambda:eu-central-1:{account}:function:acme-pre-authentication"
+    assert listed[f"{where}.functions.pre_authentication"] == (
+        f"your Lambda function {function} in eu-central-1"
+    )
+    assert "multi_region.key" not in listed  # created by the kit
