@@ -157,8 +157,9 @@ def _multi_region_prerequisites(config: EnvironmentConfig) -> Iterator[Prerequis
         where = f"multi_region.replicas.{region}"
         yield Prerequisite(
             where,
-            f"the account bootstrapped for the CDK in {region} too: `cdk bootstrap "
-            f"aws://{config.account or '<account>'}/{region}` (the replica's stacks deploy there)",
+            f"the account bootstrapped for the CDK in {region} too (the replica's stacks deploy "
+            f"there): `make bootstrap ENV={config.name}` bootstraps every Region of the "
+            f"environment, or `cdk bootstrap aws://{config.account or '<account>'}/{region}`",
         )
         if replica.email is not None:
             yield Prerequisite(
