@@ -10,10 +10,13 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
 
 from infra.config import EnvironmentConfig, load_environment
 from infra.nag import nag_packs
 from stacks.composition import compose
+from tests.stacks.test_snapshots import normalised
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "multi-region"
@@ -280,3 +283,15 @@ def test_the_five_packs_find_nothing_unacknowledged(stage: Stage) -> None:
     for plugin in report["pluginReports"]:
         assert plugin["violations"] == [], plugin["pluginName"]
     assert len(report["pluginReports"]) == len(nag_packs())
+
+
+@pytest.fixture
+def json_snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.mark.parametrize("stack", ["Cognito", "ReplicaKey", "Replication", "Replica"])
+def test_template_matches_snapshot(
+    stage: Stage, stack: str, json_snapshot: SnapshotAssertion
+) -> None:
+    assert normalised(stage.templates[stack]) == json_snapshot
