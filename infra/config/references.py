@@ -43,6 +43,7 @@ from infra.config.migration import (
     MigrationConfig,
     authorization_inputs,
 )
+from infra.config.multi_region import CREATE_KEY as MULTI_REGION_CREATE_KEY
 from infra.config.multi_region import (
     POOL_KEY_ARN,
     REPLICA_REGIONS,
@@ -169,6 +170,11 @@ def resource_keys(sections: Sections) -> list[str] | None:
         keys.append("triggers.custom_sender_key")
     if sections.migration is not None:
         keys.append("migration")
+    multi_region = sections.multi_region
+    if multi_region is not None:
+        if multi_region.key == MULTI_REGION_CREATE_KEY:
+            keys.append("multi_region.key")
+        keys += [f"multi_region.replicas.{region}" for region in multi_region.replicas]
     apis = sections.apis
     if apis is None:
         return None

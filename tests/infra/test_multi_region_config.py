@@ -323,3 +323,15 @@ def test_a_key_that_is_no_key_of_the_pool_s_region_is_refused(
     data["multi_region"]["key"] = key
     found = problems(tmp_path, data)
     assert any(p.startswith("mr.yaml: multi_region.key") and message in p for p in found)
+
+
+def test_an_acknowledgment_may_name_the_replica_or_the_created_key(tmp_path: Path) -> None:
+    data = fixture()
+    data["acknowledgments"] = [
+        {"key": f"multi_region.replicas.{REPLICA}", "rule": "CKV_AWS_116", "reason": "x" * 30},
+        {"key": "multi_region.key", "rule": "CKV_AWS_7", "reason": "y" * 30},
+    ]
+    loads(tmp_path, data)
+    data["acknowledgments"][0]["key"] = "multi_region.replicas.eu-north-1"
+    [problem] = problems(tmp_path, data)
+    assert "'multi_region.replicas.eu-north-1' creates no resource in this environment" in problem
