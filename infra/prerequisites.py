@@ -24,6 +24,9 @@ from infra.config.federation import (
     enabled_providers,
 )
 from infra.config.loader import ENVIRONMENTS_DIR
+from infra.config.multi_region import AWS_OWNED_KEY
+from infra.config.multi_region import CREATE_KEY as MULTI_REGION_CREATE_KEY
+from infra.config.references import replica_function_arn
 from infra.config.triggers import CREATE_KEY
 
 
@@ -133,6 +136,7 @@ def _prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:
                 "triggers; docs/migration.md)",
             )
     yield from _trigger_prerequisites(config)
+    yield from _multi_region_prerequisites(config)
     user_files = config.identity_pool.user_files
     if config.identity_pool.enabled and user_files is not None:
         yield Prerequisite(
@@ -140,6 +144,55 @@ def _prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:
             f"the S3 bucket {user_files.bucket_name} (the kit grants access to it, never "
             "creates it)",
         )
+
+
+def _multi_region_prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:
+    """The replica's Region bootstrapped, its mail sender and functions, and a team's key."""
+    multi_region = config.multi_region
+    key = multi_region.key
+    if key is not None and key not in (AWS_OWNED_KEY, MULTI_REGION_CREATE_KEY):
+        replicated = (
+            f", replicated to {', '.join(multi_region.replica_regions)}"
+            if multi_region.replicas
+            else ""
+        )
+        yield Prerequisite(
+            "multi_region.key",
+            f"your KMS key {key}{replicated}, whose key policy lets Cognito use it "
+            "(docs/multi-region.md, the pool's key)",
+        )
+    for region, replica in multi_region.replicas.items():
+        where = f"multi_region.replicas.{region}"
+        yield Prerequisite(
+            where,
+            f"the account bootstrapped for the CDK in {region} too (the replica's stacks deploy "
+            f"there): `make bootstrap ENV={config.name}` bootstraps every Region of the "
+            f"environment, or `cdk bootstrap aws://{config.account or '<account>'}/{region}`",
+        )
+        if replica.email is not None:
+            yield Prerequisite(
+                f"{where}.email.ses_identity_arn",
+                f"a verified SES identity {replica.email.ses_identity_arn} in {region}, out of "
+                "the SES sandbox there",
+            )
+            if replica.email.configuration_set:
+                yield Prerequisite(
+                    f"{where}.email.configuration_set",
+                    f"the SES configuration set {replica.email.configuration_set} in {region}",
+                )
+        for slot in config.triggers.team_functions():
+            arn = replica_function_arn(config.triggers, replica, slot, region)
+            if arn is not None:
+                yield Prerequisite(
+                    f"{where}.functions.{slot}",
+                    f"your Lambda function {arn.replace('{region}', region)} in {region}",
+                )
+        if replica.custom_sender_key is not None and config.triggers.senders():
+            yield Prerequisite(
+                f"{where}.custom_sender_key",
+                f"your KMS key {replica.custom_sender_key} in {region}, with the key policy of "
+                "triggers.custom_sender_key",
+            )
 
 
 def _trigger_prerequisites(config: EnvironmentConfig) -> Iterator[Prerequisite]:

@@ -396,8 +396,56 @@ def bucket_of(operation: str) -> str:
         ) from None
 
 
-def budget(config: EnvironmentConfig, count_calls: TriggerCallCounter) -> list[FlowBudget]:
-    """The quota budget of every configured flow under the default quotas."""
+FLOWS_THE_REPLICA_CANNOT_SERVE = ("native sign-up",)
+"""The secondary pool creates no users (developer guide, "Multi-Region replication for user
+pools", limitations): no sign-up there."""
+
+
+def failover_flows(config: EnvironmentConfig) -> list[Flow]:
+    """The flows a replica serves while Cognito has failed over to it: every configured flow
+    but sign-up, and a federated sign-in only for users who signed in at the primary before
+    (so no pre sign-up trigger and no linking)."""
+    flows = []
+    for flow in configured_flows(config):
+        if flow.name in FLOWS_THE_REPLICA_CANNOT_SERVE:
+            continue
+        if flow.name.startswith("first federated sign-in"):
+            flow = Flow(
+                "returning federated sign-in",
+                (
+                    _cognito("IdP response", "UserFederation"),
+                    _cognito(
+                        "token endpoint (authorization_code)", "UserAuthentication (code grant)"
+                    ),
+                ),
+                tuple(i for i in flow.invocations if i.trigger != "PreSignUp"),
+                "only users who signed in at the primary before; new ones cannot sign in here",
+            )
+        flows.append(flow)
+    return flows
+
+
+def regional_budgets(
+    config: EnvironmentConfig, count_calls: TriggerCallCounter
+) -> dict[str, list[FlowBudget]]:
+    """The budget in each Region of the pool, by Region (the primary's first). Quotas apply
+    per account and Region, across every user pool there: while the replica serves, its
+    Region's quotas are the ones that count, and a quota raised in the primary's Region is not
+    raised in the replica's."""
+    primary = config.region or "(the deploy's Region)"
+    budgets = {primary: budget(config, count_calls)}
+    for region in config.multi_region.replica_regions:
+        budgets[region] = budget(config, count_calls, flows=failover_flows(config))
+    return budgets
+
+
+def budget(
+    config: EnvironmentConfig,
+    count_calls: TriggerCallCounter,
+    *,
+    flows: Iterable[Flow] | None = None,
+) -> list[FlowBudget]:
+    """The quota budget of every configured flow (or of `flows`) under the default quotas."""
     rows = []
     team = team_calls(config)
 
@@ -406,7 +454,7 @@ def budget(config: EnvironmentConfig, count_calls: TriggerCallCounter) -> list[F
             return team[invocation.trigger]
         return count_calls(invocation.trigger, invocation.event)
 
-    for flow in configured_flows(config):
+    for flow in configured_flows(config) if flows is None else flows:
         trigger_calls = [
             Call(
                 f"{invocation.trigger} (your function)"

@@ -14,6 +14,12 @@ from infra.constructs.app_clients import AppClients
 from infra.constructs.hosted_domain import HostedDomain, hosted_domain_name
 from infra.constructs.identity_pool import IdentityPool
 from infra.constructs.identity_providers import IdentityProviders
+from infra.constructs.multi_region import (
+    accepted_issuers,
+    configure_pool,
+    pool_issuer,
+    pool_key,
+)
 from infra.constructs.operations import Operations
 from infra.constructs.resource_servers import ResourceServers
 from infra.constructs.trigger_slots import TriggerSlots
@@ -53,6 +59,18 @@ class CognitoStack(cdk.Stack):
             default_name=f"{config.project}-{config.name}",
             passkey_relying_party_id=config.user_pool.sign_in.passkey.relying_party_id
             or hosted_domain_name(config.domain, self.region),
+        )
+        # The issuer form and the key the file names (multi_region); nothing when unset.
+        self.pool_key = pool_key(
+            self,
+            config.multi_region,
+            environment=config.name,
+            removal_policy=_removal_policy(config),
+        )
+        configure_pool(
+            self.directory.user_pool,
+            config.multi_region,
+            self.pool_key.key if self.pool_key is not None else None,
         )
         self.triggers = Triggers(
             self,
@@ -128,6 +146,11 @@ class CognitoStack(cdk.Stack):
             environment=config.name,
             user_pool=self.directory.user_pool,
             clients=self.app_clients.clients,
+            issuer=(
+                pool_issuer(self, self.directory.user_pool, config.multi_region)
+                if config.multi_region.issuer_form != "original"
+                else None
+            ),
         )
         self.operations = Operations(
             self,
@@ -139,7 +162,7 @@ class CognitoStack(cdk.Stack):
             app_clients=self.app_clients.clients,
             team_functions=self.trigger_slots.functions,
         )
-        self._outputs()
+        self._outputs(config)
         self.provenance = self._provenance(config)
         self.template_options.metadata = environment_metadata(config.name, config.tier, source_file)
         self._acknowledge_from_config(config, source_file)
@@ -148,6 +171,8 @@ class CognitoStack(cdk.Stack):
         """Label every resource with the config key that produced it (see infra.provenance)."""
         provenance = Provenance()
         provenance.mark(self.directory, "user_pool")
+        if self.pool_key is not None:
+            provenance.mark(self.pool_key, "multi_region.key")
         if self.directory.risk_configuration is not None:
             provenance.mark(self.directory.risk_configuration, "user_pool.threat_protection")
         for group_id, group in self.directory.groups.items():
@@ -180,39 +205,17 @@ class CognitoStack(cdk.Stack):
         return provenance
 
     def _acknowledge_from_config(self, config: EnvironmentConfig, source_file: str) -> None:
-        """Each `acknowledgments:` entry on every resource its key created; the reason names
-        the environment and the entry, so every report shows which file accepted what."""
-        for index, entry in enumerate(config.acknowledgments):
-            source = f"{source_file}: acknowledgments[{index}]"
-            reason = f"{config.name}: {entry.reason} (acknowledged in {source})"
-            constructs = self.provenance.constructs(entry.key)
-            if entry.tool == "cdk-nag":
-                for construct in constructs:
-                    acknowledge(
-                        construct,
-                        entry.pack,  # type: ignore[arg-type]
-                        entry.rule_id,
-                        reason=reason,
-                        finding=entry.finding,
-                    )
-                continue
-            resources = {
-                child.node.path: child
-                for construct in constructs
-                for child in construct.node.find_all()
-                if isinstance(child, cdk.CfnResource)
-            }
-            for resource in resources.values():
-                acknowledge_finding(resource, entry.tool, entry.rule, reason=reason, source=source)
+        acknowledge_from_config(self.provenance, config, source_file)
 
-    def _outputs(self) -> None:
+    def _outputs(self, config: EnvironmentConfig) -> None:
         pool = self.directory.user_pool
         base_url = self.hosted_domain.base_url
+        issuer = pool_issuer(self, pool, config.multi_region)
         outputs = {
             "UserPoolId": (pool.user_pool_id, "User pool id"),
             "UserPoolArn": (pool.user_pool_arn, "User pool ARN"),
-            "UserPoolProviderUrl": (pool.user_pool_provider_url, "OIDC issuer (iss claim)"),
-            "JwksUrl": (f"{pool.user_pool_provider_url}/.well-known/jwks.json", "JWKS URL"),
+            "UserPoolProviderUrl": (issuer, "OIDC issuer (iss claim)"),
+            "JwksUrl": (f"{issuer}/.well-known/jwks.json", "JWKS URL"),
             "HostedDomainBaseUrl": (base_url, "Hosted sign-in domain"),
             "AuthorizeEndpoint": (f"{base_url}/oauth2/authorize", "OAuth authorize endpoint"),
             "TokenEndpoint": (f"{base_url}/oauth2/token", "OAuth token endpoint"),
@@ -260,5 +263,58 @@ class CognitoStack(cdk.Stack):
                 self.operations.dashboard.dashboard.dashboard_name,
                 "CloudWatch dashboard of sign-ins, throttles and triggers",
             )
+        if config.multi_region.configured:
+            outputs["AcceptedIssuers"] = (
+                ",".join(accepted_issuers(self, pool, config.multi_region)),
+                "Every issuer verifiers accept (multi_region.accepted_issuers), comma-separated",
+            )
+        if self.pool_key is not None:
+            outputs["PoolKeyArn"] = (
+                self.pool_key.key.key_arn,
+                "Multi-Region KMS key the user pool is encrypted with",
+            )
+        if config.multi_region.replicas:
+            outputs["ReplicaRegions"] = (
+                ",".join(config.multi_region.replica_regions),
+                "Regions of the pool's replicas (same pool id, app clients and users)",
+            )
         for output_id, (value, description) in outputs.items():
             cdk.CfnOutput(self, output_id, value=value, description=description)
+
+
+def _removal_policy(config: EnvironmentConfig) -> cdk.RemovalPolicy:
+    return (
+        cdk.RemovalPolicy.RETAIN
+        if config.user_pool.removal_policy == "retain"
+        else cdk.RemovalPolicy.DESTROY
+    )
+
+
+def acknowledge_from_config(
+    provenance: Provenance, config: EnvironmentConfig, source_file: str
+) -> None:
+    """Each `acknowledgments:` entry on every resource its key created (in the stack whose
+    `provenance` is given); the reason names the environment and the entry, so every report
+    shows which file accepted what."""
+    for index, entry in enumerate(config.acknowledgments):
+        source = f"{source_file}: acknowledgments[{index}]"
+        reason = f"{config.name}: {entry.reason} (acknowledged in {source})"
+        constructs = provenance.constructs(entry.key)
+        if entry.tool == "cdk-nag":
+            for construct in constructs:
+                acknowledge(
+                    construct,
+                    entry.pack,  # type: ignore[arg-type]
+                    entry.rule_id,
+                    reason=reason,
+                    finding=entry.finding,
+                )
+            continue
+        resources = {
+            child.node.path: child
+            for construct in constructs
+            for child in construct.node.find_all()
+            if isinstance(child, cdk.CfnResource)
+        }
+        for resource in resources.values():
+            acknowledge_finding(resource, entry.tool, entry.rule, reason=reason, source=source)

@@ -8,6 +8,9 @@ from constructs import Construct
 
 from infra.config import EnvironmentConfig
 from stacks.cognito_stack import CognitoStack
+from stacks.replica_stacks import add_replica_stacks, cross_region_options
+
+WEAK_REFERENCES = "@aws-cdk/core:defaultCrossStackReferences"
 
 
 class CognitoStage(cdk.Stage):
@@ -19,7 +22,20 @@ class CognitoStage(cdk.Stage):
             config.name,
             env=cdk.Environment(account=config.account, region=config.region),
         )
-        self.cognito = CognitoStack(self, "Cognito", config=config, source_file=source_file)
+        if config.multi_region.replicas:
+            # The replica's stacks read the primary's outputs through CloudFormation's
+            # Fn::GetStackOutput, whatever the app's context says: the CDK's other cross-Region
+            # references need custom-resource functions in both Regions.
+            self.node.set_context(WEAK_REFERENCES, "weak")
+        self.cognito = CognitoStack(
+            self,
+            "Cognito",
+            config=config,
+            source_file=source_file,
+            **cross_region_options(config),
+        )
+        # A replica's stacks (multi_region.replicas), in this Stage: `cdk deploy '<env>/*'`.
+        self.replicas = add_replica_stacks(self, config, self.cognito, source_file)
         tags = {
             "environment": config.name,
             "project": config.project,

@@ -120,7 +120,7 @@ def test_the_readme_command_table_is_make_help() -> None:
 
 
 def test_the_readme_says_what_ci_run_runs() -> None:
-    steps = re.findall(r"^make ([a-z-]+)$", text(ROOT / ".ci" / "run"), flags=re.MULTILINE)
+    steps = re.findall(r'"make ([a-z-]+)"', text(ROOT / ".ci" / "run"))
     sentence = one_line(text(README)).split("`.ci/run` runs ", 1)[1].split(" on a clean clone")[0]
     assert re.findall(r"`make ([a-z-]+)`", sentence) == steps
 

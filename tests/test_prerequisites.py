@@ -99,3 +99,21 @@ def test_sms_codes_list_the_spend_guard_the_file_names(tmp_path: Path) -> None:
     guard = found["user_pool.sign_in.sms_spend_guard"]
     assert SPEND_GUARD in guard
     assert "SNS SMS sandbox" in guard
+
+
+def test_a_replica_needs_its_region_bootstrapped_and_its_sender_and_functions_there() -> None:
+    config = load_environment("multiregion", directory=KIT_ENVIRONMENTS_DIR.parent / "multi-region")
+    listed = {p.key: p.what for p in prerequisites(config)}
+    where = "multi_region.replicas.eu-central-1"
+    assert "cdk bootstrap aws://333333333333/eu-central-1" in listed[where]
+    assert (
+        "arn:aws:ses:eu-central-1:333333333333:identity/example.com"
+        in listed[f"{where}.email.ses_identity_arn"]
+    )
+    assert "cognito-mail-eu-central-1 in eu-central-1" in listed[f"{where}.email.configuration_set"]
+    # The primary's {region} names the replica's Region there.
+    function = "arn:aws:lambda:eu-central-1:{account}:function:acme-pre-authentication"
+    assert listed[f"{where}.functions.pre_authentication"] == (
+        f"your Lambda function {function} in eu-central-1"
+    )
+    assert "multi_region.key" not in listed  # created by the kit

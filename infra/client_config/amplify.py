@@ -23,6 +23,7 @@ from infra.client_config.outputs import OutputsError, stack_name
 from infra.config import AppClientConfig, EnvironmentConfig
 from infra.config.federation import SOCIAL_PROVIDER_NAMES
 from infra.config.references import client_provider_ids, identity_pool_clients
+from infra.config.regions import partition_of
 from infra.config.sign_in import FIRST_FACTOR_NAMES
 
 SCHEMA_VERSION = "1.4"
@@ -145,8 +146,29 @@ def amplify_outputs(
         apis, withheld = client_apis(config, client_id, client)
         endpoints = {api.name: api_endpoint(api, outputs[api.output], region) for api in apis}
         document = _document(config, client_id, client, auth, apis, endpoints)
+        if config.multi_region.replicas:
+            document["custom"]["cognito_kit"]["regions"] = regions_document(config, region)
         files.append(ClientFile(client_id, document, tuple(withheld)))
     return files, skipped
+
+
+def regions_document(config: EnvironmentConfig, region: str) -> dict[str, Any]:
+    """Where the pool answers: its Region and its replica's, each with the user pool endpoint
+    an app switches to. Amplify's auth configuration names no Region (the SDK reads it from
+    the pool id, which the replica shares with the primary), so an app fails over by setting
+    `Auth.Cognito.userPoolEndpoint` (docs/client-config.md, docs/multi-region.md)."""
+    regions = [region, *config.multi_region.replica_regions]
+    return {
+        "primary": region,
+        "replicas": list(config.multi_region.replica_regions),
+        "user_pool_endpoints": {name: user_pool_endpoint(name) for name in regions},
+    }
+
+
+def user_pool_endpoint(region: str) -> str:
+    """The Cognito user pools API endpoint of `region` (the partition's DNS suffix)."""
+    suffix = "amazonaws.com.cn" if partition_of(region) == "aws-cn" else "amazonaws.com"
+    return f"https://cognito-idp.{region}.{suffix}"
 
 
 def _auth(

@@ -21,6 +21,7 @@ from infra.config.federation import IdentityProviders
 from infra.config.identity_pool import IdentityPoolConfig
 from infra.config.migration import MigrationConfig
 from infra.config.model_base import Section, Tier, tier_of
+from infra.config.multi_region import MultiRegionConfig
 from infra.config.operations import OperationsConfig
 from infra.config.references import Sections
 from infra.config.resource_servers import ResourceServers
@@ -108,6 +109,12 @@ class EnvironmentConfig(Section):
         None,
         description="Move users from an old user pool on their first sign-in, keeping their "
         "passwords (docs/migration.md); remove it once the old pool is retired.",
+    )
+    multi_region: MultiRegionConfig = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="The token issuer form, the key that encrypts the pool, and a replica of "
+        "the pool in another Region with its regional settings (docs/multi-region.md).",
     )
     acknowledgments: tuple[AcknowledgmentConfig, ...] = Field(
         (),

@@ -45,7 +45,17 @@ from infra.config.migration import (
     MigrationConfig,
     authorization_inputs,
 )
+from infra.config.multi_region import CREATE_KEY as MULTI_REGION_CREATE_KEY
+from infra.config.multi_region import (
+    POOL_KEY_ARN,
+    REPLICA_REGIONS,
+    MultiRegionConfig,
+    ReplicaConfig,
+    covered_by_identity,
+    replica_slots,
+)
 from infra.config.operations import OperationsConfig
+from infra.config.regions import partition_of
 from infra.config.resource_servers import ResourceServerConfig
 from infra.config.sign_in import LOCALHOST, RELYING_PARTY_ID_MAX
 from infra.config.triggers import (
@@ -59,7 +69,12 @@ from infra.config.triggers import (
     PreTokenGenerationConfig,
     TriggersConfig,
 )
-from infra.config.user_pool import UserPoolConfig, readable_attributes, writable_attributes
+from infra.config.user_pool import (
+    SES_IDENTITY_ARN_PATTERN,
+    UserPoolConfig,
+    readable_attributes,
+    writable_attributes,
+)
 
 # Claims Cognito sets itself, which a configured claim may not shadow: the trigger's own list
 # (it refuses them at run time too), so the two can never disagree.
@@ -83,6 +98,7 @@ class Sections:
     apis: ApisConfig | None = None
     operations: OperationsConfig | None = None
     migration: MigrationConfig | None = None
+    multi_region: MultiRegionConfig | None = None
     # Where the environment deploys (None: not pinned, or invalid and reported already): the
     # team's function and key ARNs must name the pool's own region and account.
     account: str | None = None
@@ -111,6 +127,7 @@ def reference_problems(sections: Sections) -> list[Reference]:
         *_api_problems(sections),
         *_operations_problems(sections),
         *_sign_in_problems(sections),
+        *multi_region_problems(sections),
     ]
 
 
@@ -163,6 +180,11 @@ def resource_keys(sections: Sections) -> list[str] | None:
         keys.append("triggers.custom_sender_key")
     if sections.migration is not None:
         keys.append("migration")
+    multi_region = sections.multi_region
+    if multi_region is not None:
+        if multi_region.key == MULTI_REGION_CREATE_KEY:
+            keys.append("multi_region.key")
+        keys += [f"multi_region.replicas.{region}" for region in multi_region.replicas]
     apis = sections.apis
     if apis is None:
         return None
@@ -1485,3 +1507,236 @@ def _sign_in_warnings(sections: Sections) -> Iterator[Reference]:
             f"app_clients.<id>.choice_based_sign_in: true on the clients that should (here: "
             f"{interactive}), or keep first_factors [password]",
         )
+
+
+# --- multi-Region: a replica has what its primary needs; verifiers accept what tokens carry ---
+
+
+def sends_sms(pool: UserPoolConfig) -> bool:
+    """Whether the pool sends text messages (and the CDK gives it an SMS role): SMS MFA, phone
+    sign-in, or a phone number it verifies."""
+    return (
+        (pool.mfa.mode != "off" and pool.mfa.sms)
+        or "phone" in pool.sign_in_identifiers
+        or "phone_number" in pool.standard_attributes
+    )
+
+
+def replica_function_arn(
+    triggers: TriggersConfig, replica: ReplicaConfig, slot: str, region: str
+) -> str | None:
+    """The team's function a replica in `region` runs in `slot`: the replica's own, else the
+    primary's when it is written with `{region}` (it then names the replica's Region), else
+    None (missing)."""
+    if slot in replica.functions:
+        return replica.functions[slot]
+    arn = triggers.slots()[slot].function_arn
+    if arn is None:
+        return None
+    match = FUNCTION_ARN.match(arn)
+    return arn if match is not None and match["region"] == "{region}" else None
+
+
+def multi_region_problems(sections: Sections) -> Iterator[Reference]:
+    """The issuer forms the APIs can accept, the pool key's Region, and, per replica, every
+    setting its primary needs there (plan, key, Region, mail sender, trigger functions)."""
+    config = sections.multi_region
+    if config is None:
+        return
+    where = "multi_region"
+    key_match = POOL_KEY_ARN.match(config.key or "")
+    if key_match is not None:
+        yield from _placement_problems(
+            f"{where}.key", config.key or "", key_match.groupdict(), sections, "the key"
+        )
+    yield from _issuer_api_problems(config, sections)
+    for region, replica in config.replicas.items():
+        yield from _replica_problems(config, region, replica, sections)
+
+
+def _issuer_api_problems(config: MultiRegionConfig, sections: Sections) -> Iterator[Reference]:
+    apis = sections.apis
+    if apis is None or not (apis.http or apis.rest):
+        return
+    if config.replicas and "original" in config.accepted_forms:
+        yield (
+            "multi_region.accepted_issuers" if config.accepted_issuers else "multi_region.issuer",
+            "the original issuer form names the Region that issued a token, so the replica's "
+            "tokens carry another issuer than the primary's, and an API authorizer checks one "
+            "pool in one Region: with a replica and APIs, set issuer: updated (the same issuer "
+            "in every Region) and accept only it",
+        )
+    if apis.http and len(config.accepted_forms) > 1:
+        yield (
+            "multi_region.accepted_issuers",
+            f"{list(config.accepted_forms)}: an HTTP API's JWT authorizer (API Gateway) accepts "
+            f"exactly one issuer, so apis.http ({', '.join(apis.http)}) cannot accept both "
+            "forms; switch in one step (issuer and accepted_issuers together): HTTP APIs then "
+            "refuse tokens issued before the deploy until the apps refresh them (at most the "
+            "access token validity)",
+        )
+
+
+def _replica_problems(
+    config: MultiRegionConfig, region: str, replica: ReplicaConfig, sections: Sections
+) -> Iterator[Reference]:
+    where = f"multi_region.replicas.{region}"
+    primary = sections.region
+    for part, pinned in (("region", sections.region), ("account", sections.account)):
+        if pinned is None:
+            yield (
+                where,
+                f"a replica needs the environment's {part} pinned: its stacks in two Regions "
+                f"refer to each other, which the CDK resolves only between pinned stacks; set "
+                f"`{part}:` in the file",
+            )
+    if primary is not None and region == primary:
+        yield (
+            where,
+            f"is the primary's Region ({primary}): a replica serves sign-ins when that Region "
+            "is down, so it must be in another Region",
+        )
+    for name, value in (("the replica's", region), ("the primary's", primary)):
+        if value is not None and value not in REPLICA_REGIONS:
+            yield (
+                where,
+                f"{name} Region {value} has no AWS::Cognito::UserPoolReplica or "
+                "UserPoolRegionalConfigurationAttachment in CloudFormation (the pinned "
+                f"cfn-lint's registry schemas); Regions that have both: "
+                f"{', '.join(sorted(REPLICA_REGIONS))}",
+            )
+    if primary is not None and partition_of(region) != partition_of(primary):
+        yield (
+            where,
+            f"is in partition {partition_of(region)}, the primary ({primary}) in "
+            f"{partition_of(primary)}: a multi-Region key and its replica stay in one partition",
+        )
+    pool = sections.user_pool
+    if pool is not None and pool.feature_plan == "lite":
+        yield (
+            where,
+            "needs user_pool.feature_plan essentials or plus: Cognito offers multi-Region "
+            "replication on those plans only",
+        )
+    if not config.multi_region_key:
+        yield (
+            "multi_region.key",
+            f"{config.key or 'not set (AWS-owned)'}: a replica needs a customer-managed "
+            "multi-Region key, available in every Region of the pool: `create`, or the ARN of "
+            "your key whose id starts with mrk- (replicated to "
+            f"{region} by you)",
+        )
+    if pool is not None:
+        yield from _replica_mail_problems(where, region, replica, pool)
+    if sections.triggers is not None:
+        yield from _replica_trigger_problems(where, region, replica, sections)
+
+
+def _replica_mail_problems(
+    where: str, region: str, replica: ReplicaConfig, pool: UserPoolConfig
+) -> Iterator[Reference]:
+    email = replica.email
+    if pool.email.sender == "ses" and email is None:
+        yield (
+            f"{where}.email",
+            "required: the pool sends its mail through SES (user_pool.email.sender), and "
+            f"the replica sends its own while it serves; give an SES identity verified in "
+            f"{region} (email: {{ses_identity_arn: arn:aws:ses:{region}:<account>:identity/"
+            "<domain>})",
+        )
+    if email is None:
+        pass
+    elif pool.email.sender != "ses":
+        yield (
+            f"{where}.email",
+            "has no effect: the pool sends through Cognito's own sender (user_pool.email."
+            "sender: cognito), and so does its replica",
+        )
+    else:
+        if email.ses_region != region:
+            yield (
+                f"{where}.email.ses_identity_arn",
+                f"is in {email.ses_region}: the replica's mail must not depend on another "
+                f"Region, so its SES identity is verified in {region}",
+            )
+        identity = SES_IDENTITY_ARN_PATTERN.match(email.ses_identity_arn)
+        address = email.from_address or pool.email.from_address or ""
+        if identity and not covered_by_identity(address, identity["identity"]):
+            yield (
+                f"{where}.email.from_address",
+                f"{address!r} is not covered by the SES identity {identity['identity']!r}",
+            )
+    if replica.sms_region is not None and not sends_sms(pool):
+        yield (f"{where}.sms_region", "has no effect: the pool sends no text messages")
+
+
+def _replica_trigger_problems(
+    where: str, region: str, replica: ReplicaConfig, sections: Sections
+) -> Iterator[Reference]:
+    triggers = sections.triggers
+    assert triggers is not None
+    team = triggers.team_functions()
+    for slot in replica_slots():
+        if slot not in team:
+            if slot in replica.functions:
+                kit = slot in KIT_SLOT_KEYS and getattr(triggers.slots()[slot], "enabled", False)
+                yield (
+                    f"{where}.functions.{slot}",
+                    "the kit deploys its own function in the replica's Region for this slot"
+                    if kit
+                    else f"the primary runs no function of yours in {slot} "
+                    f"(triggers.{slot}.function_arn), so the replica runs none either",
+                )
+            continue
+        arn = replica_function_arn(triggers, replica, slot, region)
+        if arn is None:
+            yield (
+                f"{where}.functions",
+                f"missing {slot}: triggers.{slot}.function_arn names a function in the "
+                f"primary's Region, and Cognito invokes only functions of its own Region; "
+                f"name your function in {region} (functions: {{{slot}: arn:aws:lambda:"
+                f"{region}:<account>:function:<name>}}), or write {{region}} in "
+                "function_arn when it has the same name in both Regions",
+            )
+            continue
+        match = FUNCTION_ARN.match(arn)
+        if match is not None and slot in replica.functions:
+            yield from _replica_placement(
+                f"{where}.functions.{slot}", arn, match.groupdict(), region, sections
+            )
+    senders = triggers.senders()
+    key_where = f"{where}.custom_sender_key"
+    if senders and replica.custom_sender_key is None:
+        yield (
+            key_where,
+            f"required: {', '.join(f'triggers.{s}' for s in senders)} receive codes encrypted "
+            f"with a KMS key of the pool's Region; give the key in {region} they decrypt with "
+            "there",
+        )
+    if replica.custom_sender_key is not None:
+        if not senders:
+            yield (key_where, "has no effect: no custom_email_sender or custom_sms_sender")
+        elif (match := KMS_KEY_ARN.match(replica.custom_sender_key)) is None:
+            yield (
+                key_where,
+                "allowed: a KMS key ARN arn:aws:kms:<region>:<account>:key/<key id> "
+                "({region}, {account}, {partition} stand for the replica's own)",
+            )
+        else:
+            yield from _replica_placement(
+                key_where, replica.custom_sender_key, match.groupdict(), region, sections
+            )
+
+
+def _replica_placement(
+    where: str, arn: str, parts: dict[str, str | None], region: str, sections: Sections
+) -> Iterator[Reference]:
+    """An ARN of the replica's Region (literally or with `{region}`) and the pool's account."""
+    named = parts.get("region")
+    if named not in (None, "{region}", region):
+        yield (
+            where,
+            f"{arn!r} is in {named}, the replica in {region}: Cognito invokes functions and "
+            "uses keys of the replica's own Region",
+        )
+    yield from _placement_problems(where, arn, {"account": parts.get("account")}, sections, "it")

@@ -24,6 +24,8 @@ class _Regions:
     """Every region of every partition (aws, aws-cn, aws-us-gov, ...)."""
     with_user_pools: tuple[str, ...]
     """The regions whose endpoint data lists Cognito user pools."""
+    partitions: dict[str, str]
+    """Region -> its partition (aws, aws-cn, aws-us-gov, ...)."""
 
 
 @functools.cache
@@ -34,12 +36,14 @@ def _regions() -> _Regions:
     )
     every: set[str] = set()
     with_user_pools: set[str] = set()
+    partitions: dict[str, str] = {}
     for partition in data["partitions"]:
         regions = set(partition["regions"])
         every |= regions
+        partitions.update(dict.fromkeys(regions, partition["partition"]))
         endpoints = partition["services"].get(COGNITO_USER_POOLS, {}).get("endpoints", {})
         with_user_pools |= regions & set(endpoints)
-    return _Regions(tuple(sorted(every)), tuple(sorted(with_user_pools)))
+    return _Regions(tuple(sorted(every)), tuple(sorted(with_user_pools)), partitions)
 
 
 def source() -> str:
@@ -50,6 +54,11 @@ def source() -> str:
 def user_pool_regions() -> tuple[str, ...]:
     """The regions where the pinned botocore knows Cognito user pools."""
     return _regions().with_user_pools
+
+
+def partition_of(region: str) -> str | None:
+    """The partition of a known region (`aws`, `aws-cn`, ...), or None."""
+    return _regions().partitions.get(region)
 
 
 def region_problem(region: str, *, needs_user_pools: bool = True) -> str | None:

@@ -96,8 +96,12 @@ class Apis(Construct):
         environment: str,
         user_pool: cognito.UserPool,
         clients: dict[str, cognito.UserPoolClient],
+        issuer: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        # The `iss` HTTP APIs accept: the pool's ProviderURL unless multi_region names another
+        # form (API Gateway's JWT authorizer takes exactly one issuer).
+        self.issuer = issuer or user_pool.user_pool_provider_url
         self.backend = (
             _example_backend(self, config.log_retention_days, environment)
             if config.uses_example_backend
@@ -187,7 +191,7 @@ class Apis(Construct):
         # `aud` (Cognito access tokens), with these client ids.
         authorizer = HttpJwtAuthorizer(
             "Cognito",
-            user_pool.user_pool_provider_url,
+            self.issuer,
             jwt_audience=[client.user_pool_client_id for client in clients],
             authorizer_name=f"{api_id}-cognito",
         )

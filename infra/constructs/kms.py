@@ -14,18 +14,22 @@ def allow_grants_to_aws_services_only(key: kms.Key) -> None:
     AWS Control Tower's proactive control CT.KMS.PR.3 looks for, in its exact shape
     (`BoolIfExists` on both condition keys).
     """
-    key.add_to_resource_policy(
-        iam.PolicyStatement(
-            sid="GrantsOnlyForAwsServices",
-            effect=iam.Effect.DENY,
-            principals=[iam.AnyPrincipal()],
-            actions=["kms:CreateGrant"],
-            resources=["*"],
-            conditions={
-                "BoolIfExists": {
-                    "kms:GrantIsForAWSResource": "false",
-                    "aws:PrincipalIsAWSService": "false",
-                }
-            },
-        )
+    key.add_to_resource_policy(grants_only_for_aws_services())
+
+
+def grants_only_for_aws_services() -> iam.PolicyStatement:
+    """The statement of `allow_grants_to_aws_services_only`, for a key policy written by hand
+    (a multi-Region replica key's)."""
+    return iam.PolicyStatement(
+        sid="GrantsOnlyForAwsServices",
+        effect=iam.Effect.DENY,
+        principals=[iam.AnyPrincipal()],
+        actions=["kms:CreateGrant"],
+        resources=["*"],
+        conditions={
+            "BoolIfExists": {
+                "kms:GrantIsForAWSResource": "false",
+                "aws:PrincipalIsAWSService": "false",
+            }
+        },
     )

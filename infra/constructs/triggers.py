@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
@@ -144,10 +144,7 @@ class Triggers(Construct):
             spec = _SPECS[trigger_id]
             self.parts[spec.module] = []
             function = self._function(trigger_id, spec, code, config, runtime_config, environment)
-            if spec.operation is not None:
-                user_pool.add_trigger(spec.operation, function, spec.lambda_version)
-            else:
-                self._attach_inbound_federation(user_pool, function)
+            self._attach(user_pool, trigger_id, function)
             actions = list(_pool_actions(trigger_id, spec, config))
             if runtime_config.get("machine_clients") or runtime_config.get("group_scopes"):
                 actions.append(MACHINE_CLIENT_LOOKUP)
@@ -159,13 +156,27 @@ class Triggers(Construct):
                     f"{trigger_id}PoolAccess",
                     roles=[function.role] if function.role else [],
                     statements=[
-                        iam.PolicyStatement(actions=actions, resources=[user_pool.user_pool_arn])
+                        iam.PolicyStatement(actions=actions, resources=[self._pool_arn(user_pool)])
                     ],
                 )
                 self.parts[spec.module].append(pool_access)
             if migration is not None and trigger_id == "UserMigration":
                 self._old_pool_access(function, migration)
             self.functions[trigger_id] = function
+
+    def _attach(
+        self, user_pool: cognito.UserPool, trigger_id: str, function: lambda_.Function
+    ) -> None:
+        """Put `function` into its slot of the pool (a replica's Region does it differently)."""
+        spec = _SPECS[trigger_id]
+        if spec.operation is not None:
+            user_pool.add_trigger(spec.operation, function, spec.lambda_version)
+        else:
+            self._attach_inbound_federation(user_pool, function)
+
+    def _pool_arn(self, user_pool: cognito.UserPool) -> str:
+        """The pool the functions' admin calls may act on."""
+        return cast(str, user_pool.user_pool_arn)
 
     def _attach_inbound_federation(
         self, user_pool: cognito.UserPool, function: lambda_.Function

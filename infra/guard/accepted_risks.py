@@ -6,7 +6,7 @@ Format (YAML, a list; `[]` when empty):
       logical_id: UserPool6BA7E5F2  # the logical id the finding names
       finding: removed              # removed | create-only-change | immutable-pool-setting
                                     #   | protection-weakened | tier-lowered
-                                    #   | relying-party-changed
+                                    #   | relying-party-changed | issuer-switch | key-switch
       reason: Dev pool recreated on purpose; no real users (ticket AUTH-123).
 
 An entry accepts every finding of that kind on that resource in that environment. Unknown

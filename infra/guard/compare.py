@@ -19,6 +19,7 @@ from infra.guard.rules import (
     tier_lowered,
 )
 from infra.guard.stateful import is_stateful
+from infra.guard.switches import PRODUCTION, switches
 from infra.guard.templates import Resource, parse_resources
 from infra.guard.values import normalize
 
@@ -144,10 +145,13 @@ def compare(
                 renames[logical_id] = rename
         old_template, new_template = baseline.get(key), candidate.get(key)
         tier = environment_of(new_template).get("tier") or environment_of(old_template).get("tier")
+        tiers = {environment_of(t).get("tier") for t in (old_template, new_template)}
+        switch_tier = PRODUCTION if PRODUCTION in tiers else None
         for logical_id, old in before.items():
             if logical_id in after:
                 site_findings.extend(check_pair(site, old, after[logical_id], renames))
                 site_findings.extend(relying_party_changed(site, old, after[logical_id], tier))
+                site_findings.extend(switches(site, old, after[logical_id], switch_tier))
         if old_resources is not None and new_resources is not None:
             site_findings += tier_lowered(
                 site,

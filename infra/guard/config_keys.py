@@ -79,6 +79,29 @@ def _key_and_fix(finding: Finding, owner: str) -> tuple[str, str]:
             "keep `tier: production`: the environment holds real users; lowering the tier drops "
             "termination protection and lets the next change delete the pool"
         )
+    if finding.kind is FindingKind.ISSUER_SWITCH:
+        return "multi_region.issuer", (
+            "deploy multi_region.accepted_issuers: [original, updated] first: the kit's API "
+            "authorizers and its AcceptedIssuers output (read by cognito_tokens) then accept "
+            "both forms; update every other verifier of your tokens; then switch "
+            "multi_region.issuer with an infra/accepted-risks.yaml entry (finding issuer-switch), "
+            "and drop the old form from accepted_issuers once the longest token validity has "
+            "passed (docs/multi-region.md)"
+        )
+    if finding.kind is FindingKind.KEY_SWITCH:
+        return "multi_region.key", (
+            "keep multi_region.key as deployed: every user's data is encrypted with it; a new "
+            "key needs a policy that lets Cognito use it and a replica in every Region of the "
+            "pool, and an infra/accepted-risks.yaml entry (finding key-switch); keep the old "
+            "key enabled, never scheduled for deletion (docs/multi-region.md)"
+        )
+    if finding.kind is FindingKind.REMOVED and owner.startswith("multi_region.replicas."):
+        return owner, (
+            f"put {owner} back as deployed: removing a replica deletes its copy of every user "
+            "in that Region, and sign-in no longer survives an outage of the primary's Region; "
+            "remove it only with an infra/accepted-risks.yaml entry (finding removed) once no "
+            "app or verifier depends on that Region"
+        )
     if finding.kind is FindingKind.REMOVED:
         return owner, (
             f"restore {owner} under the same id: removing or renaming an id deletes or "

@@ -30,6 +30,14 @@ class FindingKind(StrEnum):
     """An environment goes from production to development tier: its stack loses termination
     protection and its pool may become destroyable."""
 
+    ISSUER_SWITCH = "issuer-switch"
+    """A production-tier pool's `IssuerConfiguration` changes: every token gets a new `iss`,
+    which verifiers that accept only the old one refuse."""
+
+    KEY_SWITCH = "key-switch"
+    """A production-tier pool's `KeyConfiguration` changes: the key every user's data is
+    encrypted with changes."""
+
 
 @dataclass(frozen=True, slots=True)
 class ValueChange:

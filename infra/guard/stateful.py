@@ -18,6 +18,7 @@ STATEFUL_TYPES: frozenset[str] = frozenset(
         "AWS::Logs::LogGroup",
         # Scheduling a key for deletion makes everything encrypted with it unreadable.
         "AWS::KMS::Key",
+        "AWS::KMS::ReplicaKey",
         # Federation client secrets and generated credentials: a new secret has a new value.
         "AWS::SecretsManager::Secret",
         # Data stores a Cognito setup commonly keeps beside the pool (profiles, tenants).
@@ -52,6 +53,17 @@ _LOSS: dict[str, str] = {
     "AWS::Cognito::UserPoolRiskConfigurationAttachment": (
         "the stated threat-protection actions; until it is re-created Cognito acts on its "
         "own defaults"
+    ),
+    "AWS::Cognito::UserPoolReplica": (
+        "the pool's replica in its Region: Cognito deletes its copy of every user there, and "
+        "sign-in no longer survives an outage of the primary's Region"
+    ),
+    "AWS::Cognito::UserPoolRegionalConfigurationAttachment": (
+        "the replica's regional settings (status, mail sender, SMS, trigger functions): the "
+        "replica falls back to what Cognito does without them"
+    ),
+    "AWS::KMS::ReplicaKey": (
+        "the pool's key in that Region: the replica there can no longer decrypt its users"
     ),
     "AWS::Logs::LogGroup": "the log history (the audit trail of sign-ins)",
     "AWS::KMS::Key": "the key; everything encrypted with it becomes unreadable",

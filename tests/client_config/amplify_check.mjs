@@ -9,6 +9,9 @@
 // - requests: what Amplify's REST API category (@aws-amplify/api-rest, the code behind
 //   `aws-amplify/api`'s get/post/...) sends for each {apiName, method, path}: URL, method and
 //   Authorization header, caught by a stand-in for fetch (nothing leaves the machine);
+// - failover: for a pool with a replica, Auth.Cognito after configuring each replica's user pool
+//   endpoint (custom.cognito_kit.regions) as `userPoolEndpoint`, which Amplify's auth uses
+//   instead of the endpoint of the Region in the pool id;
 // - warnings: anything Amplify printed (a warning means the file is not quite what it expects).
 import { Amplify } from "@aws-amplify/core";
 // `aws-amplify/utils` re-exports this function; the umbrella package is not installed here.
@@ -48,7 +51,25 @@ for (const { name, outputs, requests = [], token = null } of files) {
     for (const { apiName, method, path } of requests) {
       await CALLS[method]({ apiName, path }).response;
     }
-    results[name] = { cognito, rest, requests: sent, warnings };
+    // A pool with a replica: the app's failover, as docs/client-config.md shows it.
+    const regions = outputs.custom?.cognito_kit?.regions;
+    let failover = null;
+    const before = warnings.length;
+    if (regions) {
+      failover = {};
+      for (const region of regions.replicas) {
+        const config = parseAmplifyConfig(outputs);
+        const endpoint = regions.user_pool_endpoints[region];
+        Amplify.configure({
+          ...config,
+          Auth: { Cognito: { ...config.Auth.Cognito, userPoolEndpoint: endpoint } },
+        });
+        failover[region] = Amplify.getConfig().Auth?.Cognito ?? null;
+      }
+    }
+    // Amplify warns whenever an endpoint is set: kept apart from the file's own warnings.
+    const failoverWarnings = warnings.splice(before);
+    results[name] = { cognito, rest, requests: sent, warnings, failover, failoverWarnings };
   } catch (error) {
     results[name] = { error: String(error), warnings };
   } finally {

@@ -217,6 +217,19 @@ def every_file(
         for name, variant in variants.items()
         for f in variant.files
     )
+    files.update(
+        (_label("multi-region:multiregion", f.client_id), f.outputs) for f in multi_region_files()
+    )
+    return files
+
+
+MULTI_REGION_DIR = ROOT / "tests" / "fixtures" / "multi-region"
+
+
+def multi_region_files() -> list[ClientFile]:
+    """The client files of the multi-Region fixture (a replica in eu-central-1)."""
+    config = load_environment("multiregion", directory=MULTI_REGION_DIR)
+    files, _ = amplify_outputs(config, fake_values(config, required_outputs(config)))
     return files
 
 

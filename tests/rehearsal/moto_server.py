@@ -1,7 +1,7 @@
 """A local AWS emulator for the deploy rehearsal: moto's server, patched where the deploy path
 of the real CDK CLI needs it, bound to 127.0.0.1 only.
 
-Stock moto 5.2.5 gets seven things wrong on that path; each patch below names the symptom it
+Stock moto 5.2.5 gets eight things wrong on that path; each patch below names the symptom it
 fixes and is applied in-process (reversibly) before the server starts. Each has a test in
 `test_moto_patches.py` that shows the stock gap, so a moto upgrade says which are still needed.
 The stand-ins of patch 1 carry any property (the passwordless ones: sign-in policy, WebAuthn
@@ -131,6 +131,28 @@ def _risk_configuration(props: Properties, _: str, __: str) -> tuple[str, dict[s
     return f"{props.get('UserPoolId', '')}|{props.get('ClientId', 'ALL')}", {}
 
 
+def _replica(props: Properties, _: str, __: str) -> tuple[str, dict[str, str]]:
+    # Primary identifier: UserPoolId and RegionName (the replica is created through the
+    # primary's Region); no attribute.
+    return f"{props.get('UserPoolId', '')}|{props.get('RegionName', '')}", {}
+
+
+def _regional_configuration(props: Properties, _: str, __: str) -> tuple[str, dict[str, str]]:
+    # Identified by the pool id alone: it configures the pool of its stack's Region.
+    return str(props.get("UserPoolId", "")), {}
+
+
+def _replica_key(props: Properties, region: str, account: str) -> tuple[str, dict[str, str]]:
+    # A multi-Region replica key has its primary's key id, in its own Region.
+    key_id = str(props.get("PrimaryKeyArn", "")).rpartition("/")[2] or (
+        "mrk-" + _random(32, string.hexdigits.lower()[:16])
+    )
+    return key_id, {
+        "KeyId": key_id,
+        "Arn": f"arn:{get_partition(region)}:kms:{region}:{account}:key/{key_id}",
+    }
+
+
 STAND_INS: dict[str, Identify] = {
     "AWS::Cognito::UserPool": _user_pool,
     "AWS::Cognito::UserPoolClient": _user_pool_client,
@@ -144,6 +166,10 @@ STAND_INS: dict[str, Identify] = {
     "AWS::Cognito::IdentityPoolPrincipalTag": _principal_tag,
     "AWS::Cognito::LogDeliveryConfiguration": _log_delivery,
     "AWS::Cognito::UserPoolRiskConfigurationAttachment": _risk_configuration,
+    "AWS::Cognito::UserPoolReplica": _replica,
+    "AWS::Cognito::UserPoolRegionalConfigurationAttachment": _regional_configuration,
+    # Not Cognito, but only the multi-Region templates use it: moto has no AWS::KMS::ReplicaKey.
+    "AWS::KMS::ReplicaKey": _replica_key,
 }
 """Every AWS::Cognito::* type the kit's templates use: Ref value and Fn::GetAtt attributes."""
 
@@ -502,6 +528,45 @@ def kms_key_tags() -> Iterator[None]:
         yield
 
 
+# --- 8. Fn::GetStackOutput --------------------------------------------------------------------
+# Symptom: moto's CloudFormation does not know Fn::GetStackOutput, the intrinsic the CDK writes
+# for a reference between an environment's stacks in two Regions (a replica's stacks read the
+# pool id from the primary's outputs): it passes the function through unresolved, so the
+# replica's resources get {"Fn::GetStackOutput": ...} as their pool id.
+
+
+class StackOutputNotFoundError(ValidationError):
+    """CloudFormation's answer when the referenced stack or output does not exist."""
+
+    def __init__(self, stack_name: str, output: str, region: str) -> None:
+        super().__init__(
+            message=f"Output {output} of stack {stack_name} in {region} does not exist"
+        )
+
+
+@contextmanager
+def stack_outputs_across_regions() -> Iterator[None]:
+    """Patch 8: resolve Fn::GetStackOutput from the named stack's outputs, in its Region."""
+    stock = cfn_parsing.clean_json
+
+    def clean_json(resource_json: Any, resources_map: cfn_parsing.ResourceMap) -> Any:
+        if isinstance(resource_json, dict) and "Fn::GetStackOutput" in resource_json:
+            spec = stock(resource_json["Fn::GetStackOutput"], resources_map)
+            account = resources_map._account_id
+            region = spec.get("Region") or resources_map._region_name
+            backend = cfn_models.cloudformation_backends[account][region]
+            for stack in backend.stacks.values():
+                if stack.name == spec["StackName"] and stack.status != "DELETE_COMPLETE":
+                    output = stack.output_map.get(spec["OutputName"])
+                    if output is not None:
+                        return output.value
+            raise StackOutputNotFoundError(spec["StackName"], spec["OutputName"], region)
+        return stock(resource_json, resources_map)
+
+    with mock.patch.object(cfn_parsing, "clean_json", clean_json):
+        yield
+
+
 PATCHES = (
     cognito_stand_ins,
     outputs_after_change_set,
@@ -510,6 +575,7 @@ PATCHES = (
     managed_policy_deletion,
     termination_protection,
     kms_key_tags,
+    stack_outputs_across_regions,
 )
 
 

@@ -82,6 +82,7 @@ def test_the_rehearsals_environment_files_load() -> None:
     # `make rehearse` deploys these; a config rule they break must fail `make test` first.
     directory = Path(__file__).resolve().parent / "environments"
     names = known_environments(directory)
-    assert names == ["rehearsal-dev", "rehearsal-prod"]
-    tiers = [config.tier for config in load_environments(names, directory=directory)]
-    assert tiers == ["development", "production"]
+    assert names == ["rehearsal-dev", "rehearsal-multiregion", "rehearsal-prod"]
+    configs = load_environments(names, directory=directory)
+    assert [config.tier for config in configs] == ["development", "development", "production"]
+    assert [config.multi_region.replica_regions for config in configs] == [(), ("us-west-2",), ()]

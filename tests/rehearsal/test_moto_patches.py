@@ -422,6 +422,57 @@ def test_a_protected_stack_cannot_be_deleted(aws) -> None:
 # --- The launcher ---------------------------------------------------------------------------
 
 
+# --- 8. Fn::GetStackOutput --------------------------------------------------------------------
+
+REPLICA_REGION = "us-west-2"
+
+
+def _client(service: str, region: str) -> Any:
+    return boto3.client(
+        service,
+        region_name=region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+
+
+@variants(moto_server.stack_outputs_across_regions, AssertionError)
+def test_a_stack_reads_another_region_s_stack_output(aws) -> None:
+    primary = aws("cloudformation")
+    primary.create_stack(
+        StackName="primary",
+        TemplateBody=template(BUCKET, {"PoolId": {"Value": "us-east-1_Abc123"}}),
+    )
+    output = {"StackName": "primary", "Region": REGION, "OutputName": "PoolId"}
+    replica = _client("cloudformation", REPLICA_REGION)
+    replica.create_stack(
+        StackName="replica",
+        TemplateBody=template(
+            BUCKET,
+            {"Read": {"Value": {"Fn::Join": ["", ["pool ", {"Fn::GetStackOutput": output}]]}}},
+        ),
+    )
+    assert outputs_of(replica, "replica") == {"Read": "pool us-east-1_Abc123"}
+
+
+def test_the_multi_region_stand_ins_are_identified_as_cloudformation_identifies_them() -> None:
+    replica_id, replica = moto_server.STAND_INS["AWS::Cognito::UserPoolReplica"](
+        {"UserPoolId": "us-east-1_Abc", "RegionName": REPLICA_REGION}, REGION, ACCOUNT
+    )
+    assert (replica_id, replica) == (f"us-east-1_Abc|{REPLICA_REGION}", {})
+    attachment_id, _ = moto_server.STAND_INS[
+        "AWS::Cognito::UserPoolRegionalConfigurationAttachment"
+    ]({"UserPoolId": "us-east-1_Abc"}, REPLICA_REGION, ACCOUNT)
+    assert attachment_id == "us-east-1_Abc"
+    mrk = "mrk-0123456789abcdef0123456789abcdef"
+    key_id, key = moto_server.STAND_INS["AWS::KMS::ReplicaKey"](
+        {"PrimaryKeyArn": f"arn:aws:kms:{REGION}:{ACCOUNT}:key/{mrk}"}, REPLICA_REGION, ACCOUNT
+    )
+    assert key_id == mrk
+    assert key == {"KeyId": mrk, "Arn": f"arn:aws:kms:{REPLICA_REGION}:{ACCOUNT}:key/{mrk}"}
+
+
 def test_the_patches_refuse_another_moto_version(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(moto, "__version__", "5.2.6")
     with pytest.raises(AssertionError, match=r"re-check"), moto_server.patched():

@@ -39,7 +39,31 @@ _TEAM_FUNCTIONS: dict[str, tuple[object, ...]] = {
     **{f"triggers.{slot}.cognito_calls": ({"AdminGetUser": 1},) for slot in _TEAM_SLOTS},
 }
 
+_REPLICA = "multi_region.replicas.<id>"
+_MULTI_REGION: dict[str, tuple[object, ...]] = {
+    "multi_region.key": (
+        "aws_owned",
+        "create",
+        "arn:aws:kms:{region}:{account}:key/mrk-0123456789abcdef0123456789abcdef",
+    ),
+    f"{_REPLICA}.email.ses_identity_arn": (
+        "arn:aws:ses:eu-central-1:333333333333:identity/mail.example.com",
+    ),
+    f"{_REPLICA}.email.from_address": ("no-reply@example.com",),
+    f"{_REPLICA}.email.from_name": ("Acme (Frankfurt)",),
+    f"{_REPLICA}.email.reply_to": ("support@example.com",),
+    f"{_REPLICA}.email.configuration_set": ("cognito-mail-eu-central-1",),
+    f"{_REPLICA}.sms_region": ("eu-central-1",),
+    f"{_REPLICA}.functions": (
+        {"pre_authentication": "arn:aws:lambda:eu-central-1:333333333333:function:acme-pre-auth"},
+    ),
+    f"{_REPLICA}.custom_sender_key": (
+        "arn:aws:kms:eu-central-1:333333333333:key/mrk-0123456789abcdef0123456789abcdef",
+    ),
+}
+
 EXAMPLES: dict[str, tuple[object, ...]] = {
+    **_MULTI_REGION,
     "project": ("acme-identity",),
     "user_pool.name": ("acme-users",),
     "user_pool.federated_sign_up_reason": (REASON,),

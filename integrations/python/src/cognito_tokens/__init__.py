@@ -24,7 +24,13 @@ from .errors import (
     WrongTokenUse,
 )
 from .jwks import SUPPORTED_ALGORITHMS, Fetcher, HttpsFetcher, JwksCache, parse_jwks
-from .verifier import CognitoTokenVerifier, Requirements, TokenUse, parse_user_pool_id
+from .verifier import (
+    CognitoTokenVerifier,
+    Requirements,
+    TokenUse,
+    accepted_issuers,
+    parse_user_pool_id,
+)
 
 __version__ = "0.1.0"
 
@@ -52,6 +58,7 @@ __all__ = [
     "WrongIssuer",
     "WrongTokenUse",
     "__version__",
+    "accepted_issuers",
     "parse_jwks",
     "parse_user_pool_id",
 ]

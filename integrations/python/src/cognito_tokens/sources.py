@@ -17,8 +17,16 @@ __all__ = ["ENVIRONMENT_VARIABLES", "verifier_from_environment", "verifier_from_
 
 _LOGGER = logging.getLogger("cognito_tokens")
 
-ENVIRONMENT_VARIABLES: Final = ("COGNITO_USER_POOL_ID", "COGNITO_CLIENT_ID", "COGNITO_JWKS_FILE")
+ENVIRONMENT_VARIABLES: Final = (
+    "COGNITO_USER_POOL_ID",
+    "COGNITO_CLIENT_ID",
+    "COGNITO_JWKS_FILE",
+    "COGNITO_ISSUERS",
+)
 _CLIENT_ID_SUFFIX: Final = "ClientId"
+_ACCEPTED_ISSUERS: Final = "AcceptedIssuers"
+"""The kit's stack output listing every issuer its configuration implies (comma-separated);
+present only in environments that configure `multi_region`."""
 
 
 def _stack_outputs(data: object, path: Path, stack: str | None) -> tuple[str, Mapping[str, Any]]:
@@ -52,7 +60,9 @@ def verifier_from_outputs(
     `client`: the app client's name in the environment file (`OrdersWorker` reads the output
     `OrdersWorkerClientId`), a list of names, or None to accept any client of the pool.
     `stack`: the stack name (`<project>-<env>`); needed only when several stacks in the file
-    have a `UserPoolId` output. Other keyword arguments go to `CognitoTokenVerifier`.
+    have a `UserPoolId` output. The stack's `AcceptedIssuers` output, when it has one, sets the
+    issuers accepted (unless `issuers` is given). Other keyword arguments go to
+    `CognitoTokenVerifier`.
     """
     file = Path(path)
     try:
@@ -80,6 +90,9 @@ def verifier_from_outputs(
                 f"its app clients are {', '.join(available) or 'none'}"
             )
         client_ids = [str(outputs[f"{name}{_CLIENT_ID_SUFFIX}"]) for name in names]
+    accepted = outputs.get(_ACCEPTED_ISSUERS)
+    if isinstance(accepted, str) and "issuers" not in options:
+        options["issuers"] = [issuer.strip() for issuer in accepted.split(",") if issuer.strip()]
     return verifier_class(pool_id, client_ids=client_ids, token_use=token_use, **options)
 
 
@@ -91,8 +104,10 @@ def verifier_from_environment(
     **options: Any,
 ) -> CognitoTokenVerifier:
     """A verifier configured by `COGNITO_USER_POOL_ID`, `COGNITO_CLIENT_ID` (one id, or several
-    separated by commas) and, optionally, `COGNITO_JWKS_FILE`: a JWKS document on disk used
-    instead of the pool's JWKS URL (local runs, tests), announced by a warning at start-up.
+    separated by commas) and, optionally, `COGNITO_ISSUERS` (the `AcceptedIssuers` stack
+    output: exactly these issuers, comma-separated) and `COGNITO_JWKS_FILE`: a JWKS document on
+    disk used instead of the pool's JWKS URL (local runs, tests), announced by a warning at
+    start-up.
     """
     env = os.environ if environ is None else environ
     values: dict[str, str] = {}
@@ -102,6 +117,9 @@ def verifier_from_environment(
             raise ValueError(f"set {name}: {_HELP[name]}")
         values[name] = value
     client_ids = [part.strip() for part in values["COGNITO_CLIENT_ID"].split(",")]
+    issuers = env.get("COGNITO_ISSUERS", "").strip()
+    if issuers and "issuers" not in options:
+        options["issuers"] = [part.strip() for part in issuers.split(",") if part.strip()]
     jwks_file = env.get("COGNITO_JWKS_FILE", "").strip()
     if jwks_file:
         try:

@@ -35,7 +35,13 @@ from .errors import (
 )
 from .jwks import JwksCache, VerificationKey
 
-__all__ = ["CognitoTokenVerifier", "Requirements", "TokenUse", "parse_user_pool_id"]
+__all__ = [
+    "CognitoTokenVerifier",
+    "Requirements",
+    "TokenUse",
+    "accepted_issuers",
+    "parse_user_pool_id",
+]
 
 TokenUse = Literal["id", "access"]
 
@@ -73,6 +79,35 @@ def parse_user_pool_id(user_pool_id: str) -> tuple[str, dict[str, str]]:
         for host in ("cognito-idp", "issuer-cognito-idp")
     }
     return region, issuers
+
+
+_ISSUER: Final = re.compile(
+    r"https://(?:issuer-)?cognito-idp\.(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d"
+    r"\.amazonaws\.com(?:\.cn)?/(?P<pool>[^/]+)",
+    re.ASCII,
+)
+
+
+def accepted_issuers(user_pool_id: str, issuers: str | Sequence[str]) -> dict[str, str]:
+    """`{issuer: JWKS URI}` for exactly the given issuers of `user_pool_id`.
+
+    A pool with a replica in another Region, or one switching its issuer form, signs tokens
+    with more issuers than its own Region's two: with the original form each Region writes its
+    own (`https://cognito-idp.<region>.amazonaws.com/<pool>`), and during a switch both forms
+    are valid. The kit's `AcceptedIssuers` stack output lists the ones its configuration
+    implies. Each must be a Cognito issuer of this pool, in either form and any Region.
+    """
+    accepted: dict[str, str] = {}
+    for issuer in _as_tuple("issuers", issuers):
+        match = _ISSUER.fullmatch(issuer)
+        if match is None or match["pool"] != user_pool_id:
+            raise ValueError(
+                f"issuers: {issuer!r} is not a Cognito issuer of pool {user_pool_id}: expected "
+                f"https://cognito-idp.<region>.amazonaws.com/{user_pool_id} or "
+                f"https://issuer-cognito-idp.<region>.amazonaws.com/{user_pool_id}"
+            )
+        accepted[issuer] = f"{issuer}/.well-known/jwks.json"
+    return accepted
 
 
 def _as_tuple(name: str, value: str | Sequence[str]) -> tuple[str, ...]:
@@ -201,6 +236,8 @@ class CognitoTokenVerifier:
     (and `jwks_cache` is not used).
     `leeway`: seconds of clock skew tolerated for `exp`, `nbf` and `iat` (default 0).
     `jwks_cache`: share one `JwksCache` between verifiers (default: one per verifier).
+    `issuers`: exactly the issuers to accept (the `AcceptedIssuers` stack output of a pool with a
+    replica or an issuer switch); default: both issuer forms of the pool's own Region.
 
     One verifier serves every route: pass a route's own requirements to `verify(token,
     scopes=..., groups=...)`. `from_outputs` and `from_environment` build one from a deployment.
@@ -217,8 +254,12 @@ class CognitoTokenVerifier:
         jwks: Mapping[str, Any] | None = None,
         leeway: float = 0,
         jwks_cache: JwksCache | None = None,
+        issuers: str | Sequence[str] | None = None,
     ) -> None:
         self.region, self._jwks_uris = parse_user_pool_id(user_pool_id)
+        self._configured_issuers = issuers is not None
+        if issuers is not None:
+            self._jwks_uris = accepted_issuers(user_pool_id, issuers)
         self.user_pool_id = user_pool_id
         if token_use not in ("id", "access"):
             raise ValueError("token_use must be 'id' or 'access'")
@@ -279,8 +320,13 @@ class CognitoTokenVerifier:
 
     @property
     def issuer(self) -> str:
-        """The pool's issuer in its original (regional) form."""
+        """The pool's issuer in its original (regional) form; with `issuers`, the first given."""
         return next(iter(self._jwks_uris))
+
+    @property
+    def issuers(self) -> tuple[str, ...]:
+        """Every issuer this verifier accepts."""
+        return tuple(self._jwks_uris)
 
     @property
     def jwks_uri(self) -> str:
@@ -364,7 +410,8 @@ class CognitoTokenVerifier:
 
         jwks_uri = self._jwks_uris.get(payload.get("iss", ""))
         if jwks_uri is None:
-            raise WrongIssuer(f"the token's issuer is not {self.issuer}")
+            expected = ", ".join(self._jwks_uris) if self._configured_issuers else self.issuer
+            raise WrongIssuer(f"the token's issuer is not {expected}")
         kid = header.get("kid")
         if kid is None:
             raise MalformedToken("the token header has no kid")
