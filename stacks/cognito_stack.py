@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -296,8 +297,12 @@ def acknowledge_from_config(
     """Each `acknowledgments:` entry on every resource its key created (in the stack whose
     `provenance` is given); the reason names the environment and the entry, so every report
     shows which file accepted what."""
+    # The reason lands in resources' metadata: the file is named without its folder, or every
+    # resource would change when the same file is read from another folder (ENVIRONMENTS_DIR,
+    # another checkout); the template's own metadata names the folder.
+    shown = Path(source_file).name
     for index, entry in enumerate(config.acknowledgments):
-        source = f"{source_file}: acknowledgments[{index}]"
+        source = f"{shown}: acknowledgments[{index}]"
         reason = f"{config.name}: {entry.reason} (acknowledged in {source})"
         constructs = provenance.constructs(entry.key)
         if entry.tool == "cdk-nag":

@@ -13,7 +13,7 @@ REPORTED = pytest.StashKey[dict[str, tuple[str, float]]]()
 SENT = pytest.StashKey[int]()
 BUDGET_SECONDS = 120
 STEP = "rehearsal-step"
-SCENARIOS = {"dev": "rehearsal-dev", "prod": "rehearsal-prod"}
+SCENARIOS = {"dev": "rehearsal-dev", "prod": "rehearsal-prod", "deployed": "rehearsal-multiregion"}
 """Fixture -> xdist group: the tests of one deployed environment run in order on one worker."""
 
 

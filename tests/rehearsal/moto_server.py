@@ -34,6 +34,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.core.responses import ActionResult, EmptyResult
 from moto.iam.models import Group, ManagedPolicy, Role, User, iam_backends
 from moto.moto_api._internal import mock_random
+from moto.moto_api._internal.models import moto_api_backend
 from moto.server import ThreadedMotoServer
 from moto.utilities.utils import get_partition
 
@@ -592,6 +593,9 @@ def patched() -> Iterator[None]:
 @contextmanager
 def running(port: int = 0) -> Iterator[str]:
     """The patched emulator on 127.0.0.1 (a free port unless given); yields its endpoint URL."""
+    # moto keeps every backend in this process: a server started after another one (two
+    # rehearsal modules on one pytest-xdist worker) must not see the first one's accounts.
+    moto_api_backend.reset()
     with patched():
         server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
         server.start()

@@ -88,7 +88,7 @@ def test_each_kind_lands_on_every_resource_of_its_key_with_the_file_that_accepte
         if resource.get("Metadata", {}).get("cognito-kit:config", "").split(".")[0] == "user_pool"
     }
     assert {r["Type"] for r in by_key.values()} >= {"AWS::Cognito::UserPool", "AWS::IAM::Role"}
-    source = f"{directory / 'minimal.yaml'}: acknowledgments"
+    source = "minimal.yaml: acknowledgments"  # the file's name: not its folder (see the stack)
     for resource in by_key.values():
         metadata = resource["Metadata"]
         reasons = {
