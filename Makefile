@@ -152,7 +152,7 @@ validate: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## cfn-lint, checkov, Co
 	if [ -z "$$baseline" ]; then \
 		baseline="$$work/baseline"; \
 		label="$$($(BIN)/python -m infra.validate.baseline --out "$$baseline" \
-			--base '$(BASE)' --env "$${ENV-}" \
+			--base '$(BASE)' --env "$${ENV-}" --candidate "$(VALIDATE_OUT)" \
 			$(if $(ENVIRONMENTS_DIR),--directory "$(abspath $(ENVIRONMENTS_DIR))"))"; \
 	elif [ "$$baseline" -ef "$(VALIDATE_OUT)" ]; then \
 		echo "validate: BASELINE must not be $(VALIDATE_OUT), which is synthesized anew" >&2; exit 2; \

@@ -221,7 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="folder to synthesize into")
     parser.add_argument("--base", default="", help="git ref, or `deployed`")
     parser.add_argument("--env", default="", help="one environment (required for deployed)")
-    parser.add_argument("--candidate", type=Path, default=ROOT / "cdk.out")
+    parser.add_argument(
+        "--candidate", type=Path, default=ROOT / "cdk.out", help="the synthesized candidate"
+    )
     parser.add_argument("--directory", type=Path, default=ENVIRONMENTS_DIR, help="env files")
     args = parser.parse_args(argv)
     try:

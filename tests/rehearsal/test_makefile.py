@@ -86,3 +86,14 @@ def test_the_rehearsals_environment_files_load() -> None:
     configs = load_environments(names, directory=directory)
     assert [config.tier for config in configs] == ["development", "development", "production"]
     assert [config.multi_region.replica_regions for config in configs] == [(), ("us-west-2",), ()]
+
+
+def test_validate_reads_and_compares_the_candidate_it_synthesized_in_validate_out() -> None:
+    """The rehearsal validates into its own folder beside another run; a baseline that read the
+    deployed stacks' names from cdk.out instead failed on a clean clone (no cdk.out there)."""
+    printed = recipe("validate", "BASE=deployed", "VALIDATE_OUT=/elsewhere/out")
+    assert '--out "/elsewhere/out"' in printed
+    assert re.search(r'infra\.validate\.baseline [^\n]*--candidate "/elsewhere/out"', printed), (
+        printed
+    )
+    assert '--candidate "/elsewhere/out" --baseline' in printed
