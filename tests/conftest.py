@@ -113,6 +113,30 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.xdist_group("synthesized"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[Any], request: pytest.FixtureRequest
+) -> None:
+    """A test that reaches the synthesized environments past the grouping above (through
+    `request.getfixturevalue`, which the collection cannot see) would make a second worker pay
+    for the whole synth: name the fixture as an argument instead."""
+    if fixturedef.argname not in ("assembly", "team_assembly"):
+        return
+    item = getattr(request, "_pyfuncitem", None)
+    groups = (
+        {m.args[0] if m.args else m.kwargs.get("name") for m in item.iter_markers("xdist_group")}
+        if item
+        else set()
+    )
+    if item is not None and "synthesized" not in groups:
+        pytest.fail(
+            f"{item.nodeid} reaches `{fixturedef.argname}` without naming it (or one of "
+            f"{sorted(SYNTHESIZED_FIXTURES)}) as an argument: the synthesized tests share one "
+            "worker only when the collection can see that they need the synth",
+            pytrace=False,
+        )
+
+
 @pytest.fixture(scope="session")
 def kit_configs() -> dict[str, EnvironmentConfig]:
     configs = load_environments(KIT_ENVIRONMENTS, directory=KIT_ENVIRONMENTS_DIR)

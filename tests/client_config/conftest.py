@@ -19,7 +19,7 @@ import yaml
 from infra.client_config.amplify import ClientFile, amplify_outputs, required_outputs
 from infra.client_config.outputs import stack_name
 from infra.config import EnvironmentConfig, load_environment
-from tests.conftest import EVERY_ENVIRONMENT, KIT_ENVIRONMENTS_DIR, Synthesized
+from tests.conftest import EVERY_ENVIRONMENT, KIT_ENVIRONMENTS_DIR, Assembly, Synthesized
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = Path(sys.executable).parent / "node"
@@ -108,12 +108,13 @@ def outputs_file(env: Synthesized) -> dict[str, dict[str, str]]:
 
 
 @pytest.fixture(scope="session")
-def generated(request: pytest.FixtureRequest) -> dict[str, tuple[Synthesized, list[ClientFile]]]:
+def generated(
+    assembly: Assembly, team_assembly: Assembly
+) -> dict[str, tuple[Synthesized, list[ClientFile]]]:
     """Every environment's client files, by `<kind>:<name>`."""
     result: dict[str, tuple[Synthesized, list[ClientFile]]] = {}
     for kind, name in EVERY_ENVIRONMENT:
-        assembly = request.getfixturevalue("assembly" if kind == "kit" else "team_assembly")
-        env: Synthesized = assembly.environments[name]
+        env: Synthesized = (assembly if kind == "kit" else team_assembly).environments[name]
         files, _ = amplify_outputs(env.config, fake_outputs(env))
         result[f"{kind}:{name}"] = (env, files)
     return result

@@ -75,11 +75,11 @@ def test_it_is_the_same_json_apart_from_the_escapes() -> None:
 
 
 def test_every_environments_trigger_configuration_passes(
-    request: pytest.FixtureRequest,
+    assembly: Assembly, team_assembly: Assembly
 ) -> None:
     values = []
     for kind, name in EVERY_ENVIRONMENT:
-        source: Assembly = request.getfixturevalue("assembly" if kind == "kit" else "team_assembly")
+        source = assembly if kind == "kit" else team_assembly
         for function in source.environments[name].resources("AWS::Lambda::Function").values():
             variables = function["Properties"].get("Environment", {}).get("Variables", {})
             values += [v for v in variables.values() if isinstance(v, str)]
