@@ -15,6 +15,7 @@ registers them.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,10 +23,18 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
+from hypothesis import settings
 
 from infra.config import EnvironmentConfig, known_environments, load_environments
 from infra.config.loader import ENVIRONMENTS_DIR
 from stacks.composition import compose
+
+# Property tests: `make test` draws a sample that fits the pull request's budget; the nightly
+# workflow (HYPOTHESIS_PROFILE=deep) draws twenty times as many. Failures found either way are
+# replayed first on the next run (.hypothesis/).
+settings.register_profile("pull-request", max_examples=50)
+settings.register_profile("deep", max_examples=1000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "pull-request"))
 
 KIT_ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "fixtures" / "environments"
 KIT_ENVIRONMENTS = ("showcase", "relaxed", "strict", "minimal")
@@ -107,10 +116,47 @@ SYNTHESIZED_FIXTURES = frozenset({"assembly", "team_assembly", "env", "any_env"}
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """With pytest-xdist (`make test` runs two workers), every test that reads the session's
     synthesized environments runs on one worker, so only that worker pays for the synth; the
-    others take the tests that need no CDK app."""
+    others take the tests that need no CDK app, a module at a time."""
     for item in items:
         if SYNTHESIZED_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.xdist_group("synthesized"))
+        elif item.get_closest_marker("xdist_group") is None:
+            # The rest go to the workers a module at a time: a module's fixtures (an app it
+            # synthesizes, a faked AWS) are torn down whenever a worker's next test is another
+            # module's, and tests handed out one by one would rebuild them again and again.
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
+GROUPS_LOST = pytest.StashKey[str]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """pytest-xdist's `--dist loadgroup` tells the scheduler an item's group through a suffix of
+    its node id; a pytest that no longer lets it write one (9.2, pytest-dev/pytest-xdist#1386)
+    spreads every group over the workers without a word: each worker synthesizes, each rehearsal
+    scenario deploys twice. The grouped tests fail instead (an error raised here would be lost
+    with the worker)."""
+    if not getattr(session.config.option, "loadgroup", False):
+        return
+    lost = [item.nodeid for item in session.items if _grouped(item) and "@" not in item.nodeid]
+    if lost:
+        session.config.stash[GROUPS_LOST] = (
+            f"pytest-xdist's loadgroup did not mark {len(lost)} grouped test(s): pytest "
+            f"{pytest.__version__} and this pytest-xdist do not work together (pin the pair "
+            "that requirements-dev.txt names)"
+        )
+
+
+def _grouped(item: pytest.Item) -> bool:
+    return any(True for _ in item.iter_markers("xdist_group"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    lost = item.config.stash.get(GROUPS_LOST, None)
+    if lost and _grouped(item):
+        pytest.fail(lost, pytrace=False)
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -39,8 +39,8 @@ API_FIXTURES = {
     path.stem: json.loads(path.read_text()) for path in (EVENTS_DIR / "api").glob("*.json")
 }
 
+# As many examples as the profile says (tests/conftest.py: a pull request's sample, or deep).
 PROPERTY = settings(
-    max_examples=150,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

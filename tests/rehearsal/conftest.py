@@ -20,6 +20,10 @@ SCENARIOS = {"dev": "rehearsal-dev", "prod": "rehearsal-prod", "deployed": "rehe
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
+        # A collection hook sees every test of the run, and a fixture named `dev` elsewhere is
+        # not a deployed scenario: only the rehearsal's own tests are grouped here.
+        if item.get_closest_marker("rehearsal") is None:
+            continue
         for fixture, group in SCENARIOS.items():
             if fixture in getattr(item, "fixturenames", ()):
                 item.add_marker(pytest.mark.xdist_group(group))
