@@ -13,7 +13,6 @@ import typing
 from pathlib import Path
 
 import pytest
-import yaml
 from annotated_types import Le
 
 from infra.client_config.amplify import SCHEMA_VERSION
@@ -35,6 +34,7 @@ from lambda_triggers import user_migration
 from lambda_triggers._common import username_ref
 from tests.infra.test_config_errors import kit_file, write_env
 from tests.validate.scanners import control_tower_install
+from tests.yaml_files import dump_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -179,7 +179,7 @@ def test_the_configuration_error_example_is_what_the_loader_says(tmp_path: Path)
     data = kit_file("strict")  # production tier, as staging.yaml
     data["app_clients"]["WebApp"]["callback_urls"] = ["http://app.example.com/"]
     data["colour"] = "blue"
-    path = write_env(tmp_path, "staging", yaml.safe_dump(data, sort_keys=False))
+    path = write_env(tmp_path, "staging", dump_yaml(data, sort_keys=False))
     with pytest.raises(ConfigError) as caught:
         load_environment("staging", directory=tmp_path)
     said = str(caught.value).replace(str(path), "infra/environments/staging.yaml")

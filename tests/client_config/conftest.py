@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from infra.client_config.amplify import ClientFile, amplify_outputs, required_outputs
 from infra.client_config.outputs import stack_name
 from infra.config import EnvironmentConfig, load_environment
 from tests.conftest import EVERY_ENVIRONMENT, KIT_ENVIRONMENTS_DIR, Assembly, Synthesized
+from tests.yaml_files import dump_yaml, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 NODE = Path(sys.executable).parent / "node"
@@ -184,12 +184,12 @@ class Variant:
 def variants(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Variant]:
     """The API variants of the showcase fixture, by name (no synth: only the config counts)."""
     folder = tmp_path_factory.mktemp("variants")
-    source = yaml.safe_load((KIT_ENVIRONMENTS_DIR / "showcase.yaml").read_text())
+    source = read_yaml(KIT_ENVIRONMENTS_DIR / "showcase.yaml")
     for name, edits in VARIANTS.items():
         data = copy.deepcopy(source)
         for edit in edits:
             edit(data)
-        (folder / f"{name}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+        (folder / f"{name}.yaml").write_text(dump_yaml(data, sort_keys=False))
     result: dict[str, Variant] = {}
     for name in VARIANTS:
         config = load_environment(name, directory=folder)

@@ -14,7 +14,6 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
 from botocore.exceptions import EndpointConnectionError
 from botocore.stub import Stubber
 from moto import mock_aws
@@ -24,6 +23,7 @@ from infra.client_config.amplify import amplify_outputs
 from infra.client_config.outputs import OutputsError, read_deployed_outputs
 from tests.client_config.conftest import ROOT, fake_outputs, outputs_file
 from tests.conftest import KIT_ENVIRONMENTS_DIR, Assembly
+from tests.yaml_files import dump_yaml, read_yaml
 
 
 def write_outputs(tmp_path: Path, data: Any, name: str = "outputs.json") -> Path:
@@ -96,7 +96,7 @@ def test_without_outputs_the_file_make_deploy_wrote_is_read_and_aws_is_not_asked
 def test_an_environment_without_a_public_client_needs_no_outputs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], no_credentials: None
 ) -> None:
-    data = yaml.safe_load((KIT_ENVIRONMENTS_DIR / "minimal.yaml").read_text())
+    data = read_yaml(KIT_ENVIRONMENTS_DIR / "minimal.yaml")
     data["app_clients"] = {
         "Server": {
             "kind": "confidential",
@@ -106,7 +106,7 @@ def test_an_environment_without_a_public_client_needs_no_outputs(
     }
     environments = tmp_path / "environments"
     environments.mkdir()
-    (environments / "servers.yaml").write_text(yaml.safe_dump(data))
+    (environments / "servers.yaml").write_text(dump_yaml(data))
     code, err = run(tmp_path, "servers", capsys, directory=environments)
     assert code == 0
     assert err.splitlines() == [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from cfnlint.schema.manager import ProviderSchemaManager  # type: ignore[import-untyped]
 
 from infra.guard.schemas import (
     REFERENCE_REGION,
@@ -53,7 +52,10 @@ def test_user_pool_has_no_create_only_properties() -> None:
 
 @pytest.mark.parametrize("resource_type", COGNITO_TYPES)
 def test_every_cognito_type_matches_cfn_lints_own_schema_loader(resource_type: str) -> None:
-    # cfn-lint's loader, pointed at the same bundled files, is the independent oracle.
+    # cfn-lint's loader, pointed at the same bundled files, is the independent oracle (imported
+    # here: half a second that only the worker running these tests should pay).
+    from cfnlint.schema.manager import ProviderSchemaManager  # type: ignore[import-untyped]
+
     manager = ProviderSchemaManager(
         providers_dir=schema_dir() / "providers", resources_dir=schema_dir() / "resources"
     )

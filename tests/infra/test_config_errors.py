@@ -12,7 +12,6 @@ from typing import Any
 import botocore
 import botocore.session
 import pytest
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from infra.config import ConfigError, load_environment, load_environments
@@ -25,17 +24,18 @@ from infra.config.loader import (
 from infra.config.loader import _problems as loader_problems
 from infra.config.regions import user_pool_regions
 from tests.conftest import KIT_ENVIRONMENTS_DIR
+from tests.yaml_files import dump_yaml, read_yaml
 
 
 def write_env(directory: Path, name: str, data: dict[str, Any] | str) -> Path:
     path = directory / f"{name}.yaml"
-    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=False))
+    path.write_text(data if isinstance(data, str) else dump_yaml(data, sort_keys=False))
     return path
 
 
 def kit_file(name: str) -> dict[str, Any]:
     """One of the kit's fixture environment files, as data to modify."""
-    data: dict[str, Any] = yaml.safe_load((KIT_ENVIRONMENTS_DIR / f"{name}.yaml").read_text())
+    data: dict[str, Any] = read_yaml(KIT_ENVIRONMENTS_DIR / f"{name}.yaml")
     return data
 
 

@@ -149,6 +149,15 @@ SKIPPED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _unpaced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Exports built here space their calls without waiting: the pacing itself is tested with a
+    fake clock below, and the CLI tests would otherwise sleep through the default rate."""
+    monkeypatch.setattr(
+        export, "TokenBucket", lambda rate: TokenBucket(rate, sleep=lambda seconds: None)
+    )
+
+
 @pytest.fixture(scope="module")
 def pools() -> Iterator[Pools]:
     import boto3

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from infra.config import load_environment
 from infra.config.multi_region import (
@@ -19,6 +18,7 @@ from infra.config.multi_region import (
     issuer_url,
 )
 from tests.infra.test_config_errors import problems_of, write_env
+from tests.yaml_files import read_yaml
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "multi-region"
 REPLICA = "eu-central-1"
@@ -30,7 +30,7 @@ SINGLE_REGION_KEY = "arn:aws:kms:eu-west-1:333333333333:key/1a2b3c4d-5e6f-4a7b-8
 def fixture() -> dict[str, Any]:
     """The kit's multi-Region fixture (production tier, eu-west-1 with a replica in
     eu-central-1), as data to modify."""
-    data: dict[str, Any] = yaml.safe_load((FIXTURES / "multiregion.yaml").read_text())
+    data: dict[str, Any] = read_yaml(FIXTURES / "multiregion.yaml")
     return data
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +16,23 @@ BUDGET_SECONDS = 120
 STEP = "rehearsal-step"
 SCENARIOS = {"dev": "rehearsal-dev", "prod": "rehearsal-prod", "deployed": "rehearsal-multiregion"}
 """Fixture -> xdist group: the tests of one deployed environment run in order on one worker."""
+
+
+REHEARSAL_ONLY = frozenset({"test_rehearsal.py", "test_multi_region.py", "test_moto_patches.py"})
+"""Modules whose every test is marked `rehearsal` (pinned by test_collection.py)."""
+DEFAULT_MARK_EXPRESSION = "not rehearsal"
+"""pyproject.toml's `-m`, which a plain `pytest` and `make test` run with."""
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under the default `-m 'not rehearsal'` every test of these modules would be deselected
+    anyway; not importing them spares each test worker a second of loading moto's CloudFormation
+    and the emulator's patches."""
+    if collection_path.name in REHEARSAL_ONLY and (
+        config.option.markexpr.strip() == DEFAULT_MARK_EXPRESSION
+    ):
+        return True
+    return None
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from infra.config import ConfigError, load_environment
 from infra.config.references import resource_keys
 from infra.provenance import CONFIG_KEY_METADATA, ENVIRONMENT_METADATA
 from tests.conftest import KIT_ENVIRONMENTS_DIR, Synthesized, synthesize
+from tests.yaml_files import dump_yaml, read_yaml
 
 WIDE_GRANT = {
     "actions": ["s3:GetObject"],
@@ -39,10 +39,10 @@ def test_the_template_names_its_environment_tier_and_file(any_env: Synthesized) 
 
 
 def showcase_with(tmp_path: Path, **changes: Any) -> Path:
-    data = yaml.safe_load((KIT_ENVIRONMENTS_DIR / "showcase.yaml").read_text())
+    data = read_yaml(KIT_ENVIRONMENTS_DIR / "showcase.yaml")
     data["identity_pool"]["authenticated_permissions"] = [WIDE_GRANT]
     data.update(changes)
-    (tmp_path / "showcase.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    (tmp_path / "showcase.yaml").write_text(dump_yaml(data, sort_keys=False))
     return tmp_path
 
 

@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from infra.acknowledged import ACKNOWLEDGED_METADATA
 from infra.config import ConfigError, load_environment
 from infra.config.acknowledgments import tool_of
 from infra.nag import CHECKOV_METADATA
 from tests.conftest import KIT_ENVIRONMENTS_DIR, Assembly, Synthesized, synthesize
+from tests.yaml_files import dump_yaml, read_yaml
 
 REASON = "the kit's fixture accepts this to show where each acknowledgment lands"
 ENTRIES = [
@@ -24,9 +24,9 @@ ENTRIES = [
 
 
 def minimal_with(tmp_path: Path, acknowledgments: list[dict[str, str]]) -> Path:
-    data: dict[str, Any] = yaml.safe_load((KIT_ENVIRONMENTS_DIR / "minimal.yaml").read_text())
+    data: dict[str, Any] = read_yaml(KIT_ENVIRONMENTS_DIR / "minimal.yaml")
     data["acknowledgments"] = acknowledgments
-    (tmp_path / "minimal.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+    (tmp_path / "minimal.yaml").write_text(dump_yaml(data, sort_keys=False))
     return tmp_path
 
 

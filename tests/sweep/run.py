@@ -27,11 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from infra.config import ConfigError, EnvironmentConfig, load_environment
 from tests.sweep.options import options
 from tests.sweep.variants import Variant, pairs, single_changes, singles
+from tests.yaml_files import dump_yaml, read_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 BASES_DIR = ROOT / "tests" / "fixtures" / "sweep"
@@ -76,7 +75,7 @@ def draw(seed: int, singles_per_base: int | None, pairs_per_base: int) -> list[V
 
 
 def read_base(name: str) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((BASES_DIR / f"{name}.yaml").read_text())
+    data: dict[str, Any] = read_yaml(BASES_DIR / f"{name}.yaml")
     return data
 
 
@@ -90,7 +89,7 @@ def write_variants(variants: Sequence[Variant], directory: Path) -> dict[str, Va
     for index, variant in enumerate(variants, start=1):
         name = f"{variant.base[0]}-{index:04d}"
         header = "".join(f"# sweep: {change.describe()}\n" for change in variant.changes)
-        body = yaml.safe_dump(variant.apply(bases[variant.base]), sort_keys=False)
+        body = dump_yaml(variant.apply(bases[variant.base]), sort_keys=False)
         (directory / f"{name}.yaml").write_text(f"# base: {variant.base}\n{header}{body}")
         named[name] = variant
     return named

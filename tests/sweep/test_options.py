@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import yaml
 
 from infra.config import load_environments
 from infra.config.docs import reference_table
@@ -14,6 +13,7 @@ from tests.sweep.examples import EXAMPLES
 from tests.sweep.options import UNSET, options
 from tests.sweep.run import BASES, BASES_DIR, check_configs, draw, read_base, write_variants
 from tests.sweep.variants import Change, Variant, is_set, resolve, single_changes
+from tests.yaml_files import read_yaml
 
 DOCUMENTED = {line.split("`")[1] for line in reference_table().splitlines()[2:]}
 
@@ -72,7 +72,7 @@ def test_a_refusal_names_the_file_and_key_and_a_valid_change_is_accepted(
     assert any(r.startswith("account: ") for r in outcomes["d-0001"].refused)
     assert outcomes["d-0002"].verdict == "clean"
     assert [config.user_pool.name for config in configs] == ["acme-users"]
-    written = yaml.safe_load((tmp_path / "d-0002.yaml").read_text())
+    written = read_yaml(tmp_path / "d-0002.yaml")
     assert written["user_pool"]["name"] == "acme-users"
 
 

@@ -14,19 +14,19 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-import yaml
 
 from infra.config import load_environments
 from infra.validate import control_tower
 from infra.validate.run import ROOT, Options, validate
 from stacks.composition import compose
 from tests.conftest import KIT_ENVIRONMENTS_DIR
+from tests.yaml_files import dump_yaml, read_yaml
 
 from .scanners import checkov_executable, control_tower_install
 
 
 def with_sms(name: str, **user_pool: Any) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load((KIT_ENVIRONMENTS_DIR / f"{name}.yaml").read_text())
+    data: dict[str, Any] = read_yaml(KIT_ENVIRONMENTS_DIR / f"{name}.yaml")
     data["user_pool"].update(user_pool)
     return data
 
@@ -45,7 +45,7 @@ def sms_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     production["user_pool"]["mfa"]["sms"] = True
     production["user_pool"]["standard_attributes"]["phone_number"] = {"required": True}
     for name, data in (("smsdev", development), ("smsprod", production)):
-        (directory / f"{name}.yaml").write_text(yaml.safe_dump(data, sort_keys=False))
+        (directory / f"{name}.yaml").write_text(dump_yaml(data, sort_keys=False))
     configs = load_environments(["smsdev", "smsprod"], directory=directory)
     # A folder named like a CI cache key or a temporary folder (16 hex characters).
     outdir = tmp_path_factory.mktemp("work") / secrets.token_hex(8) / "cdk.out"
