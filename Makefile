@@ -132,8 +132,11 @@ prerequisites: setup ## List what must exist before ENV deploys (default: every 
 	$(BIN)/python -m infra.prerequisites $${ENV:+--env "$$ENV"} \
 		$(if $(ENVIRONMENTS_DIR),--directory "$(ENVIRONMENTS_DIR)")
 
+# Workers (pytest-xdist) for `make rehearse` and `make test`: one per core when run alone;
+# .ci/run gives each one, as its two lanes already keep both cores busy.
+REHEARSE_WORKERS ?= 2
 rehearse: setup ## Rehearse deploy, diff and destroy with the real CDK CLI against a local emulator
-	$(BIN)/pytest tests/rehearsal -m rehearsal -q -n 2 --dist loadgroup
+	$(BIN)/pytest tests/rehearsal -m rehearsal -q -n $(REHEARSE_WORKERS) --dist loadgroup
 
 # The guard's baseline: BASE=<git ref> synthesized in a temporary worktree (default: the merge
 # base with the default branch; see infra/validate/baseline.py), BASE=deployed for the templates
@@ -175,8 +178,9 @@ sweep: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## Sweep documented options
 # The validation tests run the real scanners: checkov and the Control Tower rules are needed.
 # Two or more workers (pytest-xdist): the tests that read the synthesized environments share
 # one worker, which synthesizes them once (tests/conftest.py).
+TEST_WORKERS ?= auto
 test: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## Run the whole test suite
-	$(BIN)/pytest -n auto --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .
