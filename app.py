@@ -65,8 +65,10 @@ def config_warnings(config: EnvironmentConfig, directory: Path) -> list[str]:
     ]
 
 
-def main() -> int:
-    app = cdk.App(post_cli_context=FAIL_SYNTH_ON_VALIDATION_ERRORS)
+def main(app: cdk.App | None = None) -> int:
+    """Synthesize the requested environments; 2 for a configuration error, 1 for an open
+    finding. `app` is the CLI's (its context) unless a caller passes one."""
+    app = app or cdk.App(post_cli_context=FAIL_SYNTH_ON_VALIDATION_ERRORS)
     # -c environments_dir=PATH reads environment files kept outside this repository.
     directory = Path(app.node.try_get_context("environments_dir") or ENVIRONMENTS_DIR)
     try:
