@@ -21,6 +21,13 @@ export PATH := $(BIN):$(CURDIR)/node_modules/.bin:$(PATH)
 export CDK_DISABLE_CLI_TELEMETRY := true
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 CDK := cdk --no-notices --no-version-reporting
+# Bytecode of the repository's own modules is kept under .venv/pycache, out of the source tree
+# (and out of the trigger code the CDK packages), even where the environment turns bytecode off
+# (PYTHONDONTWRITEBYTECODE, as container images often do): every target starts Python processes
+# that import the same few hundred modules, and each test worker would compile and
+# assertion-rewrite them all again on every run.
+export PYTHONPYCACHEPREFIX := $(CURDIR)/$(VENV)/pycache
+unexport PYTHONDONTWRITEBYTECODE
 
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
