@@ -29,8 +29,8 @@ from infra.config import EnvironmentConfig, known_environments, load_environment
 from infra.config.loader import ENVIRONMENTS_DIR
 from stacks.composition import compose
 
-# Property tests: `make test` draws a sample that fits the pull request's budget; the nightly
-# workflow (HYPOTHESIS_PROFILE=deep) draws twenty times as many. Failures found either way are
+# Property tests: `make test` draws a sample that fits the pull request's budget;
+# `HYPOTHESIS_PROFILE=deep make test` draws twenty times as many. Failures found either way are
 # replayed first on the next run (.hypothesis/).
 settings.register_profile("pull-request", max_examples=50)
 settings.register_profile("deep", max_examples=1000)
