@@ -14,20 +14,26 @@ registers them.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Template
 from hypothesis import settings
 
 from infra.config import EnvironmentConfig, known_environments, load_environments
 from infra.config.loader import ENVIRONMENTS_DIR
-from stacks.composition import compose
+
+if TYPE_CHECKING:
+    # Imported where an app is built: pytest-xdist's controller loads this file too, and
+    # importing aws-cdk-lib starts Node.js and loads the library, a second and a half of the
+    # run's serial start that the controller never uses.
+    import aws_cdk as cdk
+    from aws_cdk.assertions import Template
 
 # Property tests: `make test` draws a sample that fits the pull request's budget;
 # `HYPOTHESIS_PROFILE=deep make test` draws twenty times as many. Failures found either way are
@@ -88,9 +94,29 @@ class Assembly:
         return manifest
 
 
-def synthesize(configs: list[EnvironmentConfig], outdir: Path, directory: Path) -> Assembly:
+def new_app(*, cloudformation_validation: bool = False, **props: Any) -> cdk.App:
+    """A CDK app for a test. aws-cdk-lib's built-in CloudFormation validation (a schema check
+    that only warns; app.py keeps it, as every CDK app has it) costs most of a second to start
+    in each process: it runs on the session's environments, whose validation-report tests find
+    it silent, and is off in the many small apps tests build beside them."""
+    import aws_cdk as cdk
+
+    return cdk.App(builtin_cloud_formation_validation=cloudformation_validation, **props)
+
+
+def synthesize(
+    configs: list[EnvironmentConfig],
+    outdir: Path,
+    directory: Path,
+    *,
+    cloudformation_validation: bool = False,
+) -> Assembly:
     """One app with a stage per config and every nag pack, as app.py builds it."""
-    app = cdk.App(outdir=str(outdir))
+    from aws_cdk.assertions import Template
+
+    from stacks.composition import compose
+
+    app = new_app(outdir=str(outdir), cloudformation_validation=cloudformation_validation)
     stages = compose(app, configs, directory=directory)
     app.synth()
     environments = {}
@@ -183,6 +209,20 @@ def pytest_fixture_setup(
         )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_botocore_loader() -> Iterator[None]:
+    """Every botocore session of the test process shares one data loader. The commands under test
+    start a session per run, as a CLI process does, and each new session parses botocore's
+    endpoint and partition data again (a tenth of a second each, seconds over the suite); the
+    data is the same for all of them."""
+    import botocore.session
+
+    original = botocore.session.create_loader
+    botocore.session.create_loader = functools.lru_cache(maxsize=None)(original)
+    yield
+    botocore.session.create_loader = original
+
+
 @pytest.fixture(scope="session")
 def kit_configs() -> dict[str, EnvironmentConfig]:
     configs = load_environments(KIT_ENVIRONMENTS, directory=KIT_ENVIRONMENTS_DIR)
@@ -193,17 +233,26 @@ def kit_configs() -> dict[str, EnvironmentConfig]:
 def assembly(
     kit_configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory
 ) -> Assembly:
-    """The kit's fixture environments, synthesized."""
+    """The kit's fixture environments, synthesized (with CDK's own CloudFormation validation)."""
     return synthesize(
-        list(kit_configs.values()), tmp_path_factory.mktemp("kit.out"), KIT_ENVIRONMENTS_DIR
+        list(kit_configs.values()),
+        tmp_path_factory.mktemp("kit.out"),
+        KIT_ENVIRONMENTS_DIR,
+        cloudformation_validation=True,
     )
 
 
 @pytest.fixture(scope="session")
 def team_assembly(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
-    """The team's environment files, synthesized (a broken file fails here, by name)."""
+    """The team's environment files, synthesized (a broken file fails here, by name), with CDK's
+    own CloudFormation validation as `make synth` runs it."""
     configs = load_environments(TEAM_ENVIRONMENTS, directory=ENVIRONMENTS_DIR)
-    return synthesize(configs, tmp_path_factory.mktemp("team.out"), ENVIRONMENTS_DIR)
+    return synthesize(
+        configs,
+        tmp_path_factory.mktemp("team.out"),
+        ENVIRONMENTS_DIR,
+        cloudformation_validation=True,
+    )
 
 
 @pytest.fixture(params=KIT_ENVIRONMENTS)

@@ -4,6 +4,9 @@ tests/rehearsal/conftest.py)."""
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import Synthesized
@@ -42,3 +45,19 @@ def test_a_test_of_the_synthesized_environments_joins_their_group_alone(
     group_rehearsal_scenarios([request.node])
     assert env.template_json["Resources"]
     assert _groups(request) == {"synthesized"}
+
+
+def test_the_root_conftest_leaves_aws_cdk_to_the_tests_that_build_an_app() -> None:
+    # pytest-xdist's controller loads tests/conftest.py before it starts the workers and never
+    # builds an app: a module-level CDK import there would start Node.js for nothing.
+    tree = ast.parse((Path(__file__).parent / "conftest.py").read_text())
+    module_level = [
+        node.module if isinstance(node, ast.ImportFrom) else alias.name
+        for node in tree.body
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    ]
+    assert module_level
+    assert not [
+        name for name in module_level if name and name.split(".")[0] in {"aws_cdk", "stacks"}
+    ]

@@ -16,6 +16,7 @@ from syrupy.extensions.json import JSONSnapshotExtension
 from infra.config import EnvironmentConfig, load_environment
 from infra.nag import nag_packs
 from stacks.composition import compose
+from tests.conftest import new_app
 from tests.stacks.test_snapshots import normalised
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -38,7 +39,7 @@ class Stage:
     def __init__(self, config: EnvironmentConfig, outdir: Path) -> None:
         # cdk.json's feature flags, as `cdk synth` gives them to app.py.
         context = json.loads((ROOT / "cdk.json").read_text())["context"]
-        app = cdk.App(outdir=str(outdir), context=context)
+        app = new_app(outdir=str(outdir), context=context)
         self.stage = compose(app, [config], directory=FIXTURES)[config.name]
         app.synth()
         self.outdir = outdir

@@ -12,14 +12,13 @@ import json
 import re
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 
 from infra.config import EnvironmentConfig
 from infra.config.operations import OperationsConfig
 from infra.quota import CATEGORY_QUOTAS, OPERATION_CATEGORIES
 from stacks.cognito_stack import CognitoStack
-from tests.conftest import Assembly, Synthesized
+from tests.conftest import Assembly, Synthesized, new_app
 from tests.stacks.test_nag import acknowledged
 
 ALARM = "AWS::CloudWatch::Alarm"
@@ -145,7 +144,7 @@ def test_each_part_can_be_turned_on_alone(kit_configs: dict[str, EnvironmentConf
         }
     )
     # WHEN it is synthesized on its own
-    app = cdk.App()
+    app = new_app()
     stack = CognitoStack(app, "Alone", config=config, source_file="minimal.yaml")
     resources = app.synth().get_stack_by_name(stack.stack_name).template["Resources"]
     # THEN it has those two parts and nothing of the others

@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 
 from infra.config import EnvironmentConfig, load_environment
 from infra.config.sign_in import FIRST_FACTOR_NAMES
 from stacks.cognito_stack import CognitoStack
-from tests.conftest import Assembly, Synthesized
+from tests.conftest import Assembly, Synthesized, new_app
 from tests.infra.test_config_errors import kit_file, write_env
 from tests.infra.test_sign_in_config import every_factor
 
@@ -154,7 +153,7 @@ def every_factor_template(tmp_path_factory: pytest.TempPathFactory) -> dict[str,
     folder = tmp_path_factory.mktemp("every-factor")
     write_env(folder, "showcase", every_factor(kit_file("showcase")))
     config = load_environment("showcase", directory=Path(folder))
-    app = cdk.App()
+    app = new_app()
     stack = CognitoStack(app, "EveryFactor", config=config, source_file="showcase.yaml")
     template: dict[str, Any] = app.synth().get_stack_by_name(stack.stack_name).template
     return template
@@ -215,7 +214,7 @@ def strict_choices(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     folder = tmp_path_factory.mktemp("strict-choices")
     write_env(folder, "strict", data)
     config: EnvironmentConfig = load_environment("strict", directory=Path(folder))
-    app = cdk.App()
+    app = new_app()
     stack = CognitoStack(app, "Alone", config=config, source_file="strict.yaml")
     template: dict[str, Any] = app.synth().get_stack_by_name(stack.stack_name).template
     return template

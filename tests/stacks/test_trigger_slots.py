@@ -133,8 +133,11 @@ def test_a_function_in_several_slots_is_watched_once_by_name(every_slot: Assembl
     assert any("ThrottledUserRead" in lid for lid in alarms)
 
 
-def cfn_lint_findings_about(template: Path, logical_ids: set[str]) -> list[dict[str, Any]]:
-    """cfn-lint's findings (with the repository's config) on these resources of a template."""
+def cfn_lint_findings_about(
+    templates: list[Path], logical_ids: set[str]
+) -> dict[Path, list[dict[str, Any]]]:
+    """cfn-lint's findings (with the repository's config) on these resources, per template (one
+    cfn-lint start for them all)."""
     result = subprocess.run(
         [
             str(Path(sys.executable).parent / "cfn-lint"),
@@ -145,7 +148,7 @@ def cfn_lint_findings_about(template: Path, logical_ids: set[str]) -> list[dict[
             "--regions",
             REGION,
             "--",
-            str(template),
+            *map(str, templates),
         ],
         capture_output=True,
         text=True,
@@ -155,7 +158,15 @@ def cfn_lint_findings_about(template: Path, logical_ids: set[str]) -> list[dict[
     findings: list[dict[str, Any]] = json.loads(result.stdout or "[]")
     # A template built in a test carries no CDK metadata, so cfn-lint's CDK exemptions (I1022
     # on Fn::Join) do not apply: only the resources under test are read.
-    return [f for f in findings if set(f.get("Location", {}).get("Path", [])) & logical_ids]
+    return {
+        template: [
+            f
+            for f in findings
+            if Path(f["Filename"]).resolve() == template.resolve()
+            and set(f.get("Location", {}).get("Path", [])) & logical_ids
+        ]
+        for template in templates
+    }
 
 
 def test_cfn_lint_knows_every_slot_and_the_permissions(
@@ -165,13 +176,16 @@ def test_cfn_lint_knows_every_slot_and_the_permissions(
     template = next(every_slot.outdir.glob("assembly-every-slot/*.template.json"))
     pool = next(iter(env.resources("AWS::Cognito::UserPool")))
     concerned = {pool, *cognito_permissions(env)}
-    assert cfn_lint_findings_about(template, concerned) == []
     # The check reads the schema: a slot cfn-lint does not know is reported.
     broken = json.loads(template.read_text())
     broken["Resources"][pool]["Properties"]["LambdaConfig"]["PostSignIn"] = "arn:aws:lambda:x"
     copy = tmp_path / template.name
     copy.write_text(json.dumps(broken))
-    [finding] = cfn_lint_findings_about(copy, concerned)
+
+    findings = cfn_lint_findings_about([template, copy], concerned)
+
+    assert findings[template] == []
+    [finding] = findings[copy]
     assert finding["Rule"]["Id"] == "E3002"
 
 

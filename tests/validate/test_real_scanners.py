@@ -12,14 +12,13 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 
 from infra.config import load_environments
 from infra.validate import control_tower
 from infra.validate.run import ROOT, Options, validate
 from stacks.composition import compose
-from tests.conftest import KIT_ENVIRONMENTS_DIR
+from tests.conftest import KIT_ENVIRONMENTS_DIR, new_app
 from tests.yaml_files import dump_yaml, read_yaml
 
 from .scanners import checkov_executable, control_tower_install
@@ -53,7 +52,7 @@ def sms_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     # which cfn-lint recognises CDK output.
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     context |= {"aws:cdk:enable-path-metadata": True, "aws:cdk:disable-version-reporting": True}
-    app = cdk.App(outdir=str(outdir), context=context)
+    app = new_app(outdir=str(outdir), context=context)
     compose(app, configs, directory=directory)
     app.synth()
     return outdir
