@@ -6,6 +6,7 @@ by `--all` (it would deploy, diff or destroy nothing), so it must never come bac
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -97,3 +98,22 @@ def test_validate_reads_and_compares_the_candidate_it_synthesized_in_validate_ou
         printed
     )
     assert '--candidate "/elsewhere/out" --baseline' in printed
+
+
+def test_every_target_runs_jsii_on_the_venvs_node_with_one_gc_thread() -> None:
+    # What each make target's CDK app starts as its jsii runtime (JSII_NODE, exported).
+    printed = subprocess.run(
+        ["make", "--no-print-directory", "-s", "-C", str(ROOT), "--eval",
+         "show-jsii-node: ; @echo \"$$JSII_NODE\"", "show-jsii-node"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    assert printed == str(ROOT / ".venv" / "bin" / "jsii-node")
+    # `make setup` writes it (make test depends on setup): the venv's Node.js with one GC
+    # thread, jsii's own arguments passed on.
+    assert (
+        f'exec "{ROOT / ".venv" / "bin"}/node" --single-threaded-gc "$@"'
+        in Path(printed).read_text()
+    )
+    probe = "console.log(JSON.stringify(process.execArgv))"
+    argv = subprocess.run([printed, "-e", probe], capture_output=True, text=True, check=True).stdout
+    assert json.loads(argv) == ["--single-threaded-gc", "-e", probe]
