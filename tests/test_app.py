@@ -11,14 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 
 import app
 from app import requested_environments
 from infra.config import ConfigError
 from infra.config.loader import ENVIRONMENT_NAME_RULE, MAX_ENVIRONMENT_NAME_LENGTH
-from tests.conftest import KIT_ENVIRONMENTS_DIR, Assembly
+from tests.conftest import KIT_ENVIRONMENTS_DIR, Assembly, new_app
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,11 +35,20 @@ def run_app(
     context: dict[str, str | bool],
     outdir: Path,
     command: tuple[str, ...] = ("app.py",),
+    *,
+    context_file: Path | None = None,
     **variables: str,
 ) -> subprocess.CompletedProcess[str]:
+    """app.py as the CDK CLI runs it: the context in CDK_CONTEXT_JSON, or in `context_file`
+    (the CLI's overflow file, for a context too large for a variable)."""
+    if context_file is None:
+        handed = {"CDK_CONTEXT_JSON": json.dumps(context)}
+    else:
+        context_file.write_text(json.dumps(context))
+        handed = {"CONTEXT_OVERFLOW_LOCATION_ENV": str(context_file)}
     environment = {
-        **os.environ,
-        "CDK_CONTEXT_JSON": json.dumps(context),
+        **{k: v for k, v in os.environ.items() if k not in ("CDK_CONTEXT_JSON", *handed)},
+        **handed,
         "CDK_OUTDIR": str(outdir),
         **variables,
     }
@@ -60,7 +68,8 @@ def test_unknown_environment_fails_cleanly(tmp_path: Path) -> None:
         "env": "no-such-env",
         "environments_dir": str(KIT_ENVIRONMENTS_DIR),
     }
-    result = run_app(context, tmp_path / "out")
+    # A Node.js that cannot start: the refusal must come before aws-cdk-lib starts one.
+    result = run_app(context, tmp_path / "out", JSII_NODE=str(tmp_path / "no-node"))
     assert result.returncode == 2
     assert (
         "unknown environment 'no-such-env'; known environments: minimal, relaxed, showcase, strict"
@@ -70,12 +79,27 @@ def test_unknown_environment_fails_cleanly(tmp_path: Path) -> None:
     assert not list((tmp_path / "out").glob("**/*.json")), "nothing may be synthesized"
 
 
+def test_the_context_is_merged_as_aws_cdk_lib_merges_it(tmp_path: Path) -> None:
+    """app.py reads `env` before the App exists: the variable, then the overflow file over it,
+    as the App does (the nag test below hands its context through the file, as the CLI does
+    when the context is too large for a variable)."""
+    overflow = tmp_path / "context.json"
+    overflow.write_text(json.dumps({"env": "from-file"}))
+    environ = {
+        app.CLI_CONTEXT_VARIABLE: json.dumps({"env": "from-variable", "environments_dir": "/e"}),
+        app.CLI_CONTEXT_FILE_VARIABLE: str(overflow),
+    }
+
+    assert app.cli_context(environ) == {"env": "from-file", "environments_dir": "/e"}
+    assert app.cli_context({}) == {}
+
+
 def run_main(
     context: dict[str, str], outdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, str]:
     """app.main in this process, on an app with `context` (the subprocess tests above prove
     the same path as the CLI runs it; these spare a second of startup each)."""
-    code = app.main(cdk.App(context=context, outdir=str(outdir)))
+    code = app.main(new_app(context=context, outdir=str(outdir)))
     captured = capsys.readouterr()
     assert captured.out == ""
     return code, captured.err
@@ -113,10 +137,15 @@ def test_an_open_nag_finding_fails_synth_even_as_the_cli_runs_it(tmp_path: Path)
         "environments_dir": str(tmp_path),
         "@aws-cdk/core:failSynthOnValidationErrors": False,
     }
-    # CDK's own CloudFormation validation (a warning-only schema check, most of a second to
-    # start) is not what is under test: the session's synth runs it (tests/conftest.py).
+    # Through the overflow file: app.py and the App must both read it. CDK's own
+    # CloudFormation validation (a warning-only schema check, most of a second to start) is not
+    # what is under test: the session's synth runs it (tests/conftest.py).
     result = run_app(
-        context, tmp_path / "out", ("-c", WITHOUT_NAG_FORESIGHT), CDK_VALIDATION="false"
+        context,
+        tmp_path / "out",
+        ("-c", WITHOUT_NAG_FORESIGHT),
+        context_file=tmp_path / "context.json",
+        CDK_VALIDATION="false",
     )
     assert result.returncode == 1
     assert "AwsSolutions-COG1" in result.stderr

@@ -14,6 +14,7 @@ import aws_cdk as cdk
 
 from infra.validate import synth
 from infra.validate.run import ROOT
+from tests.conftest import new_app
 
 
 def test_the_stages_stacks_are_selected_as_make_synth_does(tmp_path: Path) -> None:
@@ -78,7 +79,7 @@ def test_a_plain_cdk_synth_turns_version_reporting_off(tmp_path: Path) -> None:
 
     # and aws-cdk-lib writes no AWS::CDK::Metadata with that context (but does without it)
     def metadata_types(context: dict[str, object]) -> list[str]:
-        stack_app = cdk.App(context=context)
+        stack_app = new_app(context=context)
         stack = cdk.Stack(stack_app, "Probe")
         cdk.CfnResource(stack, "Topic", type="AWS::SNS::Topic")
         template = stack_app.synth().get_stack_by_name("Probe").template

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -45,25 +45,46 @@ RISKY: list[dict[str, Any]] = [
 
 
 @pytest.fixture(scope="module")
-def verdicts() -> tuple[list[str], list[str]]:
-    """checkov's verdicts on the plain JSON and on the kit's JSON of RISKY (one checkov start)."""
+def environment_values(assembly: Assembly, team_assembly: Assembly) -> list[str]:
+    """Every string in the environment variables of every environment's trigger functions."""
+    values = []
+    for kind, name in EVERY_ENVIRONMENT:
+        source = assembly if kind == "kit" else team_assembly
+        for function in source.environments[name].resources("AWS::Lambda::Function").values():
+            variables = function["Properties"].get("Environment", {}).get("Variables", {})
+            values += [v for v in variables.values() if isinstance(v, str)]
+    return values
+
+
+class Verdicts(NamedTuple):
+    plain: list[str]
+    kits: list[str]
+    environments: list[str]
+
+
+@pytest.fixture(scope="module")
+def verdicts(environment_values: list[str]) -> Verdicts:
+    """checkov's verdicts on the plain JSON and on the kit's JSON of RISKY, and on the
+    environments' values: one checkov start (its import alone costs a second of CPU)."""
     plain = [json.dumps(value, sort_keys=True) for value in RISKY]
     kits = [trigger_config.dumps(value) for value in RISKY]
-    both = ckv_aws_45(plain + kits)
-    return both[: len(RISKY)], both[len(RISKY) :]
+    every = ckv_aws_45(plain + kits + environment_values)
+    return Verdicts(
+        plain=every[: len(plain)],
+        kits=every[len(plain) : len(plain) + len(kits)],
+        environments=every[len(plain) + len(kits) :],
+    )
 
 
 def test_checkov_reads_a_secret_in_the_plain_json_of_these_configurations(
-    verdicts: tuple[list[str], list[str]],
+    verdicts: Verdicts,
 ) -> None:
-    assert verdicts[0] == ["FAILED"] * len(RISKY)
+    assert verdicts.plain == ["FAILED"] * len(RISKY)
 
 
-def test_the_kits_json_of_them_passes_and_reads_back_the_same(
-    verdicts: tuple[list[str], list[str]],
-) -> None:
+def test_the_kits_json_of_them_passes_and_reads_back_the_same(verdicts: Verdicts) -> None:
     assert [json.loads(trigger_config.dumps(value)) for value in RISKY] == RISKY
-    assert verdicts[1] == ["PASSED"] * len(RISKY)
+    assert verdicts.kits == ["PASSED"] * len(RISKY)
 
 
 def test_it_is_the_same_json_apart_from_the_escapes() -> None:
@@ -75,14 +96,8 @@ def test_it_is_the_same_json_apart_from_the_escapes() -> None:
 
 
 def test_every_environments_trigger_configuration_passes(
-    assembly: Assembly, team_assembly: Assembly
+    environment_values: list[str], verdicts: Verdicts
 ) -> None:
-    values = []
-    for kind, name in EVERY_ENVIRONMENT:
-        source = assembly if kind == "kit" else team_assembly
-        for function in source.environments[name].resources("AWS::Lambda::Function").values():
-            variables = function["Properties"].get("Environment", {}).get("Variables", {})
-            values += [v for v in variables.values() if isinstance(v, str)]
-
-    assert values, "the environments have trigger functions"
-    assert set(ckv_aws_45(values)) == {"PASSED"}
+    assert environment_values, "the environments have trigger functions"
+    assert len(verdicts.environments) == len(environment_values)
+    assert set(verdicts.environments) == {"PASSED"}
