@@ -96,9 +96,9 @@ class Assembly:
 
 def new_app(*, cloudformation_validation: bool = False, **props: Any) -> cdk.App:
     """A CDK app for a test. aws-cdk-lib's built-in CloudFormation validation (a schema check
-    that only warns; app.py keeps it, as every CDK app has it) costs most of a second to start
-    in each process: it runs on the session's environments, whose validation-report tests find
-    it silent, and is off in the many small apps tests build beside them."""
+    that only warns; app.py keeps it, as every CDK app has it, and `make validate` counts what it
+    reports) costs more than a second of CPU to start in each process: it is off here unless a
+    test is about it (tests/validate/test_real_scanners.py)."""
     import aws_cdk as cdk
 
     return cdk.App(builtin_cloud_formation_validation=cloudformation_validation, **props)
@@ -108,15 +108,13 @@ def synthesize(
     configs: list[EnvironmentConfig],
     outdir: Path,
     directory: Path,
-    *,
-    cloudformation_validation: bool = False,
 ) -> Assembly:
     """One app with a stage per config and every nag pack, as app.py builds it."""
     from aws_cdk.assertions import Template
 
     from stacks.composition import compose
 
-    app = new_app(outdir=str(outdir), cloudformation_validation=cloudformation_validation)
+    app = new_app(outdir=str(outdir))
     stages = compose(app, configs, directory=directory)
     app.synth()
     environments = {}
@@ -233,25 +231,22 @@ def kit_configs() -> dict[str, EnvironmentConfig]:
 def assembly(
     kit_configs: dict[str, EnvironmentConfig], tmp_path_factory: pytest.TempPathFactory
 ) -> Assembly:
-    """The kit's fixture environments, synthesized (with CDK's own CloudFormation validation)."""
+    """The kit's fixture environments, synthesized."""
     return synthesize(
         list(kit_configs.values()),
         tmp_path_factory.mktemp("kit.out"),
         KIT_ENVIRONMENTS_DIR,
-        cloudformation_validation=True,
     )
 
 
 @pytest.fixture(scope="session")
 def team_assembly(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
-    """The team's environment files, synthesized (a broken file fails here, by name), with CDK's
-    own CloudFormation validation as `make synth` runs it."""
+    """The team's environment files, synthesized (a broken file fails here, by name)."""
     configs = load_environments(TEAM_ENVIRONMENTS, directory=ENVIRONMENTS_DIR)
     return synthesize(
         configs,
         tmp_path_factory.mktemp("team.out"),
         ENVIRONMENTS_DIR,
-        cloudformation_validation=True,
     )
 
 

@@ -6,15 +6,12 @@ so a finding without an acknowledgment would already have failed the fixture.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from pathlib import Path
 
-import aws_cdk as cdk
 import pytest
 
 from infra.nag import nag_packs
-from tests.conftest import KIT_ENVIRONMENTS, Assembly, new_app
+from tests.conftest import KIT_ENVIRONMENTS, Assembly
 
 PACKS = ("AwsSolutions", "Serverless", "NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
 
@@ -38,36 +35,6 @@ def test_validation_report_has_no_open_finding(assembly: Assembly) -> None:
     for plugin in assembly.validation_report()["pluginReports"]:
         assert plugin["violations"] == [], plugin["pluginName"]
         assert plugin["conclusion"] == "success", plugin["pluginName"]
-
-
-CLOUDFORMATION_VALIDATE = "CloudFormation Validate"
-
-
-def test_cdks_own_cloudformation_validation_finds_nothing_and_would_say_so(
-    assembly: Assembly, tmp_path: Path
-) -> None:
-    # aws-cdk-lib validates every template against the CloudFormation schemas as it
-    # synthesizes (a warning, which `make synth` prints); the session's synth runs it too.
-    plugins = {p["pluginName"]: p for p in assembly.validation_report()["pluginReports"]}
-    assert plugins.get(CLOUDFORMATION_VALIDATE, {"violations": []})["violations"] == []
-    # It reports into the same file only when it finds something: a probe shows it would.
-    probe = new_app(outdir=str(tmp_path), cloudformation_validation=True)
-    cdk.CfnResource(
-        cdk.Stack(probe, "Probe"),
-        "Pool",
-        type="AWS::Cognito::UserPool",
-        properties={"UserPoolTier": "GOLD"},
-    )
-    probe.synth()
-    report = json.loads((tmp_path / "validation-report.json").read_text())
-    [found] = [p for p in report["pluginReports"] if p["pluginName"] == CLOUDFORMATION_VALIDATE]
-    paths = {
-        path
-        for violation in found["violations"]
-        for construct in violation["violatingConstructs"]
-        for path in construct["cloudFormationResource"]["propertyPaths"]
-    }
-    assert "Properties.UserPoolTier" in paths
 
 
 @pytest.mark.parametrize("name", KIT_ENVIRONMENTS)

@@ -1,8 +1,12 @@
 """SMS MFA and phone sign-in pass `make validate` on both tiers, from a random-looking path.
 
-Every real scanner runs (cfn-lint, checkov, the Control Tower controls, the cdk-nag report) on
-the kit's fixtures with SMS turned on, synthesized into a folder named like a CI cache key: the
-verdict may depend neither on the option nor on where the checkout is.
+Every real scanner runs (cfn-lint, checkov, the Control Tower controls, and the validation report
+with cdk-nag and aws-cdk-lib's own CloudFormation validation) on the kit's fixtures with SMS
+turned on, synthesized into a folder named like a CI cache key: the verdict may depend neither on
+the option nor on where the checkout is.
+
+CDK's CloudFormation validation runs in this module only: it costs more than a second of CPU to
+start in each test process. `make validate` reads what it reports, on every environment.
 """
 
 from __future__ import annotations
@@ -12,10 +16,11 @@ import secrets
 from pathlib import Path
 from typing import Any
 
+import aws_cdk as cdk
 import pytest
 
 from infra.config import load_environments
-from infra.validate import control_tower
+from infra.validate import control_tower, nag_report
 from infra.validate.run import ROOT, Options, validate
 from stacks.composition import compose
 from tests.conftest import KIT_ENVIRONMENTS_DIR, new_app
@@ -48,11 +53,11 @@ def sms_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     configs = load_environments(["smsdev", "smsprod"], directory=directory)
     # A folder named like a CI cache key or a temporary folder (16 hex characters).
     outdir = tmp_path_factory.mktemp("work") / secrets.token_hex(8) / "cdk.out"
-    # As `cdk synth` runs app.py: cdk.json's feature flags and the CLI's path metadata, by
-    # which cfn-lint recognises CDK output.
+    # As `cdk synth` runs app.py: cdk.json's feature flags, the CLI's path metadata (by which
+    # cfn-lint recognises CDK output) and CDK's own CloudFormation validation.
     context = json.loads((ROOT / "cdk.json").read_text())["context"]
     context |= {"aws:cdk:enable-path-metadata": True, "aws:cdk:disable-version-reporting": True}
-    app = new_app(outdir=str(outdir), context=context)
+    app = new_app(outdir=str(outdir), context=context, cloudformation_validation=True)
     compose(app, configs, directory=directory)
     app.synth()
     return outdir
@@ -87,3 +92,33 @@ def test_sms_on_both_tiers_passes_every_scanner_from_a_random_path(sms_assembly:
         assert len(roles) == 1
         skipped = {(s.rule, s.target) for s in result.suppressions if s.environment == environment}
         assert ("CKV_AWS_111", roles[0]) not in skipped
+
+
+def test_cdks_own_cloudformation_validation_speaks_where_make_validate_reads(
+    tmp_path: Path,
+) -> None:
+    """It reports into validation-report.json only when it finds something (the test above
+    finds nothing): a probe with a property outside the schema shows that it would, and that
+    `make validate` counts it."""
+    probe = new_app(outdir=str(tmp_path), cloudformation_validation=True)
+    cdk.CfnResource(
+        cdk.Stack(probe, "Probe"),
+        "Pool",
+        type="AWS::Cognito::UserPool",
+        properties={"UserPoolTier": "GOLD"},
+    )
+    probe.synth()
+
+    report = json.loads((tmp_path / nag_report.REPORT_NAME).read_text())
+    [found] = [p for p in report["pluginReports"] if p["pluginName"] == "CloudFormation Validate"]
+    paths = {
+        path
+        for violation in found["violations"]
+        for construct in violation["violatingConstructs"]
+        for path in construct["cloudFormationResource"]["propertyPaths"]
+    }
+    assert "Properties.UserPoolTier" in paths
+    run = nag_report.read(tmp_path)
+    assert [(f.environment, "CloudFormation Validate" in f.message) for f in run.findings] == [
+        ("Probe", True)
+    ]
