@@ -193,10 +193,11 @@ sweep: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## Sweep documented options
 
 # The validation tests run the real scanners: checkov and the Control Tower rules are needed.
 # Two or more workers (pytest-xdist): the tests that read the synthesized environments share
-# one worker, which synthesizes them once (tests/conftest.py).
+# one worker, which synthesizes them once; the groups are handed out in the order
+# tests/conftest.py gives them (costly first), not by their number of tests.
 TEST_WORKERS ?= auto
 test: setup $(CHECKOV_STAMP) $(CONTROL_TOWER_STAMP) ## Run the whole test suite
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder
 
 lint: setup ## ruff (lint + format check) and mypy
 	$(BIN)/ruff check .

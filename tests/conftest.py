@@ -14,9 +14,12 @@ registers them.
 
 from __future__ import annotations
 
+import atexit
 import functools
 import json
+import logging
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +44,21 @@ if TYPE_CHECKING:
 settings.register_profile("pull-request", max_examples=50)
 settings.register_profile("deep", max_examples=1000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "pull-request"))
+
+
+def _leave_without_finalizing() -> None:
+    """A test worker's interpreter spends a second at exit freeing what the test modules and
+    aws-cdk-lib's bindings built, while the run waits for it; nothing of that is kept. Runs after
+    the exit handlers registered later (jsii's, which stops Node.js and removes its files)."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    atexit.register(_leave_without_finalizing)
+
 
 KIT_ENVIRONMENTS_DIR = Path(__file__).resolve().parent / "fixtures" / "environments"
 KIT_ENVIRONMENTS = ("showcase", "relaxed", "strict", "minimal")
@@ -134,6 +152,8 @@ def synthesize(
 
 SYNTHESIZED_FIXTURES = frozenset({"assembly", "team_assembly", "env", "any_env"})
 """The fixtures that need the session's synthesized environments."""
+SYNTHESIZED_GROUP = "synthesized"
+"""The xdist group of the tests that read them: one worker synthesizes."""
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -143,12 +163,39 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     others take the tests that need no CDK app, a module at a time."""
     for item in items:
         if SYNTHESIZED_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.xdist_group("synthesized"))
+            item.add_marker(pytest.mark.xdist_group(SYNTHESIZED_GROUP))
         elif item.get_closest_marker("xdist_group") is None:
             # The rest go to the workers a module at a time: a module's fixtures (an app it
             # synthesizes, a faked AWS) are torn down whenever a worker's next test is another
             # module's, and tests handed out one by one would rebuild them again and again.
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+    items[:] = costly_groups_first(items)
+
+
+def _group(item: pytest.Item) -> str:
+    marker = item.get_closest_marker("xdist_group")
+    if marker is None:
+        return item.nodeid.split("::", 1)[0]
+    return str(marker.args[0] if marker.args else marker.kwargs.get("name", "default"))
+
+
+def costly_groups_first(items: list[pytest.Item]) -> list[pytest.Item]:
+    """The order in which `make test` hands the groups to the workers (it turns off
+    pytest-xdist's own order, by number of tests): the synthesized environments, then every
+    group with a test marked `costly`, then the rest, most tests first. A group of a few tests
+    and several seconds handed out last would end the run on one worker while the other idles."""
+    groups: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        groups.setdefault(_group(item), []).append(item)
+
+    def rank(group: str) -> tuple[int, int]:
+        members = groups[group]
+        if group == SYNTHESIZED_GROUP:
+            return (0, 0)
+        costly = any(member.get_closest_marker("costly") for member in members)
+        return (1 if costly else 2, -len(members))
+
+    return [item for group in sorted(groups, key=rank) for item in groups[group]]
 
 
 GROUPS_LOST = pytest.StashKey[str]()
@@ -198,7 +245,7 @@ def pytest_fixture_setup(
         if item
         else set()
     )
-    if item is not None and "synthesized" not in groups:
+    if item is not None and SYNTHESIZED_GROUP not in groups:
         pytest.fail(
             f"{item.nodeid} reaches `{fixturedef.argname}` without naming it (or one of "
             f"{sorted(SYNTHESIZED_FIXTURES)}) as an argument: the synthesized tests share one "

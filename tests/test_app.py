@@ -19,6 +19,9 @@ from infra.config import ConfigError
 from infra.config.loader import ENVIRONMENT_NAME_RULE, MAX_ENVIRONMENT_NAME_LENGTH
 from tests.conftest import KIT_ENVIRONMENTS_DIR, Assembly, new_app
 
+# Seconds of work (app.py as the CLI runs it): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Synthesized
+from tests.conftest import SYNTHESIZED_GROUP, Synthesized, costly_groups_first
 from tests.rehearsal.conftest import pytest_collection_modifyitems as group_rehearsal_scenarios
 
 
@@ -60,4 +60,35 @@ def test_the_root_conftest_leaves_aws_cdk_to_the_tests_that_build_an_app() -> No
     assert module_level
     assert not [
         name for name in module_level if name and name.split(".")[0] in {"aws_cdk", "stacks"}
+    ]
+
+
+class Collected:
+    """As much of a collected test as the ordering reads: its node id and markers."""
+
+    def __init__(self, nodeid: str, group: str, *, costly: bool = False) -> None:
+        self.nodeid = nodeid
+        self.markers = {"xdist_group": pytest.mark.xdist_group(group).mark}
+        if costly:
+            self.markers["costly"] = pytest.mark.costly.mark
+
+    def get_closest_marker(self, name: str) -> pytest.Mark | None:
+        return self.markers.get(name)
+
+
+def test_the_synth_then_costly_groups_then_the_most_tests_go_first() -> None:
+    small = [Collected(f"tests/test_small.py::test_{i}", "tests/test_small.py") for i in range(2)]
+    large = [Collected(f"tests/test_large.py::test_{i}", "tests/test_large.py") for i in range(5)]
+    scanner = [
+        Collected("tests/test_scan.py::test_quick", "tests/test_scan.py"),
+        Collected("tests/test_scan.py::test_scanners", "tests/test_scan.py", costly=True),
+    ]
+    synthesized = [Collected(f"tests/test_env.py::test_{i}", SYNTHESIZED_GROUP) for i in range(2)]
+    items = [small[0], *scanner[:1], *large, small[1], synthesized[0], scanner[1], synthesized[1]]
+
+    ordered = costly_groups_first(items)  # type: ignore[arg-type]
+
+    # each group's tests together, in their collection order
+    assert [item.nodeid for item in ordered] == [
+        item.nodeid for item in [*synthesized, *scanner, *large, *small]
     ]

@@ -26,6 +26,9 @@ from infra.config.regions import user_pool_regions
 from tests.conftest import KIT_ENVIRONMENTS_DIR
 from tests.yaml_files import dump_yaml, read_yaml
 
+# Seconds of work (property tests): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 
 def write_env(directory: Path, name: str, data: dict[str, Any] | str) -> Path:
     path = directory / f"{name}.yaml"

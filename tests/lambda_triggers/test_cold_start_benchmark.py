@@ -15,6 +15,9 @@ from types import ModuleType
 
 import pytest
 
+# Seconds of work (fresh interpreters): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 BENCHMARK = Path(__file__).resolve().parents[2] / "benchmarks" / "trigger_cold_start.py"
 
 

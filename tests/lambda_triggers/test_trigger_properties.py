@@ -20,6 +20,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import event as record_path
 from hypothesis import strategies as st
@@ -32,6 +33,9 @@ from lambda_triggers import pre_sign_up as psu
 from lambda_triggers import pre_token_generation as ptg
 from lambda_triggers import user_migration as um
 from lambda_triggers._common import is_true
+
+# Seconds of work (property tests): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
 
 EVENTS_DIR = Path(__file__).resolve().parent / "events"
 FIXTURES = {path.stem: json.loads(path.read_text()) for path in EVENTS_DIR.glob("*.json")}

@@ -64,6 +64,11 @@ def test_make_rehearse_runs_the_rehearsal_tests() -> None:
     assert re.search(r"pytest tests/rehearsal -m rehearsal\b", recipe("rehearse"))
 
 
+def test_make_test_hands_out_the_groups_in_the_order_the_conftest_gives_them() -> None:
+    # pytest-xdist would reorder them by number of tests (tests/conftest.py says why not).
+    assert re.search(r"pytest -n \S+ --dist loadgroup --no-loadscope-reorder\b", recipe("test"))
+
+
 def test_ci_runs_every_gate_and_the_rehearsal() -> None:
     # .ci/run runs its steps in two lanes: the quoted `make` commands are its steps.
     steps = re.findall(r'"(make [^"]+)"', (ROOT / ".ci" / "run").read_text(encoding="utf-8"))

@@ -19,6 +19,9 @@ from stacks.composition import compose
 from tests.conftest import new_app
 from tests.stacks.test_snapshots import normalised
 
+# Seconds of work (synths): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "multi-region"
 PRIMARY, REPLICA, ACCOUNT = "eu-west-1", "eu-central-1", "333333333333"

@@ -16,6 +16,9 @@ from tests.conftest import Assembly, Synthesized, new_app
 from tests.infra.test_config_errors import kit_file, write_env
 from tests.infra.test_sign_in_config import every_factor
 
+# Seconds of work (synths): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 USER_POOL = "AWS::Cognito::UserPool"
 CLIENT = "AWS::Cognito::UserPoolClient"
 ALARM = "AWS::CloudWatch::Alarm"

@@ -15,6 +15,9 @@ from infra.provenance import CONFIG_KEY_METADATA, ENVIRONMENT_METADATA
 from tests.conftest import KIT_ENVIRONMENTS_DIR, Synthesized, synthesize
 from tests.yaml_files import dump_yaml, read_yaml
 
+# Seconds of work (synths): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 WIDE_GRANT = {
     "actions": ["s3:GetObject"],
     "resources": ["arn:aws:s3:::acme-showcase-user-files/*"],

@@ -15,6 +15,9 @@ from infra.config import load_environments
 from infra.constructs.trigger_slots import SLOTS
 from tests.conftest import Assembly, Synthesized, synthesize
 
+# Seconds of work (a synth, cfn-lint): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 EVERY_SLOT_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "every-slot"
 ACCOUNT, REGION = "111111111111", "eu-west-1"
 POOL_ARN = {"Fn::GetAtt": ["DirectoryUserPool76052951", "Arn"]}

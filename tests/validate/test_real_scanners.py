@@ -28,6 +28,9 @@ from tests.yaml_files import dump_yaml, read_yaml
 
 from .scanners import checkov_executable, control_tower_install
 
+# Seconds of work (a synth, every real scanner): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 
 def with_sms(name: str, **user_pool: Any) -> dict[str, Any]:
     data: dict[str, Any] = read_yaml(KIT_ENVIRONMENTS_DIR / f"{name}.yaml")

@@ -11,10 +11,14 @@ import sys
 from pathlib import Path
 
 import aws_cdk as cdk
+import pytest
 
 from infra.validate import synth
 from infra.validate.run import ROOT
 from tests.conftest import new_app
+
+# Seconds of work (the CDK CLI): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
 
 
 def test_the_stages_stacks_are_selected_as_make_synth_does(tmp_path: Path) -> None:

@@ -14,6 +14,9 @@ from cognito_tokens import CognitoTokenVerifier, JwksCache, JwksUnavailable, Unk
 from test_jwks_cache import PENALTY, FakeClock, FakeFetcher
 from tokenkit import CLIENT_ID, JWKS_URI, KID, POOL_ID, Keys, access_claims, header, mint
 
+# Seconds of work (waiting on purpose): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 FETCH_SECONDS = 0.3
 TICK_SECONDS = 0.01
 

@@ -63,6 +63,9 @@ from tokenkit import (
     sign_segments,
 )
 
+# Seconds of work (every framework's client): handed to a test worker first (tests/conftest.py).
+pytestmark = pytest.mark.costly
+
 HERE = Path(__file__).resolve().parent
 ORACLE = HERE / "aws_jwt_verify_oracle.js"
 
