@@ -116,7 +116,7 @@ def new_app(*, cloudformation_validation: bool = False, **props: Any) -> cdk.App
     """A CDK app for a test. aws-cdk-lib's built-in CloudFormation validation (a schema check
     that only warns; app.py keeps it, as every CDK app has it, and `make validate` counts what it
     reports) costs more than a second of CPU to start in each process: it is off here unless a
-    test is about it (tests/validate/test_real_scanners.py)."""
+    test is about it (tests/validate/test_cloudformation_validation.py)."""
     import aws_cdk as cdk
 
     return cdk.App(builtin_cloud_formation_validation=cloudformation_validation, **props)

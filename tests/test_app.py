@@ -142,7 +142,7 @@ def test_an_open_nag_finding_fails_synth_even_as_the_cli_runs_it(tmp_path: Path)
     }
     # Through the overflow file: app.py and the App must both read it. CDK's own
     # CloudFormation validation (a warning-only schema check, most of a second to start) is not
-    # what is under test (tests/validate/test_real_scanners.py runs it).
+    # what is under test (tests/validate/test_cloudformation_validation.py is).
     result = run_app(
         context,
         tmp_path / "out",

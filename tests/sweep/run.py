@@ -5,7 +5,8 @@ and clean by the scanners `make validate` runs (cfn-lint, checkov, the Control T
     python -m tests.sweep --singles all --pairs 0       every option alone (the full sweep)
     python -m tests.sweep --seed 1234 --singles 20 --pairs 10    a reproducible sample
 
-Each run prints its seed; the same seed and sizes draw the same variants. Variant files are
+Each run prints its seed; the same seed and sizes draw the same variants, after the pinned
+regressions every run has (tests/sweep/regressions.py). Variant files are
 written to --out (default: a temporary folder, kept when something fails) so a failure can be
 replayed with `make validate ENVIRONMENTS_DIR=<out>/environments ENV=<variant>`. Variants are
 synthesized and scanned in batches (`BATCH`), each in its own cloud assembly.
@@ -17,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import secrets
 import shutil
 import sys
 import tempfile
@@ -29,6 +31,7 @@ from typing import Any
 
 from infra.config import ConfigError, EnvironmentConfig, load_environment
 from tests.sweep.options import options
+from tests.sweep.regressions import REGRESSIONS
 from tests.sweep.variants import Variant, pairs, single_changes, singles
 from tests.yaml_files import dump_yaml, read_yaml
 
@@ -59,10 +62,11 @@ class Outcome:
 
 
 def draw(seed: int, singles_per_base: int | None, pairs_per_base: int) -> list[Variant]:
-    """The variants of one run: a sample (or all) single changes and some pairs, per base."""
+    """The variants of one run: the pinned regressions, then a sample (or all) single changes
+    and some pairs, per base."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible sample, not a secret
     every_option = options()
-    drawn: list[Variant] = []
+    drawn: list[Variant] = list(REGRESSIONS)
     for base in BASES:
         data = read_base(base)
         changes = single_changes(every_option, base, data)
@@ -110,6 +114,8 @@ def check_configs(
             for problem in error.problems:
                 if not problem.file.endswith(f"{name}.yaml") or not problem.path:
                     outcome.failures.append(f"refusal without file and key: {problem}")
+            if variant.pinned:
+                outcome.failures.append(f"a pinned regression must deploy, not be refused: {error}")
         except Exception:  # the promise is a message, never a traceback
             outcome.failures.append(f"crash while loading: {traceback.format_exc(limit=3)}")
     return outcomes, accepted
@@ -215,7 +221,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     # hundred templates at once would outrun it.
     for start in range(0, len(accepted), BATCH):
         batch = accepted[start : start + BATCH]
-        outdir = out / f"cdk.out.{start // BATCH:03d}"
+        # Under a folder named like a CI cache key: the verdict must not depend on the path.
+        outdir = out / secrets.token_hex(8) / f"cdk.out.{start // BATCH:03d}"
         built = synthesize(batch, directory, outdir, outcomes)
         if not args.no_scan and built:
             scan(outdir, built, outcomes)

@@ -11,6 +11,7 @@ from infra.config import load_environments
 from infra.config.docs import reference_table
 from tests.sweep.examples import EXAMPLES
 from tests.sweep.options import UNSET, options
+from tests.sweep.regressions import REGRESSIONS
 from tests.sweep.run import BASES, BASES_DIR, check_configs, draw, read_base, write_variants
 from tests.sweep.variants import Change, Variant, is_set, resolve, single_changes
 from tests.yaml_files import read_yaml
@@ -55,8 +56,34 @@ def test_a_seed_draws_the_same_variants() -> None:
 def test_every_single_change_is_drawn_when_asked_for_all() -> None:
     every = draw(1, None, 0)
     changes = sum(len(single_changes(options(), b, read_base(b))) for b in BASES)
-    assert len(every) == changes
-    assert all(len(variant.changes) == 1 for variant in every)
+    assert every[: len(REGRESSIONS)] == list(REGRESSIONS)
+    assert len(every) == len(REGRESSIONS) + changes
+    assert all(len(variant.changes) == 1 for variant in every[len(REGRESSIONS) :])
+
+
+def test_every_run_has_the_regressions_whatever_its_sample() -> None:
+    assert draw(3, 0, 0) == list(REGRESSIONS)
+    assert {variant.base for variant in REGRESSIONS} == set(BASES)
+    assert all(variant.pinned for variant in REGRESSIONS)
+
+
+def test_the_regressions_are_accepted_with_sms_and_phone_sign_in(tmp_path: Path) -> None:
+    named = write_variants(REGRESSIONS, tmp_path)
+    outcomes, configs = check_configs(named, tmp_path)
+
+    assert {name: outcome.verdict for name, outcome in outcomes.items()} == dict.fromkeys(
+        named, "clean"
+    )
+    for config in configs:
+        assert config.user_pool.mfa.sms is True
+        assert "phone" in config.user_pool.sign_in_identifiers
+
+
+def test_a_pinned_regression_that_is_refused_breaks_the_promise(tmp_path: Path) -> None:
+    refused = Variant("development", (Change("tier", ("tier",), "production"),), pinned="why")
+    outcomes, _ = check_configs(write_variants([refused], tmp_path), tmp_path)
+    assert outcomes["d-0001"].verdict == "FAIL"
+    assert "a pinned regression must deploy, not be refused" in outcomes["d-0001"].failures[-1]
 
 
 def test_a_refusal_names_the_file_and_key_and_a_valid_change_is_accepted(

@@ -43,9 +43,12 @@ class Variant:
 
     base: str
     changes: tuple[Change, ...]
+    pinned: str = ""
+    """Why every sweep runs this variant (tests/sweep/regressions.py); it must deploy."""
 
     def describe(self) -> str:
-        return f"{self.base}: " + "; ".join(change.describe() for change in self.changes)
+        changes = "; ".join(change.describe() for change in self.changes)
+        return f"{self.base}: {changes}" + (f" (pinned: {self.pinned})" if self.pinned else "")
 
     def apply(self, data: dict[str, Any]) -> dict[str, Any]:
         """The base's data with the changes applied (the base is not modified)."""
