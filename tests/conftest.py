@@ -122,11 +122,7 @@ def new_app(*, cloudformation_validation: bool = False, **props: Any) -> cdk.App
     return cdk.App(builtin_cloud_formation_validation=cloudformation_validation, **props)
 
 
-def synthesize(
-    configs: list[EnvironmentConfig],
-    outdir: Path,
-    directory: Path,
-) -> Assembly:
+def synthesize(configs: list[EnvironmentConfig], outdir: Path, directory: Path) -> Assembly:
     """One app with a stage per config and every nag pack, as app.py builds it."""
     from aws_cdk.assertions import Template
 
@@ -280,9 +276,7 @@ def assembly(
 ) -> Assembly:
     """The kit's fixture environments, synthesized."""
     return synthesize(
-        list(kit_configs.values()),
-        tmp_path_factory.mktemp("kit.out"),
-        KIT_ENVIRONMENTS_DIR,
+        list(kit_configs.values()), tmp_path_factory.mktemp("kit.out"), KIT_ENVIRONMENTS_DIR
     )
 
 
@@ -290,11 +284,7 @@ def assembly(
 def team_assembly(tmp_path_factory: pytest.TempPathFactory) -> Assembly:
     """The team's environment files, synthesized (a broken file fails here, by name)."""
     configs = load_environments(TEAM_ENVIRONMENTS, directory=ENVIRONMENTS_DIR)
-    return synthesize(
-        configs,
-        tmp_path_factory.mktemp("team.out"),
-        ENVIRONMENTS_DIR,
-    )
+    return synthesize(configs, tmp_path_factory.mktemp("team.out"), ENVIRONMENTS_DIR)
 
 
 @pytest.fixture(params=KIT_ENVIRONMENTS)

@@ -34,6 +34,11 @@ WITHOUT_NAG_FORESIGHT = (
 )
 
 
+CLI_CONTEXT_VARIABLES = ("CDK_CONTEXT_JSON", "CONTEXT_OVERFLOW_LOCATION_ENV")
+"""Where the CDK CLI hands an app its context (named here, not taken from app.py: the
+protocol is the CLI's)."""
+
+
 def run_app(
     context: dict[str, str | bool],
     outdir: Path,
@@ -50,7 +55,7 @@ def run_app(
         context_file.write_text(json.dumps(context))
         handed = {"CONTEXT_OVERFLOW_LOCATION_ENV": str(context_file)}
     environment = {
-        **{k: v for k, v in os.environ.items() if k not in ("CDK_CONTEXT_JSON", *handed)},
+        **{k: v for k, v in os.environ.items() if k not in CLI_CONTEXT_VARIABLES},
         **handed,
         "CDK_OUTDIR": str(outdir),
         **variables,
